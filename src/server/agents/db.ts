@@ -1,0 +1,92 @@
+// agents.db: agents, their settings, their instances and the instances' messages.
+// Versioned migrations keyed on PRAGMA user_version; each runs once, in a transaction.
+import fs from 'node:fs';
+import path from 'node:path';
+import { openSqlite, type DB } from '../db/sqlite.js';
+
+const MIGRATIONS: string[] = [
+  // 1: the seed's four tables, with the columns the later issues need.
+  `
+  CREATE TABLE agents (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    project_path TEXT NOT NULL,
+    description TEXT,
+    command TEXT NOT NULL DEFAULT 'claude',
+    args TEXT NOT NULL DEFAULT '[]',
+    env TEXT NOT NULL DEFAULT '{}',
+    kind TEXT NOT NULL DEFAULT 'claude' CHECK (kind IN ('claude','generic')),
+    color TEXT,
+    created_at DATETIME DEFAULT CURRENT_TIMESTAMP,
+    updated_at DATETIME DEFAULT CURRENT_TIMESTAMP
+  );
+  CREATE TABLE agent_instances (
+    id TEXT PRIMARY KEY,
+    agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'starting'
+      CHECK (status IN ('starting','idle','active','awaiting_input','completed','error','terminated')),
+    status_reason TEXT,
+    started_at DATETIME DEFAULT CURRENT_TIMESTAMP,
+    completed_at DATETIME NULL,
+    pty_session_id TEXT NULL,
+    pid INTEGER NULL,
+    project_path TEXT NOT NULL,
+    exit_code INTEGER NULL,
+    task_id TEXT NULL,
+    task_project TEXT NULL,
+    cols INTEGER NOT NULL DEFAULT 120,
+    rows INTEGER NOT NULL DEFAULT 32,
+    last_activity_at DATETIME DEFAULT CURRENT_TIMESTAMP
+  );
+  CREATE INDEX idx_instances_agent ON agent_instances(agent_id, started_at);
+  CREATE INDEX idx_instances_status ON agent_instances(status);
+  CREATE INDEX idx_instances_task ON agent_instances(task_project, task_id);
+  CREATE TABLE agent_messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    agent_instance_id TEXT NOT NULL REFERENCES agent_instances(id) ON DELETE CASCADE,
+    sender_type TEXT NOT NULL CHECK (sender_type IN ('user','agent')),
+    content TEXT NOT NULL,
+    requires_user_input BOOLEAN NOT NULL DEFAULT FALSE,
+    kind TEXT NOT NULL DEFAULT 'text' CHECK (kind IN ('text','question','permission','tool','system')),
+    metadata TEXT,
+    delivery TEXT CHECK (delivery IN ('queued','sent','cancelled')),
+    external_key TEXT,
+    created_at DATETIME DEFAULT CURRENT_TIMESTAMP,
+    delivered_at DATETIME NULL
+  );
+  CREATE INDEX idx_messages_instance ON agent_messages(agent_instance_id, id);
+  CREATE INDEX idx_messages_queue ON agent_messages(agent_instance_id, delivery, id) WHERE delivery = 'queued';
+  CREATE UNIQUE INDEX idx_messages_external ON agent_messages(agent_instance_id, external_key) WHERE external_key IS NOT NULL;
+  CREATE TABLE agent_settings (
+    agent_id TEXT PRIMARY KEY REFERENCES agents(id) ON DELETE CASCADE,
+    auto_start BOOLEAN NOT NULL DEFAULT FALSE,
+    notification_enabled BOOLEAN NOT NULL DEFAULT TRUE,
+    max_concurrent_instances INTEGER NOT NULL DEFAULT 1,
+    settings_json TEXT NOT NULL DEFAULT '{}'
+  );
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function migrate(db: DB): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(`agents.db is at schema version ${current}, newer than this AreYouJ (${MIGRATIONS.length}); upgrade AreYouJ`);
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
+
+export function openAgentsDb(home: string): DB {
+  const dir = path.join(home, 'docs');
+  fs.mkdirSync(dir, { recursive: true });
+  const db = openSqlite(path.join(dir, 'agents.db'));
+  migrate(db);
+  return db;
+}

@@ -1,0 +1,52 @@
+// The event bus: every domain change becomes one event with a monotonically increasing id.
+// The last `capacity` events are kept so that a client reconnecting with Last-Event-ID can catch up.
+import type { EventType, ServerEvent } from '../../common/schema.js';
+
+export type Listener = (e: ServerEvent) => void;
+
+export class EventBus {
+  private ring: ServerEvent[] = [];
+  private start = 0; // index in ring of the oldest event
+  private nextId: number;
+  private listeners = new Set<Listener>();
+
+  // Ids start from the clock so that ids from an earlier server run are older than this run's.
+  constructor(readonly capacity = 10_000, firstId = Date.now()) {
+    this.nextId = firstId;
+  }
+
+  publish<T>(type: EventType, data: T): ServerEvent<T> {
+    const e: ServerEvent<T> = { id: this.nextId++, type, data, at: new Date().toISOString() };
+    if (this.ring.length < this.capacity) this.ring.push(e);
+    else {
+      this.ring[this.start] = e;
+      this.start = (this.start + 1) % this.capacity;
+    }
+    for (const l of this.listeners) {
+      try { l(e); } catch { /* a listener's failure is its own */ }
+    }
+    return e;
+  }
+
+  subscribe(l: Listener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  get lastId(): number { return this.nextId - 1; }
+
+  /** Events after `id`, oldest first; null when `id` is older than the retained history. */
+  since(id: number): ServerEvent[] | null {
+    if (id === this.lastId) return [];
+    if (id > this.lastId) return null; // from another server run: refetch
+    const n = this.ring.length;
+    const oldest = n === 0 ? this.nextId : this.ring[this.start].id;
+    if (id < oldest - 1) return null;
+    const out: ServerEvent[] = [];
+    for (let i = 0; i < n; i++) {
+      const e = this.ring[(this.start + i) % n];
+      if (e.id > id) out.push(e);
+    }
+    return out;
+  }
+}

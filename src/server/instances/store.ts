@@ -1,0 +1,176 @@
+// Instances and their messages in agents.db. Plain data access: the manager decides, this stores.
+import { randomUUID } from 'node:crypto';
+import type { Delivery, Instance, InstanceStatus, Message } from '../../common/schema.js';
+import type { DB } from '../db/sqlite.js';
+import { notFound } from '../http/errors.js';
+
+interface InstanceRow {
+  id: string; agent_id: string; agent_name: string; name: string; status: InstanceStatus; status_reason: string | null;
+  project_path: string; pty_session_id: string | null; pid: number | null; exit_code: number | null; task_id: string | null;
+  task_project: string | null; cols: number; rows: number; started_at: string; completed_at: string | null; last_activity_at: string;
+}
+interface MessageRow {
+  id: number; agent_instance_id: string; sender_type: 'user' | 'agent'; content: string; requires_user_input: number;
+  kind: Message['kind']; metadata: string | null; delivery: Delivery | null; created_at: string; delivered_at: string | null;
+}
+
+const SELECT_INSTANCE = `SELECT i.*, a.name AS agent_name FROM agent_instances i JOIN agents a ON a.id = i.agent_id`;
+
+const toInstance = (r: InstanceRow): Instance => ({
+  id: r.id, agentId: r.agent_id, agentName: r.agent_name, name: r.name, status: r.status, statusReason: r.status_reason,
+  projectPath: r.project_path, ptySessionId: r.pty_session_id, pid: r.pid, exitCode: r.exit_code, taskId: r.task_id,
+  taskProject: r.task_project, cols: r.cols, rows: r.rows, startedAt: r.started_at, completedAt: r.completed_at,
+  lastActivityAt: r.last_activity_at,
+});
+const toMessage = (r: MessageRow): Message => ({
+  id: r.id, instanceId: r.agent_instance_id, senderType: r.sender_type, content: r.content, requiresUserInput: !!r.requires_user_input,
+  kind: r.kind, metadata: r.metadata ? JSON.parse(r.metadata) : null, delivery: r.delivery, createdAt: r.created_at,
+  deliveredAt: r.delivered_at,
+});
+
+export interface NewInstance {
+  agentId: string; name: string; projectPath: string; cols: number; rows: number; taskId?: string | null; taskProject?: string | null;
+}
+export interface InstancePatch {
+  status?: InstanceStatus; statusReason?: string | null; ptySessionId?: string | null; pid?: number | null; exitCode?: number | null;
+  cols?: number; rows?: number; completedAt?: string | null; lastActivityAt?: string;
+}
+export interface NewMessage {
+  senderType: 'user' | 'agent'; content: string; requiresUserInput?: boolean; kind?: Message['kind'];
+  metadata?: Record<string, unknown> | null; delivery?: Delivery | null; externalKey?: string | null;
+}
+
+const PATCH_COLUMNS: Record<keyof InstancePatch, string> = {
+  status: 'status', statusReason: 'status_reason', ptySessionId: 'pty_session_id', pid: 'pid', exitCode: 'exit_code',
+  cols: 'cols', rows: 'rows', completedAt: 'completed_at', lastActivityAt: 'last_activity_at',
+};
+
+export class InstanceStore {
+  constructor(private db: DB) {}
+
+  create(n: NewInstance): Instance {
+    const id = randomUUID();
+    const now = new Date().toISOString();
+    this.db.prepare(`INSERT INTO agent_instances (id, agent_id, name, status, project_path, cols, rows, task_id, task_project,
+      started_at, last_activity_at) VALUES (?, ?, ?, 'starting', ?, ?, ?, ?, ?, ?, ?)`).run(
+      id, n.agentId, n.name, n.projectPath, n.cols, n.rows, n.taskId ?? null, n.taskProject ?? null, now, now);
+    return this.get(id);
+  }
+
+  find(id: string): Instance | undefined {
+    const r = this.db.prepare(`${SELECT_INSTANCE} WHERE i.id = ?`).get(id) as InstanceRow | undefined;
+    return r && toInstance(r);
+  }
+
+  get(id: string): Instance {
+    const i = this.find(id);
+    if (!i) throw notFound('instance', id);
+    return i;
+  }
+
+  list(filter: { agentId?: string; statuses?: readonly InstanceStatus[] } = {}): Instance[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.agentId) { where.push('i.agent_id = ?'); args.push(filter.agentId); }
+    if (filter.statuses) { where.push(`i.status IN (${filter.statuses.map(() => '?').join(',')})`); args.push(...filter.statuses); }
+    const sql = `${SELECT_INSTANCE}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY i.started_at, i.rowid`;
+    return (this.db.prepare(sql).all(...args) as InstanceRow[]).map(toInstance);
+  }
+
+  countLive(agentId?: string): number {
+    const sql = `SELECT COUNT(*) AS n FROM agent_instances WHERE status IN ('starting','idle','active','awaiting_input')${agentId ? ' AND agent_id = ?' : ''}`;
+    return (this.db.prepare(sql).get(...(agentId ? [agentId] : [])) as { n: number }).n;
+  }
+
+  /** Live instances linked to the given tasks of one project (the cross-database query, as an indexed lookup). */
+  forTasks(project: string): Map<string, Instance[]> {
+    const rows = this.db.prepare(`${SELECT_INSTANCE} WHERE i.task_project = ? AND i.task_id IS NOT NULL ORDER BY i.started_at`)
+      .all(project) as InstanceRow[];
+    const out = new Map<string, Instance[]>();
+    for (const r of rows) {
+      const list = out.get(r.task_id!) ?? [];
+      list.push(toInstance(r));
+      out.set(r.task_id!, list);
+    }
+    return out;
+  }
+
+  update(id: string, patch: InstancePatch): Instance {
+    const keys = Object.keys(patch) as (keyof InstancePatch)[];
+    if (keys.length) {
+      const sets = keys.map((k) => `${PATCH_COLUMNS[k]} = ?`).join(', ');
+      const r = this.db.prepare(`UPDATE agent_instances SET ${sets} WHERE id = ?`).run(...keys.map((k) => patch[k] ?? null), id);
+      if (r.changes === 0) throw notFound('instance', id);
+    }
+    return this.get(id);
+  }
+
+  delete(id: string): void {
+    const r = this.db.prepare('DELETE FROM agent_instances WHERE id = ?').run(id);
+    if (r.changes === 0) throw notFound('instance', id);
+  }
+
+  // ---------- messages ----------
+  addMessage(instanceId: string, m: NewMessage): Message {
+    const now = new Date().toISOString();
+    const r = this.db.prepare(`INSERT INTO agent_messages (agent_instance_id, sender_type, content, requires_user_input, kind, metadata,
+      delivery, external_key, created_at, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT DO NOTHING`).run(
+      instanceId, m.senderType, m.content, m.requiresUserInput ? 1 : 0, m.kind ?? 'text', m.metadata ? JSON.stringify(m.metadata) : null,
+      m.delivery ?? null, m.externalKey ?? null, now, m.delivery === 'sent' ? now : null);
+    if (r.changes === 0) return this.findMessageByKey(instanceId, m.externalKey!)!;
+    return this.getMessage(Number(r.lastInsertRowid));
+  }
+
+  /** True when a message with this external key (e.g. a transcript entry's uuid) is already stored. */
+  hasMessageKey(instanceId: string, key: string): boolean {
+    return !!this.findMessageByKey(instanceId, key);
+  }
+
+  private findMessageByKey(instanceId: string, key: string): Message | undefined {
+    const r = this.db.prepare('SELECT * FROM agent_messages WHERE agent_instance_id = ? AND external_key = ?').get(instanceId, key) as MessageRow | undefined;
+    return r && toMessage(r);
+  }
+
+  findMessage(id: number): Message | undefined {
+    const r = this.db.prepare('SELECT * FROM agent_messages WHERE id = ?').get(id) as MessageRow | undefined;
+    return r && toMessage(r);
+  }
+
+  getMessage(id: number): Message {
+    const m = this.findMessage(id);
+    if (!m) throw notFound('message', String(id));
+    return m;
+  }
+
+  messages(instanceId: string, after = 0, limit = 100): Message[] {
+    return (this.db.prepare('SELECT * FROM agent_messages WHERE agent_instance_id = ? AND id > ? ORDER BY id LIMIT ?')
+      .all(instanceId, after, limit) as MessageRow[]).map(toMessage);
+  }
+
+  queued(instanceId: string): Message[] {
+    return (this.db.prepare(`SELECT * FROM agent_messages WHERE agent_instance_id = ? AND delivery = 'queued' ORDER BY id`)
+      .all(instanceId) as MessageRow[]).map(toMessage);
+  }
+
+  updateMessage(id: number, patch: { content?: string; delivery?: Delivery; requiresUserInput?: boolean; metadata?: Record<string, unknown> | null }): Message {
+    const cur = this.getMessage(id);
+    this.db.prepare(`UPDATE agent_messages SET content = ?, delivery = ?, requires_user_input = ?, metadata = ?, delivered_at = ? WHERE id = ?`).run(
+      patch.content ?? cur.content, patch.delivery ?? cur.delivery, (patch.requiresUserInput ?? cur.requiresUserInput) ? 1 : 0,
+      patch.metadata !== undefined ? (patch.metadata ? JSON.stringify(patch.metadata) : null) : (cur.metadata ? JSON.stringify(cur.metadata) : null),
+      patch.delivery === 'sent' ? new Date().toISOString() : cur.deliveredAt, id);
+    return this.getMessage(id);
+  }
+
+  /** Clears requires_user_input on every open question of an instance (it was answered or the turn moved on). */
+  settleQuestions(instanceId: string): Message[] {
+    const open = this.db.prepare('SELECT id FROM agent_messages WHERE agent_instance_id = ? AND requires_user_input = 1').all(instanceId) as { id: number }[];
+    if (!open.length) return [];
+    this.db.prepare('UPDATE agent_messages SET requires_user_input = 0 WHERE agent_instance_id = ? AND requires_user_input = 1').run(instanceId);
+    return open.map((o) => this.getMessage(o.id));
+  }
+
+  deleteMessage(id: number): void {
+    this.db.prepare('DELETE FROM agent_messages WHERE id = ?').run(id);
+  }
+}
