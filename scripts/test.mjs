@@ -1,0 +1,21 @@
+// npm test: every test under test/ with node's test runner (TypeScript through tsx).
+// `npm test -- unit` (or integration, e2e, or a file path part) runs a subset.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { buildIfNeeded, root } from './build-if-needed.mjs';
+
+const filter = process.argv.slice(2);
+const files = [];
+for (const dir of ['unit', 'integration', 'e2e']) {
+  const d = path.join(root, 'test', dir);
+  if (!fs.existsSync(d)) continue;
+  for (const f of fs.readdirSync(d).sort()) if (f.endsWith('.test.ts')) files.push(path.join('test', dir, f));
+}
+const chosen = filter.length ? files.filter((f) => filter.some((x) => f.includes(x))) : files;
+if (!chosen.length) { console.error('no test files match', filter); process.exit(1); }
+// The browser tests run the built web app and the CLI tests the built server.
+buildIfNeeded({ web: chosen.some((f) => f.includes('e2e')) });
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', '--test-timeout=180000', ...chosen],
+  { cwd: root, stdio: 'inherit', env: { ...process.env, AREYOUJ_TEST: '1' } });
+process.exit(r.status ?? 1);

@@ -1,0 +1,41 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface Config {
+  home: string;
+  host: string;
+  port: number;
+  token: string | null;
+  maxInstances: number;
+  bodyLimit: number;
+  heartbeatMs: number;
+  graceMs: number;
+  version: string;
+  /** The built web app (dist/web), or null to serve the API only. */
+  webRoot: string | null;
+  /** <home>/docs/logs: every instance's raw output. */
+  logsDir: string;
+  /** <home>/docs/run: AreYouJ's own per-instance files (e.g. Claude Code settings). */
+  runDir: string;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+// src/server or dist/server: the package root is two levels up either way.
+export const PACKAGE_ROOT = path.resolve(here, '..', '..');
+
+export function readVersion(): string {
+  try { return JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')).version; } catch { return '0.0.0'; }
+}
+
+export function makeConfig(over: Partial<Config> & { home: string }): Config {
+  const home = path.resolve(over.home);
+  const web = path.join(PACKAGE_ROOT, 'dist', 'web');
+  return {
+    host: '127.0.0.1', port: 3001, token: null, maxInstances: 64, bodyLimit: 1024 * 1024, heartbeatMs: 15_000, graceMs: 5000,
+    version: readVersion(), webRoot: fs.existsSync(path.join(web, 'index.html')) ? web : null,
+    logsDir: path.join(home, 'docs', 'logs'), runDir: path.join(home, 'docs', 'run'),
+    ...over,
+    home,
+  };
+}

@@ -1,0 +1,37 @@
+// GET /api/events: Server-Sent Events with ids, Last-Event-ID replay, a reset when too far behind, and heartbeats.
+import type { FastifyInstance } from 'fastify';
+import type { ServerEvent } from '../../common/schema.js';
+import type { Ctx } from '../server.js';
+
+const MAX_BUFFERED = 8 * 1024 * 1024; // a client this far behind is dropped; it reconnects with Last-Event-ID
+
+const frame = (e: ServerEvent) => `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`;
+
+export function eventRoutes(app: FastifyInstance, ctx: Ctx) {
+  app.get<{ Querystring: { lastEventId?: string } }>('/api/events', (req, reply) => {
+    const raw = reply.raw;
+    reply.hijack();
+    raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    raw.write(`retry: 2000\n: connected, last id ${ctx.bus.lastId}\n\n`);
+    const last = req.headers['last-event-id'] ?? req.query.lastEventId;
+    if (last !== undefined && last !== '') {
+      const id = Number(last);
+      const missed = Number.isInteger(id) ? ctx.bus.since(id) : null;
+      if (missed === null) raw.write(`id: ${ctx.bus.lastId}\nevent: reset\ndata: ${JSON.stringify({ reason: 'history_too_old', lastId: ctx.bus.lastId })}\n\n`);
+      else for (const e of missed) raw.write(frame(e));
+    }
+    const close = () => { unsubscribe(); clearInterval(beat); if (!raw.destroyed) raw.end(); };
+    const unsubscribe = ctx.bus.subscribe((e) => {
+      if (raw.writableLength > MAX_BUFFERED) { raw.destroy(); return close(); }
+      raw.write(frame(e));
+    });
+    const beat = setInterval(() => raw.write(`: heartbeat ${Date.now()}\n\n`), ctx.config.heartbeatMs);
+    raw.on('close', close);
+    raw.on('error', close);
+  });
+}

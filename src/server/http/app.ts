@@ -1,0 +1,70 @@
+// The Fastify app: guards, JSON errors everywhere, static files for the web app. Routes are registered by each domain.
+import fs from 'node:fs';
+import path from 'node:path';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import fastifyWebsocket from '@fastify/websocket';
+import { ApiError } from './errors.js';
+import { makeGuard, type GuardConfig } from './guards.js';
+
+export interface AppOptions { guard: GuardConfig; bodyLimit: number; webRoot: string | null; logger?: boolean }
+
+const FASTIFY_CODES: Record<string, [number, string]> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported_media_type'],
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'body_too_large'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'invalid_json'],
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'invalid_json'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'bad_request'],
+};
+
+export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance; guard: ReturnType<typeof makeGuard> }> {
+  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: opts.bodyLimit, routerOptions: { maxParamLength: 500 }, forceCloseConnections: true });
+  const guard = makeGuard(opts.guard);
+
+  app.addHook('onRequest', async (req, reply) => {
+    guard.check(req, reply);
+    if (reply.sent) return reply;
+  });
+
+  app.setErrorHandler((err: FastifyError | ApiError | Error, req, reply) => {
+    if (err instanceof ApiError) {
+      return reply.status(err.status).send({ error: { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) } });
+    }
+    const fe = err as FastifyError;
+    const known = fe.code ? FASTIFY_CODES[fe.code] : undefined;
+    if (known) {
+      const message = known[0] === 415 ? 'send JSON with Content-Type: application/json' : known[0] === 413 ? `the body is larger than ${opts.bodyLimit} bytes` : fe.message;
+      return reply.status(known[0]).send({ error: { code: known[1], message } });
+    }
+    if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+      return reply.status(fe.statusCode).send({ error: { code: 'bad_request', message: fe.message } });
+    }
+    req.log.error(err);
+    process.stderr.write(`[areyouj] internal error on ${req.method} ${req.url}: ${err.stack ?? err}\n`);
+    return reply.status(500).send({ error: { code: 'internal', message: 'internal server error' } });
+  });
+
+  // JSON bodies only; an empty body on POST is taken as {} so that action routes need no payload.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(['application/json'], { parseAs: 'string' }, (_req, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try { done(null, JSON.parse(text)); } catch {
+      done(new ApiError(400, 'invalid_json', 'the body is not valid JSON'), undefined);
+    }
+  });
+
+  await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
+
+  if (opts.webRoot && fs.existsSync(path.join(opts.webRoot, 'index.html'))) {
+    await app.register(fastifyStatic, { root: opts.webRoot, wildcard: false, index: ['index.html'] });
+  }
+  app.setNotFoundHandler((req, reply) => {
+    const url = req.url.split('?')[0];
+    if (req.method === 'GET' && !url.startsWith('/api/') && opts.webRoot && fs.existsSync(path.join(opts.webRoot, 'index.html'))) {
+      return reply.type('text/html').sendFile('index.html'); // the app's client-side routes
+    }
+    reply.status(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${url}` } });
+  });
+  return { app, guard };
+}

@@ -1,0 +1,34 @@
+// Small endpoints the web app needs: server info, and a directory lister for the project picker.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { ApiError } from './errors.js';
+import type { Ctx } from '../server.js';
+
+export function miscRoutes(app: FastifyInstance, ctx: Ctx) {
+  app.get('/api/info', async () => ({ version: ctx.config.version, home: ctx.config.home, maxInstances: ctx.config.maxInstances, lastEventId: ctx.bus.lastId }));
+
+  // Lists sub-directories only (never files), for choosing an agent's project path.
+  app.get<{ Querystring: { path?: string; hidden?: string } }>('/api/fs/dirs', async (req) => {
+    const p = req.query.path || ctx.config.home;
+    if (!path.isAbsolute(p)) throw new ApiError(400, 'invalid_path', `path must be absolute: ${JSON.stringify(p)}`, { field: 'path' });
+    const dir = path.resolve(p);
+    let entries: fs.Dirent[];
+    try { entries = fs.readdirSync(dir, { withFileTypes: true }); } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOTDIR') throw new ApiError(400, 'invalid_path', `not a directory: ${JSON.stringify(dir)}`, { field: 'path' });
+      if (code === 'EACCES') throw new ApiError(403, 'forbidden_path', `cannot read ${JSON.stringify(dir)}`, { field: 'path' });
+      throw new ApiError(404, 'not_found', `no such directory: ${JSON.stringify(dir)}`, { field: 'path' });
+    }
+    const showHidden = req.query.hidden === '1';
+    const dirs = entries
+      .filter((e) => (e.isDirectory() || (e.isSymbolicLink() && isDir(path.join(dir, e.name)))) && (showHidden || !e.name.startsWith('.')))
+      .map((e) => ({ name: e.name, path: path.join(dir, e.name) }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    return { path: dir, parent: dir === path.dirname(dir) ? null : path.dirname(dir), dirs };
+  });
+}
+
+function isDir(p: string): boolean {
+  try { return fs.statSync(p).isDirectory(); } catch { return false; }
+}

@@ -1,0 +1,68 @@
+// Composition: the stores, the event bus, the instance manager and the HTTP app, for one home.
+import fs from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { openAgentsDb } from './agents/db.js';
+import { agentRoutes } from './agents/routes.js';
+import { AgentStore } from './agents/store.js';
+import type { Config } from './config.js';
+import type { DB } from './db/sqlite.js';
+import { EventBus } from './events/bus.js';
+import { eventRoutes } from './events/routes.js';
+import { buildApp } from './http/app.js';
+import { isLoopback } from './http/guards.js';
+import { miscRoutes } from './http/misc-routes.js';
+import { InstanceManager } from './instances/manager.js';
+import { instanceRoutes } from './instances/routes.js';
+import { InstanceStore } from './instances/store.js';
+import { taskRoutes } from './tasks/routes.js';
+import { TaskService } from './tasks/service.js';
+
+export interface Ctx {
+  config: Config;
+  bus: EventBus;
+  db: DB;
+  agents: AgentStore;
+  instances: InstanceStore;
+  tasks: TaskService;
+  manager: InstanceManager;
+}
+
+export interface Server { app: FastifyInstance; ctx: Ctx; url: string; close(): Promise<void> }
+
+export async function startServer(config: Config): Promise<Server> {
+  if (!isLoopback(config.host) && !config.token) throw new Error('a token is required when listening on a non-loopback host');
+  fs.mkdirSync(config.logsDir, { recursive: true });
+  const bus = new EventBus();
+  const db = openAgentsDb(config.home);
+  const agents = new AgentStore(db);
+  const instances = new InstanceStore(db);
+  const tasks = new TaskService(config.home, bus);
+  const ctx = { config, bus, db, agents, instances, tasks } as Ctx;
+  ctx.manager = new InstanceManager(ctx);
+
+  const guardCfg = { host: config.host, port: config.port, token: config.token };
+  const { app } = await buildApp({ guard: guardCfg, bodyLimit: config.bodyLimit, webRoot: config.webRoot });
+  for (const routes of [miscRoutes, taskRoutes, agentRoutes, instanceRoutes, eventRoutes]) routes(app, ctx);
+
+  await app.listen({ host: config.host, port: config.port });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  guardCfg.port = port;
+  config.port = port;
+  const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${['0.0.0.0', '::'].includes(config.host) ? '127.0.0.1' : hostForUrl}:${port}`;
+  await ctx.manager.recover(url);
+
+  let closed = false;
+  return {
+    app, ctx, url,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await ctx.manager.stopAll();
+      await app.close();
+      tasks.close();
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import type { FastifyInstance } from 'fastify';
+import { TaskCreate, TaskUpdate, type Task, type TaskList } from '../../common/schema.js';
+import { parse } from '../http/validate.js';
+import type { Ctx } from '../server.js';
+
+type Q = { Querystring: { project?: string }; Params: { id: string } };
+
+export function taskRoutes(app: FastifyInstance, ctx: Ctx) {
+  const project = (q: { project?: string }) => ctx.tasks.resolveProject(q.project);
+
+  // Links each task to the instances started for it (agents.db), by one indexed lookup per request.
+  const withInstances = (p: string, tasks: Task[]): Task[] => {
+    const links = ctx.instances.forTasks(p);
+    const link = (t: Task): Task => ({
+      ...t,
+      instances: (links.get(t.id) ?? []).map((i) => ({ id: i.id, agentId: i.agentId, agentName: i.agentName, name: i.name, status: i.status })),
+      ...(t.subtasks ? { subtasks: t.subtasks.map(link) } : {}),
+    });
+    return tasks.map(link);
+  };
+
+  app.get<Q>('/api/tasks', async (req): Promise<TaskList> => {
+    const p = project(req.query);
+    const { exists, tasks } = ctx.tasks.list(p);
+    return { project: p, exists, tasks: withInstances(p, tasks) };
+  });
+  app.get<Q>('/api/tasks/:id', async (req) => {
+    const p = project(req.query);
+    return withInstances(p, [ctx.tasks.store(p).get(req.params.id)])[0];
+  });
+  app.post<Q>('/api/tasks', async (req, reply) => {
+    const p = project(req.query);
+    reply.status(201);
+    return ctx.tasks.create(p, parse(TaskCreate, req.body));
+  });
+  app.put<Q>('/api/tasks/:id', async (req) => ctx.tasks.update(project(req.query), req.params.id, parse(TaskUpdate, req.body)));
+  app.delete<Q>('/api/tasks/:id', async (req) => ({ deleted: ctx.tasks.delete(project(req.query), req.params.id) }));
+}

@@ -1,0 +1,109 @@
+// The task lists of every project in use: one TaskStore per project, a watcher on each project's docs/
+// that publishes `tasks.changed` when another program commits to tasks.db, and events for our own writes.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Task, TaskCreate, TaskUpdate } from '../../common/schema.js';
+import type { EventBus } from '../events/bus.js';
+import { ApiError } from '../http/errors.js';
+import { TaskStore } from './store.js';
+
+interface Watched { store: TaskStore; watcher: fs.FSWatcher | null; timer: NodeJS.Timeout | null; version: number | null }
+
+export class TaskService {
+  private projects = new Map<string, Watched>();
+
+  constructor(private home: string, private bus: EventBus, private debounceMs = 50) {}
+
+  /** Resolves `?project=` (default: the home) to an existing absolute directory. */
+  resolveProject(project: string | undefined): string {
+    if (project === undefined || project === '') return this.home;
+    if (!path.isAbsolute(project)) throw new ApiError(400, 'invalid_path', `project must be an absolute path: ${JSON.stringify(project)}`, { field: 'project' });
+    const dir = path.resolve(project);
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+      throw new ApiError(400, 'invalid_path', `project is not an existing directory: ${JSON.stringify(dir)}`, { field: 'project' });
+    }
+    return dir;
+  }
+
+  store(project: string): TaskStore {
+    let w = this.projects.get(project);
+    if (!w) {
+      w = { store: new TaskStore(project), watcher: null, timer: null, version: null };
+      this.projects.set(project, w);
+    }
+    if (!w.watcher) this.watch(w);
+    return w.store;
+  }
+
+  list(project: string): { exists: boolean; tasks: Task[] } {
+    const s = this.store(project);
+    return { exists: s.exists, tasks: s.list() };
+  }
+
+  create(project: string, input: TaskCreate): Task {
+    const s = this.store(project);
+    const task = s.create(input);
+    this.sync(project);
+    this.bus.publish('task.created', { project, task });
+    return task;
+  }
+
+  update(project: string, id: string, patch: TaskUpdate): Task {
+    const task = this.store(project).update(id, patch);
+    this.sync(project);
+    this.bus.publish('task.updated', { project, task });
+    return task;
+  }
+
+  delete(project: string, id: string): string[] {
+    const ids = this.store(project).delete(id);
+    this.sync(project);
+    this.bus.publish('task.deleted', { project, id, ids });
+    return ids;
+  }
+
+  close(): void {
+    for (const w of this.projects.values()) {
+      w.watcher?.close();
+      if (w.timer) clearTimeout(w.timer);
+      w.store.close();
+    }
+    this.projects.clear();
+  }
+
+  /** Our own commits do not change data_version; remember it so the watcher only reports other programs' writes. */
+  private sync(project: string) {
+    const w = this.projects.get(project);
+    if (w) w.version = w.store.dataVersion();
+  }
+
+  // Watches <project>/docs (or the project itself until docs/ exists) with inotify via fs.watch.
+  private watch(w: Watched) {
+    const docs = path.dirname(w.store.file);
+    const target = fs.existsSync(docs) ? docs : w.store.project;
+    try {
+      w.version = w.store.dataVersion();
+      w.watcher = fs.watch(target, { persistent: false }, (_ev, name) => {
+        if (target !== docs) {
+          if (name === 'docs' && fs.existsSync(docs)) { w.watcher?.close(); w.watcher = null; this.watch(w); }
+          return;
+        }
+        if (!name || !String(name).startsWith('tasks.db')) return;
+        if (w.timer) return;
+        w.timer = setTimeout(() => { w.timer = null; this.check(w); }, this.debounceMs);
+      });
+      w.watcher.on('error', () => { w.watcher?.close(); w.watcher = null; });
+    } catch {
+      w.watcher = null;
+    }
+  }
+
+  private check(w: Watched) {
+    let v: number | null;
+    try { v = w.store.dataVersion(); } catch { return; }
+    if (v !== w.version) {
+      w.version = v;
+      this.bus.publish('tasks.changed', { project: w.store.project });
+    }
+  }
+}

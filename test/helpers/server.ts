@@ -1,0 +1,43 @@
+// Starts a real AreYouJ server on loopback with a temp home, for integration tests.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { makeConfig, type Config } from '../../src/server/config.js';
+import { startServer, type Server } from '../../src/server/server.js';
+
+export const FIXTURE_TASKS_DB = path.resolve(import.meta.dirname, '../../../shared/fixtures/areyouj-tasks.db');
+export const FAKE_AGENTS = path.resolve(import.meta.dirname, '../fixtures/agents');
+
+export function tempDir(prefix = 'areyouj-test-'): string {
+  return fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
+}
+
+/** A project directory holding a copy of the original AreYouJ fixture as docs/tasks.db. */
+export function fixtureProject(): string {
+  const dir = tempDir('areyouj-project-');
+  fs.mkdirSync(path.join(dir, 'docs'));
+  fs.copyFileSync(FIXTURE_TASKS_DB, path.join(dir, 'docs', 'tasks.db'));
+  return dir;
+}
+
+export interface TestServer extends Server {
+  home: string;
+  api<T = any>(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T; headers: Headers }>;
+}
+
+export async function startTestServer(over: Partial<Config> = {}): Promise<TestServer> {
+  const home = over.home ?? tempDir();
+  const server = await startServer(makeConfig({ port: 0, graceMs: 1500, ...over, home }));
+  const api = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(server.url + url, {
+      method,
+      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: any = text;
+    try { parsed = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
+    return { status: res.status, body: parsed, headers: res.headers };
+  };
+  return Object.assign(server, { home, api });
+}

@@ -1,0 +1,65 @@
+// A small Server-Sent Events client over fetch that records events and lets a test await one.
+export interface SseEvent { id: string | null; event: string; data: any }
+
+export class SseClient {
+  events: SseEvent[] = [];
+  comments: string[] = [];
+  private waiters: { pred: (e: SseEvent) => boolean; resolve: (e: SseEvent) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }[] = [];
+  private ctrl = new AbortController();
+  ready: Promise<void>;
+
+  constructor(url: string, headers: Record<string, string> = {}) {
+    this.ready = this.run(url, headers);
+  }
+
+  private async run(url: string, headers: Record<string, string>) {
+    const res = await fetch(url, { headers, signal: this.ctrl.signal });
+    if (res.status !== 200) throw new Error(`SSE status ${res.status}`);
+    const reader = res.body!.getReader();
+    const dec = new TextDecoder();
+    let buf = '';
+    const pump = async () => {
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) return;
+          buf += dec.decode(value, { stream: true });
+          let i;
+          while ((i = buf.indexOf('\n\n')) >= 0) {
+            this.parse(buf.slice(0, i));
+            buf = buf.slice(i + 2);
+          }
+        }
+      } catch { /* aborted */ }
+    };
+    void pump();
+  }
+
+  private parse(block: string) {
+    let id: string | null = null; let event = 'message'; const data: string[] = [];
+    for (const line of block.split('\n')) {
+      if (line.startsWith(':')) { this.comments.push(line.slice(1).trim()); continue; }
+      const [k, ...rest] = line.split(':');
+      const v = rest.join(':').replace(/^ /, '');
+      if (k === 'id') id = v; else if (k === 'event') event = v; else if (k === 'data') data.push(v);
+    }
+    if (!data.length) return;
+    const e = { id, event, data: JSON.parse(data.join('\n')) };
+    this.events.push(e);
+    for (const w of [...this.waiters]) {
+      if (w.pred(e)) { clearTimeout(w.timer); this.waiters.splice(this.waiters.indexOf(w), 1); w.resolve(e); }
+    }
+  }
+
+  /** Resolves with the first event (already received or coming) that matches. */
+  waitFor(pred: (e: SseEvent) => boolean, timeoutMs = 15_000, what = 'event'): Promise<SseEvent> {
+    const seen = this.events.find(pred);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; got ${this.events.map((e) => e.event).join(', ')}`)), timeoutMs);
+      this.waiters.push({ pred, resolve, reject, timer });
+    });
+  }
+
+  close() { this.ctrl.abort(); for (const w of this.waiters) clearTimeout(w.timer); }
+}
