@@ -1,0 +1,82 @@
+// Checks made before spawning, so that a bad command or directory is a clear error and never a crash.
+import fs from 'node:fs';
+import path from 'node:path';
+
+export type SpawnErrorCode = 'command_not_found' | 'cwd_not_found' | 'spawn_failed' | 'log_failed';
+
+export class SpawnError extends Error {
+  constructor(readonly code: SpawnErrorCode, message: string) {
+    super(message);
+    this.name = 'SpawnError';
+  }
+}
+
+/** execvp's default search path, used when the environment has no PATH. */
+const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
+
+export function checkCwd(cwd: string): void {
+  let st: fs.Stats;
+  try { st = fs.statSync(cwd); } catch { throw new SpawnError('cwd_not_found', `directory does not exist: ${cwd}`); }
+  if (!st.isDirectory()) throw new SpawnError('cwd_not_found', `not a directory: ${cwd}`);
+}
+
+function isExecutableFile(p: string): boolean {
+  try {
+    if (!fs.statSync(p).isFile()) return false;
+    fs.accessSync(p, fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Resolves `command` the way the child will (chdir(cwd), then execvp with the child's environment):
+ * a name with a slash is a path relative to cwd, a bare name is looked up on env.PATH.
+ * Returns the absolute path; throws SpawnError('command_not_found').
+ */
+export function resolveCommand(command: string, cwd: string, env: Record<string, string | undefined>): string {
+  if (!command) throw new SpawnError('command_not_found', 'command not found: (empty)');
+  if (command.includes('/')) {
+    const p = path.resolve(cwd, command);
+    if (isExecutableFile(p)) return p;
+    const why = fs.existsSync(p) ? 'not an executable file' : 'command not found';
+    throw new SpawnError('command_not_found', `${why}: ${command}`);
+  }
+  for (const dir of (env.PATH ?? DEFAULT_PATH).split(':')) {
+    const p = path.resolve(cwd, dir || '.', command);
+    if (isExecutableFile(p)) return p;
+  }
+  throw new SpawnError('command_not_found', `command not found: ${command}`);
+}
+
+/**
+ * Pids of the processes whose session id is `sid` (Linux /proc; empty elsewhere). node-pty makes the
+ * child a session leader, so this finds its descendants even when they moved to other process groups
+ * (an interactive shell's background jobs), unless they called setsid() themselves.
+ */
+export function sessionMembers(sid: number): number[] {
+  if (process.platform !== 'linux') return [];
+  const out: number[] = [];
+  let names: string[];
+  try { names = fs.readdirSync('/proc'); } catch { return out; }
+  for (const name of names) {
+    const c = name.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'latin1');
+      // pid (comm) state ppid pgrp session ...; comm may contain spaces and parentheses.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[3]) === sid) out.push(Number(name));
+    } catch { /* gone meanwhile */ }
+  }
+  return out;
+}
+
+/** Sends `sig` to the process group `pgid` and every process of the session `pgid`; never throws. */
+export function signalTree(pgid: number, sig: NodeJS.Signals): void {
+  try { process.kill(-pgid, sig); } catch { /* ESRCH: the group is gone */ }
+  for (const pid of sessionMembers(pgid)) {
+    try { process.kill(pid, sig); } catch { /* gone */ }
+  }
+}

@@ -1,0 +1,124 @@
+// The terminal channel: one WebSocket watching and driving one PtySession.
+//
+// ---------------------------------------------------------------------------------------------------
+// Terminal channel framing (one WebSocket per instance: /api/instances/:id/terminal)
+//
+// Server -> client
+//   1. First, one TEXT frame:  {"type":"snapshot","data":"<string>","cols":80,"rows":24}
+//      `data` is the screen and scrollback serialized as escape sequences (xterm.js serialize addon).
+//      Reset the client terminal, resize it to cols x rows, and write `data` into it.
+//   2. Then BINARY frames: the program's raw output bytes, in order, each byte exactly once after the
+//      snapshot. Write them to the terminal as they come (Uint8Array; a frame may start or end in the
+//      middle of an escape sequence or UTF-8 character: the terminal's parser handles that).
+//   3. TEXT {"type":"resize","cols":n,"rows":n} when the pty is resized (by any viewer), in stream order.
+//   4. TEXT {"type":"exit","exitCode":n,"signal":n|null} when the program has exited; the server then
+//      closes the socket with code 1000 ("program exited"). Attaching to an ended session gives the
+//      final snapshot, the exit frame and the close.
+//   5. TEXT {"type":"error","message":"..."} for a client message that was not understood (the socket
+//      stays open).
+// Client -> server
+//   - BINARY frame: raw input bytes, written to the pty as they are (keystrokes, xterm.js onData/onBinary).
+//   - TEXT {"type":"input","data":"<string>"}: the same, as a string.
+//   - TEXT {"type":"resize","cols":n,"rows":n}: resize the pty (cols 2..1000, rows 2..500). Every viewer
+//     gets the resize frame; the last resize wins.
+// Close codes
+//   1000  the program exited: do not reconnect (the final screen is what you have).
+//   4408  slow consumer: the client fell more than maxBacklogBytes (default 4 MB) behind. Reconnect at
+//         once: the new attach starts from a fresh snapshot, so nothing is lost on screen.
+//   other (1001/1006…) the connection broke: reconnect with backoff.
+// Terminal queries (e.g. ESC[c, ESC[6n) the program sends are answered by the viewers' terminals for
+// output they received; output nobody watched is answered by the server (PtySession queryReplies).
+// ---------------------------------------------------------------------------------------------------
+import type { WebSocket, RawData } from 'ws';
+import type { ExitInfo, PtySession } from './pty-session.js';
+
+export const CLOSE_EXITED = 1000;
+export const CLOSE_SLOW_CONSUMER = 4408;
+export const SLOW_CONSUMER_REASON = 'slow consumer: reattach for a fresh snapshot';
+const MAX_TEXT_INPUT = 1 << 20;
+/** A socket that does not finish its close handshake in this time is destroyed. */
+const CLOSE_TIMEOUT_MS = 5000;
+
+export interface AttachOptions {
+  /** Bytes the socket may hold unsent before it is dropped with 4408 (default 4 MB). */
+  maxBacklogBytes?: number;
+}
+
+function rawToBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+/** Attaches a WebSocket to a session; returns a function that detaches it (without closing it). */
+export function attachSocket(session: PtySession, ws: WebSocket, opts: AttachOptions = {}): () => void {
+  const maxBacklog = opts.maxBacklogBytes ?? 4 * 1024 * 1024;
+  if (ws.readyState !== ws.OPEN) return () => {};
+  let allowance = 0; // the snapshot, while it is being sent, does not count against the backlog
+  let done = false;
+  let detach: () => void = () => {};
+
+  const finish = () => {
+    if (done) return false;
+    done = true;
+    detach();
+    ws.off('message', onMessage);
+    ws.off('close', finish);
+    return true;
+  };
+  const close = (code: number, reason: string) => {
+    if (!finish()) return;
+    if (ws.readyState !== ws.OPEN) return;
+    ws.close(code, reason);
+    setTimeout(() => { if (ws.readyState !== ws.CLOSED) ws.terminate(); }, CLOSE_TIMEOUT_MS).unref();
+  };
+  const sendText = (obj: unknown) => { if (!done && ws.readyState === ws.OPEN) ws.send(JSON.stringify(obj)); };
+  const checkBacklog = () => {
+    if (!done && ws.bufferedAmount > maxBacklog + allowance) close(CLOSE_SLOW_CONSUMER, SLOW_CONSUMER_REASON);
+  };
+
+  const onMessage = (data: RawData, isBinary: boolean) => {
+    if (done) return;
+    if (isBinary) { session.write(rawToBuffer(data)); return; }
+    const text = rawToBuffer(data).toString('utf8');
+    let msg: { type?: unknown; data?: unknown; cols?: unknown; rows?: unknown };
+    try { msg = JSON.parse(text); } catch { return sendText({ type: 'error', message: 'not JSON' }); }
+    if (!msg || typeof msg !== 'object') return sendText({ type: 'error', message: 'expected an object' });
+    if (msg.type === 'input') {
+      if (typeof msg.data !== 'string' || msg.data.length > MAX_TEXT_INPUT) return sendText({ type: 'error', message: 'input.data must be a string (at most 1 MiB)' });
+      session.write(msg.data);
+    } else if (msg.type === 'resize') {
+      const { cols, rows } = msg;
+      if (!Number.isInteger(cols) || !Number.isInteger(rows) || (cols as number) < 2 || (cols as number) > 1000 || (rows as number) < 2 || (rows as number) > 500) {
+        return sendText({ type: 'error', message: 'resize needs integer cols 2..1000 and rows 2..500' });
+      }
+      session.resize(cols as number, rows as number);
+    } else {
+      sendText({ type: 'error', message: `unknown message type: ${String(msg.type)}` });
+    }
+  };
+
+  ws.on('message', onMessage);
+  ws.on('close', finish);
+  ws.on('error', () => { /* the close event follows */ });
+
+  detach = session.attach({
+    onSnapshot: (s) => {
+      const json = JSON.stringify({ type: 'snapshot', data: s.data, cols: s.cols, rows: s.rows });
+      allowance = Buffer.byteLength(json);
+      ws.send(json, () => { allowance = 0; checkBacklog(); });
+    },
+    onData: (chunk) => {
+      if (done || ws.readyState !== ws.OPEN) return;
+      ws.send(chunk, { binary: true });
+      checkBacklog();
+    },
+    onResize: (cols, rows) => sendText({ type: 'resize', cols, rows }),
+    onExit: (e: ExitInfo) => {
+      sendText({ type: 'exit', exitCode: e.exitCode, signal: e.signal });
+      close(CLOSE_EXITED, 'program exited');
+    },
+  });
+  if (done) detach(); // closed during attach (ended session, or dropped at once)
+  return () => { finish(); };
+}
