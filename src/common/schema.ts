@@ -58,15 +58,26 @@ const pattern = z.string().min(1).max(500).refine((p) => {
   try { new RegExp(p); return true; } catch { return false; }
 }, 'not a valid regular expression');
 
+const settingsFields = {
+  autoStart: z.boolean(),
+  notificationEnabled: z.boolean(),
+  notifyOnTurnEnd: z.boolean(),
+  maxConcurrentInstances: z.number().int().min(1).max(256),
+  quietMs: z.number().int().min(50).max(60_000),
+  idlePatterns: z.array(pattern).max(50),
+  awaitingPatterns: z.array(pattern).max(50),
+};
 export const AgentSettings = z.strictObject({
-  autoStart: z.boolean().default(false),
-  notificationEnabled: z.boolean().default(true),
-  notifyOnTurnEnd: z.boolean().default(false),
-  maxConcurrentInstances: z.number().int().min(1).max(256).default(1),
-  quietMs: z.number().int().min(50).max(60_000).default(500),
-  idlePatterns: z.array(pattern).max(50).default(DEFAULT_IDLE_PATTERNS),
-  awaitingPatterns: z.array(pattern).max(50).default(DEFAULT_AWAITING_PATTERNS),
+  autoStart: settingsFields.autoStart.default(false),
+  notificationEnabled: settingsFields.notificationEnabled.default(true),
+  notifyOnTurnEnd: settingsFields.notifyOnTurnEnd.default(false),
+  maxConcurrentInstances: settingsFields.maxConcurrentInstances.default(1),
+  quietMs: settingsFields.quietMs.default(500),
+  idlePatterns: settingsFields.idlePatterns.default(DEFAULT_IDLE_PATTERNS),
+  awaitingPatterns: settingsFields.awaitingPatterns.default(DEFAULT_AWAITING_PATTERNS),
 });
+/** A partial settings object: what a request gives, without defaults filled in. */
+export const AgentSettingsPatch = z.strictObject(settingsFields).partial();
 export type AgentSettings = z.infer<typeof AgentSettings>;
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name is letters, digits and _');
@@ -89,7 +100,7 @@ export const AgentCreate = z.strictObject({
   env: agentFields.env.optional(),
   kind: agentFields.kind.optional(),
   color: agentFields.color.optional(),
-  settings: AgentSettings.partial().optional(),
+  settings: AgentSettingsPatch.optional(),
 });
 export type AgentCreate = z.infer<typeof AgentCreate>;
 export const AgentUpdate = AgentCreate.partial();

@@ -44,6 +44,9 @@ export async function startServer(config: Config): Promise<Server> {
   const { app } = await buildApp({ guard: guardCfg, bodyLimit: config.bodyLimit, webRoot: config.webRoot });
   for (const routes of [miscRoutes, taskRoutes, agentRoutes, instanceRoutes, eventRoutes]) routes(app, ctx);
 
+  // Upgrade sockets are detached from the HTTP server: track them so that close() never waits on one.
+  const upgraded = new Set<import('node:net').Socket>();
+  app.server.on('upgrade', (_req, socket) => { upgraded.add(socket); socket.on('close', () => upgraded.delete(socket)); });
   await app.listen({ host: config.host, port: config.port });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
@@ -60,6 +63,7 @@ export async function startServer(config: Config): Promise<Server> {
       if (closed) return;
       closed = true;
       await ctx.manager.stopAll();
+      for (const sock of upgraded) sock.destroy();
       await app.close();
       tasks.close();
       db.close();
