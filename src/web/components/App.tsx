@@ -1,0 +1,80 @@
+import { useEffect } from 'react';
+import { openTab } from '../lib/actions.js';
+import { useKeyboard } from '../lib/keyboard.js';
+import { primeAudio } from '../lib/notify.js';
+import { useRoute } from '../lib/router.js';
+import { getState, openDialog, setState, useStore } from '../lib/store.js';
+import { AgentForm } from './AgentForm.js';
+import { ConfirmDialog } from './ConfirmDialog.js';
+import { HandoffDialog } from './HandoffDialog.js';
+import { HelpDialog } from './HelpDialog.js';
+import { InstancePane } from './InstancePane.js';
+import { OfflineBanner } from './OfflineBanner.js';
+import { Overview } from './Overview.js';
+import { Palette } from './Palette.js';
+import { Sidebar } from './Sidebar.js';
+import { TaskBoard } from './TaskBoard.js';
+import { TaskForm } from './TaskForm.js';
+import { Toasts } from './Toasts.js';
+import { TopBar } from './TopBar.js';
+
+export function App() {
+  const route = useRoute();
+  const tabs = useStore((s) => s.openTabs);
+  const loaded = useStore((s) => s.loaded);
+  const drawerOpen = useStore((s) => s.drawerOpen);
+  const known = useStore((s) => (route.page === 'instance' ? !!s.instances[route.id] : false));
+  const attention = useStore((s) => Object.values(s.instances).filter((i) => i.status === 'awaiting_input').length);
+  useKeyboard();
+
+  // A link to #/i/<id> opens that instance's tab.
+  useEffect(() => {
+    if (route.page === 'instance' && known && !getState().openTabs.includes(route.id)) openTab(route.id);
+  }, [route, known]);
+
+  useEffect(() => {
+    document.title = attention > 0 ? `(${attention}) AreYouJ — ${attention} waiting` : 'AreYouJ';
+  }, [attention]);
+
+  useEffect(() => {
+    const prime = () => primeAudio();
+    window.addEventListener('pointerdown', prime, { once: true });
+    return () => window.removeEventListener('pointerdown', prime);
+  }, []);
+
+  return (
+    <div className={`app${drawerOpen ? ' drawer-open' : ''}`} data-testid="app">
+      <OfflineBanner />
+      <Sidebar />
+      <div className="scrim" onClick={() => setState({ drawerOpen: false })} aria-hidden="true" />
+      <main className="main">
+        <TopBar />
+        <div className="content">
+          {!loaded && <div className="splash"><span className="spinner" aria-hidden="true" /> Connecting to AreYouJ…</div>}
+          {loaded && route.page === 'overview' && <Overview />}
+          {loaded && route.page === 'tasks' && <TaskBoard project={route.project} selected={route.task} />}
+          {loaded && route.page === 'instance' && !known && (
+            <div className="splash">This instance no longer exists. <a href="#/">Back to the overview</a></div>
+          )}
+          {tabs.map((id) => <InstancePane key={id} id={id} active={route.page === 'instance' && route.id === id} />)}
+        </div>
+      </main>
+      <Dialogs />
+      <Toasts />
+    </div>
+  );
+}
+
+function Dialogs() {
+  const d = useStore((s) => s.dialog);
+  if (!d) return null;
+  const close = () => openDialog(null);
+  switch (d.type) {
+    case 'agent': return <AgentForm key={d.agentId ?? 'new'} agentId={d.agentId} onClose={close} />;
+    case 'help': return <HelpDialog onClose={close} />;
+    case 'palette': return <Palette onClose={close} />;
+    case 'confirm': return <ConfirmDialog {...d} onClose={close} />;
+    case 'task': return <TaskForm project={d.project} taskId={d.taskId} parentId={d.parentId} onClose={close} />;
+    case 'handoff': return <HandoffDialog project={d.project} taskId={d.taskId} onClose={close} />;
+  }
+}

@@ -1,0 +1,64 @@
+import { useState } from 'react';
+import { isLive } from '../../common/schema.js';
+import { closeTab, confirmDeleteInstance, restart, terminate } from '../lib/actions.js';
+import { ago, fullTime, shortPath, useNow } from '../lib/format.js';
+import { navigate } from '../lib/router.js';
+import { useStore } from '../lib/store.js';
+import { AwaitingBanner } from './AwaitingBanner.js';
+import { Composer } from './Composer.js';
+import { KeyRow } from './KeyRow.js';
+import { MessageList } from './MessageList.js';
+import { QueueList } from './QueueList.js';
+import { StatusBadge } from './StatusBadge.js';
+import { TerminalView } from './TerminalView.js';
+
+/** One open tab: the terminal, and beside it the conversation, the queue and the composer. Stays mounted while the tab is open. */
+export function InstancePane({ id, active }: { id: string; active: boolean }) {
+  const inst = useStore((s) => s.instances[id]);
+  const agent = useStore((s) => (inst ? s.agents[inst.agentId] : undefined));
+  const home = useStore((s) => s.info?.home);
+  const [panel, setPanel] = useState(true);
+  const now = useNow(30_000);
+  if (!inst) return null;
+  const live = isLive(inst.status);
+  return (
+    <section className={`instance-pane${active ? ' active' : ''}${panel ? '' : ' no-panel'}`} hidden={!active} data-testid="instance-pane" data-instance={id}
+      style={{ ['--agent-color' as string]: agent?.color ?? 'var(--accent)' }}>
+      <header className="pane-head">
+        <div className="pane-title">
+          <span className="agent-swatch" aria-hidden="true" />
+          <h1><span className="pane-agent">{inst.agentName}</span><span className="sep">/</span>{inst.name}</h1>
+          <StatusBadge status={inst.status} />
+        </div>
+        <div className="pane-meta muted">
+          <span title={inst.projectPath}>{shortPath(inst.projectPath, home)}</span>
+          <span title={fullTime(inst.startedAt)}>started {ago(inst.startedAt, now)}</span>
+          {inst.taskId && (
+            <button className="link-btn" onClick={() => navigate({ page: 'tasks', project: inst.taskProject ?? undefined, task: inst.taskId ?? undefined })}>task #{inst.taskId}</button>
+          )}
+          {!live && inst.exitCode !== null && <span>exit {inst.exitCode}</span>}
+          {inst.statusReason && !live && <span className="reason" title={inst.statusReason}>{inst.statusReason}</span>}
+        </div>
+        <div className="pane-actions">
+          {live ? <button className="btn small" onClick={() => void terminate(inst)} data-testid="terminate">Stop</button>
+            : <button className="btn small" onClick={() => void restart(inst)} data-testid="restart">Restart</button>}
+          <button className="btn small ghost" onClick={() => confirmDeleteInstance(inst)} data-testid="delete-instance">Delete</button>
+          <button className="btn small ghost panel-toggle" onClick={() => setPanel(!panel)} aria-pressed={panel} title="Show or hide the messages panel">Messages</button>
+          <button className="icon-btn" onClick={() => closeTab(id)} aria-label="Close tab" title="Close tab (the instance keeps running)">×</button>
+        </div>
+      </header>
+      <AwaitingBanner instance={inst} />
+      <div className="pane-body">
+        <div className="term-col">
+          <TerminalView instanceId={id} active={active} />
+          <KeyRow instanceId={id} disabled={!live} />
+        </div>
+        <div className="side-col">
+          <MessageList instanceId={id} />
+          <QueueList instanceId={id} />
+          <Composer instance={inst} />
+        </div>
+      </div>
+    </section>
+  );
+}

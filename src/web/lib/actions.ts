@@ -1,0 +1,82 @@
+// User actions that touch the server and the UI together (open a tab, start/stop an instance, …).
+import type { Instance } from '../../common/schema.js';
+import { api, ApiError } from './api.js';
+import { navigate } from './router.js';
+import { getState, openDialog, removeAgent, removeInstance, setState, toast, upsertInstance } from './store.js';
+import { loadHistory } from './sync.js';
+
+export function errorText(e: unknown): string {
+  if (e instanceof ApiError) return e.message;
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Run an action; on failure, say so in a toast. */
+export async function attempt<T>(fn: () => Promise<T>): Promise<T | undefined> {
+  try { return await fn(); } catch (e) { toast(errorText(e)); return undefined; }
+}
+
+export function openTab(id: string) {
+  setState((s) => ({ openTabs: s.openTabs.includes(id) ? s.openTabs : [...s.openTabs, id], drawerOpen: false }));
+  if (!getState().historyLoaded[id]) void loadHistory(id).catch(() => undefined);
+  navigate({ page: 'instance', id });
+}
+
+export function closeTab(id: string) {
+  const s = getState();
+  const idx = s.openTabs.indexOf(id);
+  const tabs = s.openTabs.filter((t) => t !== id);
+  setState({ openTabs: tabs });
+  if (location.hash === `#/i/${encodeURIComponent(id)}`) {
+    const next = tabs[Math.min(idx, tabs.length - 1)];
+    navigate(next ? { page: 'instance', id: next } : { page: 'overview' });
+  }
+}
+
+/** Last terminal size seen, so a new instance starts at the size it will be shown at. */
+export const termSize = { cols: 120, rows: 32 };
+
+export async function startInstance(agentId: string, extra: { prompt?: string; taskId?: string; taskProject?: string } = {}) {
+  const inst = await attempt(() => api.startInstance(agentId, { cols: termSize.cols, rows: termSize.rows, ...extra }));
+  if (inst) { upsertInstance(inst); openTab(inst.id); }
+  return inst;
+}
+
+export async function terminate(i: Instance) {
+  const r = await attempt(() => api.terminate(i.id));
+  if (r && typeof r === 'object' && 'id' in r) upsertInstance(r);
+}
+
+export async function restart(i: Instance) {
+  const r = await attempt(() => api.restart(i.id));
+  if (r && typeof r === 'object' && 'id' in r) {
+    upsertInstance(r);
+    setState((s) => ({ openTabs: s.openTabs.map((t) => (t === i.id ? r.id : t)) }));
+    openTab(r.id);
+  }
+}
+
+export function confirmDeleteInstance(i: Instance) {
+  openDialog({
+    type: 'confirm',
+    title: `Delete ${i.agentName} · ${i.name}?`,
+    body: 'The instance is stopped if it is running, and its messages are deleted. Its output log stays on disk.',
+    confirmLabel: 'Delete instance',
+    danger: true,
+    onConfirm: async () => { await api.deleteInstance(i.id); removeInstance(i.id); },
+  });
+}
+
+export function confirmDeleteAgent(agentId: string) {
+  const a = getState().agents[agentId];
+  if (!a) return;
+  const n = Object.values(getState().instances).filter((i) => i.agentId === agentId).length;
+  openDialog({
+    type: 'confirm',
+    title: `Delete agent "${a.name}"?`,
+    body: n ? `Its ${n} instance${n === 1 ? '' : 's'} and all their messages are deleted too. Running ones are stopped.`
+      : 'The agent definition is deleted.',
+    confirmLabel: 'Delete agent',
+    danger: true,
+    onConfirm: async () => { await api.deleteAgent(agentId); removeAgent(agentId); },
+  });
+}

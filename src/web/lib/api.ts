@@ -1,0 +1,106 @@
+// A thin, typed fetch wrapper for the REST API. Errors come back as ApiError with the server's code and details.
+import type {
+  Agent, AgentCreate, AgentUpdate, Instance, InstanceCreate, Message, Task, TaskCreate, TaskList, TaskUpdate,
+} from '../../common/schema.js';
+
+export class ApiError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string, readonly details?: unknown) {
+    super(message);
+  }
+}
+
+/** Field → message, from a `validation_failed` error (details: [{path, message}]) or a path error (details: {field}). */
+export function fieldErrors(err: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!(err instanceof ApiError)) return out;
+  const d = err.details as unknown;
+  if (Array.isArray(d)) {
+    for (const item of d) {
+      if (!item || typeof item !== 'object') continue;
+      const path = Array.isArray((item as { path?: unknown }).path) ? (item as { path: unknown[] }).path : [];
+      const key = fieldKey(path);
+      if (!out[key]) out[key] = String((item as { message?: unknown }).message ?? err.message);
+    }
+  } else if (d && typeof d === 'object' && typeof (d as { field?: unknown }).field === 'string') {
+    out[(d as { field: string }).field] = err.message;
+  }
+  return out;
+}
+
+function fieldKey(path: unknown[]): string {
+  if (path.length === 0) return '_';
+  // settings.quietMs and settings.idlePatterns.3 → 'settings.quietMs' / 'settings.idlePatterns'; env.FOO → 'env'; args.2 → 'args'
+  if (path[0] === 'settings' && path.length > 1) return `settings.${String(path[1])}`;
+  return String(path[0]);
+}
+
+let onNetwork: ((ok: boolean) => void) | null = null;
+export function onNetworkChange(fn: (ok: boolean) => void) { onNetwork = fn; }
+
+export async function request<T>(method: string, url: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method,
+      headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json', accept: 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+    });
+  } catch (e) {
+    onNetwork?.(false);
+    throw new ApiError(0, 'network', 'The server is unreachable');
+  }
+  onNetwork?.(true);
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let json: unknown = undefined;
+  try { json = text ? JSON.parse(text) : undefined; } catch { /* not JSON */ }
+  if (!res.ok) {
+    const e = (json as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
+    throw new ApiError(res.status, e?.code ?? `http_${res.status}`, e?.message ?? (res.statusText || `HTTP ${res.status}`), e?.details);
+  }
+  return json as T;
+}
+
+const q = (project?: string) => (project ? `?project=${encodeURIComponent(project)}` : '');
+const enc = encodeURIComponent;
+
+export interface Info { version: string; home: string; maxInstances: number }
+export interface DirListing { path: string; parent: string | null; dirs: { name: string; path: string }[] }
+export type SendMode = 'auto' | 'now' | 'queue';
+
+export const api = {
+  info: () => request<Info>('GET', '/api/info'),
+  dirs: (path?: string) => request<DirListing>('GET', `/api/fs/dirs${path ? `?path=${enc(path)}` : ''}`),
+
+  tasks: (project?: string) => request<TaskList>('GET', `/api/tasks${q(project)}`),
+  createTask: (project: string | undefined, body: TaskCreate) => request<Task>('POST', `/api/tasks${q(project)}`, body),
+  updateTask: (project: string | undefined, id: string, body: TaskUpdate) => request<Task>('PUT', `/api/tasks/${enc(id)}${q(project)}`, body),
+  deleteTask: (project: string | undefined, id: string) => request<unknown>('DELETE', `/api/tasks/${enc(id)}${q(project)}`),
+
+  agents: () => request<Agent[] | { agents: Agent[] }>('GET', '/api/agents').then(unwrap<Agent>('agents')),
+  createAgent: (body: AgentCreate) => request<Agent>('POST', '/api/agents', body),
+  updateAgent: (id: string, body: AgentUpdate) => request<Agent>('PUT', `/api/agents/${enc(id)}`, body),
+  deleteAgent: (id: string) => request<unknown>('DELETE', `/api/agents/${enc(id)}`),
+
+  instances: () => request<Instance[] | { instances: Instance[] }>('GET', '/api/instances').then(unwrap<Instance>('instances')),
+  startInstance: (agentId: string, body: InstanceCreate) => request<Instance>('POST', `/api/agents/${enc(agentId)}/instances`, body),
+  terminate: (id: string) => request<Instance>('POST', `/api/instances/${enc(id)}/terminate`),
+  restart: (id: string) => request<Instance>('POST', `/api/instances/${enc(id)}/restart`),
+  deleteInstance: (id: string) => request<unknown>('DELETE', `/api/instances/${enc(id)}`),
+
+  messages: (id: string, after?: number, limit = 500) =>
+    request<Message[] | { messages: Message[] }>('GET', `/api/instances/${enc(id)}/messages?limit=${limit}${after ? `&after=${after}` : ''}`)
+      .then(unwrap<Message>('messages')),
+  send: (id: string, content: string, mode: SendMode) =>
+    request<{ message: Message; delivery: 'sent' | 'queued' }>('POST', `/api/instances/${enc(id)}/messages`, { content, mode }),
+  editQueued: (id: string, messageId: number, content: string) =>
+    request<Message>('PUT', `/api/instances/${enc(id)}/messages/${messageId}`, { content }),
+  cancelQueued: (id: string, messageId: number) => request<unknown>('DELETE', `/api/instances/${enc(id)}/messages/${messageId}`),
+  input: (id: string, body: { text?: string; keys?: string[] }) => request<unknown>('POST', `/api/instances/${enc(id)}/input`, body),
+  respond: (id: string, choice: string) => request<unknown>('POST', `/api/instances/${enc(id)}/respond`, { choice }),
+};
+
+function unwrap<T>(key: string) {
+  return (v: T[] | Record<string, T[]>): T[] => (Array.isArray(v) ? v : (v?.[key] ?? []));
+}

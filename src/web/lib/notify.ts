@@ -1,0 +1,94 @@
+// Browser notifications and a short beep when an instance needs the user, finishes a turn (if its agent asks) or fails.
+// One notification per event: transitions are de-duplicated per instance and kind, and events older than the page are ignored.
+import type { Instance } from '../../common/schema.js';
+import { getState, setState, toast } from './store.js';
+
+const pageLoadedAt = Date.now();
+const recent = new Map<string, number>();
+let audio: AudioContext | null = null;
+
+type Kind = 'awaiting' | 'turn' | 'error' | 'other';
+
+/** Create/resume the audio context inside a user gesture so the beep can play later. */
+export function primeAudio() {
+  try {
+    audio ??= new AudioContext();
+    if (audio.state === 'suspended') void audio.resume();
+  } catch { /* no audio */ }
+}
+
+export function beep(kind: Kind = 'awaiting') {
+  try {
+    audio ??= new AudioContext();
+    const ctx = audio;
+    const t = ctx.currentTime;
+    const osc = ctx.createOscillator();
+    const gain = ctx.createGain();
+    osc.type = 'sine';
+    const [a, b] = kind === 'error' ? [440, 330] : kind === 'turn' ? [660, 880] : [880, 660];
+    osc.frequency.setValueAtTime(a, t);
+    osc.frequency.setValueAtTime(b, t + 0.09);
+    gain.gain.setValueAtTime(0.0001, t);
+    gain.gain.exponentialRampToValueAtTime(0.12, t + 0.015);
+    gain.gain.exponentialRampToValueAtTime(0.0001, t + 0.2);
+    osc.connect(gain).connect(ctx.destination);
+    osc.start(t);
+    osc.stop(t + 0.22);
+  } catch { /* no audio */ }
+}
+
+export async function setNotifications(on: boolean) {
+  primeAudio();
+  if (on && typeof Notification !== 'undefined' && Notification.permission === 'default') {
+    try { await Notification.requestPermission(); } catch { /* ignored */ }
+  }
+  setState({ notificationsOn: on });
+}
+
+function fresh(at?: string): boolean {
+  if (!at) return true;
+  const t = Date.parse(at);
+  return Number.isNaN(t) || t >= pageLoadedAt - 1000;
+}
+
+function show(instanceId: string, kind: Kind, title: string, body: string, at?: string) {
+  const s = getState();
+  if (!s.notificationsOn || !fresh(at)) return;
+  const inst = s.instances[instanceId];
+  const agent = inst ? s.agents[inst.agentId] : undefined;
+  if (agent && agent.settings.notificationEnabled === false) return;
+  const key = `${instanceId}:${kind}`;
+  const last = recent.get(key) ?? 0;
+  if (Date.now() - last < 4000) return; // the same event seen twice (transition + server notification)
+  recent.set(key, Date.now());
+  beep(kind);
+  const watching = document.visibilityState === 'visible' && document.hasFocus();
+  if (!watching && typeof Notification !== 'undefined' && Notification.permission === 'granted') {
+    try {
+      const n = new Notification(title, { body, tag: key });
+      n.onclick = () => { window.focus(); location.hash = `#/i/${encodeURIComponent(instanceId)}`; n.close(); };
+    } catch { /* some browsers only allow notifications from a service worker */ }
+  } else if (watching) {
+    toast(`${title}${body ? ` — ${body}` : ''}`, 'info');
+  }
+}
+
+/** Called for every instance update with the instance as it was before. */
+export function onInstanceChange(prev: Instance | undefined, next: Instance, at?: string) {
+  if (!prev || prev.status === next.status) return;
+  const who = `${next.agentName} · ${next.name}`;
+  if (next.status === 'awaiting_input') show(next.id, 'awaiting', `${who} needs you`, 'Waiting for your answer', at);
+  else if (next.status === 'error') show(next.id, 'error', `${who} failed`, next.statusReason ?? (next.exitCode !== null ? `exit code ${next.exitCode}` : ''), at);
+  else if (next.status === 'idle' && prev.status === 'active') {
+    const agent = getState().agents[next.agentId];
+    if (agent?.settings.notifyOnTurnEnd) show(next.id, 'turn', `${who} finished its turn`, '', at);
+  }
+}
+
+/** The server's own `notification` events. */
+export function onServerNotification(d: { instanceId: string; kind?: string; title?: string; body?: string }, at?: string) {
+  const k = String(d.kind ?? '');
+  const kind: Kind = /await|permission|question|input/i.test(k) ? 'awaiting'
+    : /error|fail/i.test(k) ? 'error' : /turn|stop|idle|done|finish/i.test(k) ? 'turn' : 'other';
+  show(d.instanceId, kind, d.title ?? 'AreYouJ', d.body ?? '', at);
+}

@@ -1,0 +1,165 @@
+// Keeps the store in step with the server: the first load, the SSE event stream (with Last-Event-ID on reconnect,
+// handled by EventSource itself), a full refetch on `reset` or when the stream had to be recreated, and task refetches.
+import type { Agent, Instance, Message } from '../../common/schema.js';
+import { isLive } from '../../common/schema.js';
+import { api, ApiError, onNetworkChange } from './api.js';
+import { onInstanceChange, onServerNotification } from './notify.js';
+import {
+  getState, mergeMessages, removeAgent, removeInstance, removeMessage, setState, upsertAgent, upsertInstance,
+} from './store.js';
+
+const byId = <T extends { id: string }>(list: T[]) => Object.fromEntries(list.map((x) => [x.id, x]));
+
+export async function loadAll() {
+  const [info, agents, instances] = await Promise.all([api.info(), api.agents(), api.instances()]);
+  setState((s) => ({
+    info,
+    agents: byId(agents),
+    instances: byId(instances),
+    loaded: true,
+    openTabs: s.openTabs.filter((id) => instances.some((i) => i.id === id)),
+  }));
+  const s = getState();
+  const want = new Set([...instances.filter((i) => isLive(i.status)).map((i) => i.id), ...s.openTabs, ...Object.keys(s.historyLoaded)]);
+  await Promise.all([...want].map((id) => loadHistory(id).catch(() => undefined)));
+  await Promise.all(Object.keys(s.tasks).map((p) => loadTasks(p)));
+}
+
+const historyInFlight = new Map<string, Promise<void>>();
+export function loadHistory(id: string): Promise<void> {
+  const running = historyInFlight.get(id);
+  if (running) return running;
+  const p = (async () => {
+    const all: Message[] = [];
+    let after: number | undefined;
+    for (let page = 0; page < 40; page++) {
+      const batch = await api.messages(id, after, 500);
+      all.push(...batch);
+      if (batch.length < 500) break;
+      after = batch[batch.length - 1].id;
+    }
+    mergeMessages(id, all, true);
+  })().finally(() => historyInFlight.delete(id));
+  historyInFlight.set(id, p);
+  return p;
+}
+
+export async function loadTasks(project: string) {
+  try {
+    const list = await api.tasks(project);
+    setState((s) => ({ tasks: { ...s.tasks, [project]: list }, taskErrors: { ...s.taskErrors, [project]: '' } }));
+  } catch (e) {
+    const msg = e instanceof ApiError ? e.message : String(e);
+    setState((s) => ({ taskErrors: { ...s.taskErrors, [project]: msg } }));
+  }
+}
+
+const taskTimers = new Map<string, ReturnType<typeof setTimeout>>();
+function scheduleTasks(project: string | undefined) {
+  const s = getState();
+  for (const [key, list] of Object.entries(s.tasks)) {
+    if (project && key !== project && list.project !== project) continue;
+    clearTimeout(taskTimers.get(key));
+    taskTimers.set(key, setTimeout(() => { taskTimers.delete(key); void loadTasks(key); }, 60));
+  }
+}
+
+// ---------- the event stream ----------
+
+function payload(raw: string): { data: Record<string, unknown>; at?: string } {
+  let v: unknown;
+  try { v = JSON.parse(raw); } catch { return { data: {} }; }
+  const o = (v && typeof v === 'object' ? v : {}) as Record<string, unknown>;
+  // Either the event's data itself, or the whole {id, type, data, at} envelope.
+  if (typeof o.type === 'string' && o.data && typeof o.data === 'object' && 'id' in o) {
+    return { data: o.data as Record<string, unknown>, at: typeof o.at === 'string' ? o.at : undefined };
+  }
+  return { data: o, at: typeof o.at === 'string' ? o.at : undefined };
+}
+
+export function applyEvent(type: string, raw: string) {
+  const { data, at } = payload(raw);
+  switch (type) {
+    case 'agent.created': case 'agent.updated':
+      if (data.agent) upsertAgent(data.agent as Agent);
+      break;
+    case 'agent.deleted':
+      removeAgent(String(data.id));
+      break;
+    case 'instance.created': case 'instance.updated': {
+      const inst = data.instance as Instance | undefined;
+      if (!inst) break;
+      const prev = getState().instances[inst.id];
+      upsertInstance(inst);
+      onInstanceChange(prev, inst, at);
+      if (inst.status === 'awaiting_input' && !getState().historyLoaded[inst.id]) void loadHistory(inst.id).catch(() => undefined);
+      break;
+    }
+    case 'instance.deleted':
+      removeInstance(String(data.id));
+      break;
+    case 'message.created': case 'message.updated': {
+      const m = data.message as Message | undefined;
+      if (m) mergeMessages(m.instanceId, [m]);
+      break;
+    }
+    case 'message.deleted':
+      removeMessage(String(data.instanceId), Number(data.id));
+      break;
+    case 'task.created': case 'task.updated': case 'task.deleted': case 'tasks.changed':
+      scheduleTasks(typeof data.project === 'string' ? data.project : undefined);
+      break;
+    case 'notification':
+      onServerNotification(data as { instanceId: string }, at);
+      break;
+    case 'reset':
+      void loadAll().catch(() => undefined);
+      break;
+  }
+}
+
+const EVENT_TYPES = ['agent.created', 'agent.updated', 'agent.deleted', 'instance.created', 'instance.updated', 'instance.deleted',
+  'message.created', 'message.updated', 'message.deleted', 'task.created', 'task.updated', 'task.deleted', 'tasks.changed',
+  'notification', 'reset'];
+
+let es: EventSource | null = null;
+let retry = 1000;
+
+export function startSync() {
+  onNetworkChange((ok) => { if (!ok) setState({ connection: 'offline' }); });
+  connect();
+}
+
+function connect() {
+  es?.close();
+  const source = new EventSource('/api/events');
+  es = source;
+  for (const t of EVENT_TYPES) source.addEventListener(t, (e) => applyEvent(t, (e as MessageEvent).data));
+  source.onmessage = (e) => {
+    try {
+      const env = JSON.parse(e.data) as { type?: unknown };
+      if (typeof env?.type === 'string') applyEvent(env.type, e.data);
+    } catch { /* not ours */ }
+  };
+  let loaded = false;
+  source.onopen = () => {
+    retry = 1000;
+    setState({ connection: 'online' });
+    // A new stream starts "now": load the state once it is open so nothing falls between the two.
+    // When the browser reconnects by itself it sends Last-Event-ID and the server replays (or sends `reset`).
+    if (!loaded) {
+      loaded = true;
+      loadAll().catch(() => { loaded = false; });
+    }
+  };
+  source.onerror = () => {
+    setState({ connection: 'offline' });
+    if (source.readyState === EventSource.CLOSED) {
+      // The browser gave up (e.g. a proxy answered with an error): start a new stream, which reloads everything.
+      source.close();
+      if (es === source) es = null;
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 10_000);
+    }
+  };
+}

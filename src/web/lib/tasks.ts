@@ -1,0 +1,40 @@
+// Task tree helpers for the board.
+import type { Task } from '../../common/schema.js';
+
+export function flatten(tasks: Task[]): Task[] {
+  const out: Task[] = [];
+  for (const t of tasks) { out.push(t); if (t.subtasks) out.push(...t.subtasks); }
+  return out;
+}
+
+export function findTask(tasks: Task[], id: string): Task | undefined {
+  for (const t of tasks) {
+    if (t.id === id) return t;
+    const s = t.subtasks?.find((x) => x.id === id);
+    if (s) return s;
+  }
+  return undefined;
+}
+
+export function stats(tasks: Task[]) {
+  const all = flatten(tasks);
+  const done = all.filter((t) => t.status === 'done').length;
+  const inProgress = all.filter((t) => t.status === 'in-progress').length;
+  return { total: all.length, done, inProgress, pending: all.length - done - inProgress, progress: all.length ? Math.round((done / all.length) * 100) : 0 };
+}
+
+export function matches(t: Task, q: string): boolean {
+  if (!q) return true;
+  const s = q.toLowerCase();
+  return t.id === q || `#${t.id}` === q || t.title.toLowerCase().includes(s) || t.description.toLowerCase().includes(s)
+    || (t.details ?? '').toLowerCase().includes(s);
+}
+
+/** The prompt a task becomes when handed to an agent. */
+export function taskPrompt(t: Task): string {
+  const parts = [`Task #${t.id}: ${t.title}`];
+  if (t.description.trim()) parts.push(t.description.trim());
+  if (t.details?.trim()) parts.push(`Details:\n${t.details.trim()}`);
+  if (t.dependencies.length) parts.push(`Depends on: ${t.dependencies.map((d) => `#${d}`).join(', ')}`);
+  return parts.join('\n\n');
+}
