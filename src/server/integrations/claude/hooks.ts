@@ -1,0 +1,195 @@
+// Claude Code hook payloads → instance effects. Pure: the instance manager applies the effects (status, messages,
+// notifications) and follows the session id / transcript path. Event sequences observed with Claude Code 2.1.330
+// are in docs/claude.md.
+import { createHash } from 'node:crypto';
+import type { InstanceStatus } from '../../../common/schema.js';
+import type { NewMessage } from '../../instances/store.js';
+
+export interface ClaudeHookPayload {
+  hook_event_name: string;
+  session_id?: string;
+  transcript_path?: string;
+  cwd?: string;
+  permission_mode?: string;
+  prompt_id?: string;
+  /** SessionStart: startup | resume | clear | compact */
+  source?: string;
+  /** SessionEnd: clear | prompt_input_exit | logout | other ... */
+  reason?: string;
+  prompt?: string;
+  tool_name?: string;
+  tool_input?: Record<string, unknown>;
+  tool_use_id?: string;
+  tool_response?: unknown;
+  permission_suggestions?: unknown[];
+  /** Notification: permission_prompt | idle_prompt | ... */
+  notification_type?: string;
+  message?: string;
+  last_assistant_message?: string;
+  stop_hook_active?: boolean;
+  [k: string]: unknown;
+}
+
+export interface PermissionOption { number: number; label: string; choice?: 'allow' | 'allow_always' | 'deny' }
+
+export interface HookEffects {
+  /** New status, when this event changes it. */
+  status?: InstanceStatus;
+  reason?: string;
+  /** Messages to store (each with an externalKey, so a repeated hook stores nothing twice). */
+  messages?: NewMessage[];
+  /** Open permission/question messages are answered or moot: clear their requires_user_input. */
+  settleQuestions?: boolean;
+  /** Something happened: bump last_activity_at. */
+  activity?: boolean;
+  notify?: { kind: 'awaiting_input' | 'idle_prompt' | 'turn_end' | 'notification'; title: string; body: string };
+  /** The Claude session id in effect (changes on /clear); follow its transcript. */
+  sessionId?: string;
+  transcriptPath?: string;
+  /** Claude's session ended for good (not /clear): the process exit that follows decides completed/error. */
+  sessionEnded?: boolean;
+}
+
+export interface MapHookOptions {
+  /** The current status of the instance (avoids duplicate awaiting_input transitions). */
+  status?: InstanceStatus;
+  /** True when the transcript is mirrored (the default): Stop then stores no reply, the transcript has it. */
+  transcript?: boolean;
+}
+
+/** Validates the minimum shape of a hook body; null when it is not a Claude hook payload. */
+export function parseClaudeHookPayload(body: unknown): ClaudeHookPayload | null {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return null;
+  const b = body as Record<string, unknown>;
+  if (typeof b.hook_event_name !== 'string' || !b.hook_event_name) return null;
+  for (const k of ['session_id', 'transcript_path', 'prompt_id', 'tool_name', 'prompt', 'message', 'last_assistant_message']) {
+    if (b[k] !== undefined && typeof b[k] !== 'string') return null;
+  }
+  return b as ClaudeHookPayload;
+}
+
+const oneLine = (s: string, max = 200) => {
+  const t = s.replace(/\s+/g, ' ').trim();
+  return t.length > max ? `${t.slice(0, max - 1)}…` : t;
+};
+
+/** One line describing a tool call: `Bash: echo hello > out.txt`, `Edit: src/a.ts`. */
+export function summarizeToolUse(name: string, input: unknown): string {
+  const i = (input && typeof input === 'object' ? input : {}) as Record<string, unknown>;
+  const pick = ['command', 'file_path', 'notebook_path', 'path', 'pattern', 'url', 'query', 'description', 'prompt']
+    .map((k) => i[k]).find((v) => typeof v === 'string' && v.trim());
+  const detail = typeof pick === 'string' ? pick : Object.keys(i).length ? JSON.stringify(i) : '';
+  return oneLine(detail ? `${name}: ${detail}` : name);
+}
+
+/** The options Claude Code's permission dialog offers for a tool (2.1.330). The exact labels are on the screen. */
+export function defaultPermissionOptions(toolName: string): PermissionOption[] {
+  return [
+    { number: 1, label: 'Yes', choice: 'allow' },
+    { number: 2, label: toolName === 'Bash' ? "Yes, and don't ask again for this command/directory" : "Yes, and don't ask again this session", choice: 'allow_always' },
+    { number: 3, label: 'No', choice: 'deny' },
+  ];
+}
+
+const shortHash = (v: unknown) => createHash('sha1').update(JSON.stringify(v ?? null)).digest('hex').slice(0, 12);
+/** External key of a typed prompt: the transcript tailer uses the same key for the same prompt (promptId). */
+export const promptKey = (promptId: string) => `prompt:${promptId}`;
+
+export function mapClaudeHook(p: ClaudeHookPayload, opts: MapHookOptions = {}): HookEffects {
+  const ids: HookEffects = {};
+  if (p.session_id) ids.sessionId = p.session_id;
+  if (p.transcript_path) ids.transcriptPath = p.transcript_path;
+  const turn = p.prompt_id ?? p.session_id ?? 'none';
+  switch (p.hook_event_name) {
+    case 'SessionStart':
+      // compact fires mid-turn after auto-compaction: not a return to the prompt.
+      if (p.source === 'compact') return { ...ids, activity: true };
+      return { ...ids, status: 'idle', reason: `session ${p.source ?? 'start'}`, settleQuestions: true, activity: true };
+    case 'UserPromptSubmit': {
+      const fx: HookEffects = { ...ids, status: 'active', reason: 'prompt submitted', settleQuestions: true, activity: true };
+      if (p.prompt && p.prompt.trim()) {
+        fx.messages = [{ senderType: 'user', content: p.prompt, kind: 'text', externalKey: p.prompt_id ? promptKey(p.prompt_id) : `prompt:${p.session_id}:${shortHash(p.prompt)}`, metadata: { source: 'terminal' } }];
+      }
+      return fx;
+    }
+    case 'PreToolUse':
+      return { ...ids, status: 'active', reason: p.tool_name ? `tool ${p.tool_name}` : 'tool', activity: true,
+        settleQuestions: opts.status === 'awaiting_input' };
+    case 'PostToolUse':
+    case 'PostToolUseFailure':
+      return { ...ids, status: 'active', reason: p.tool_name ? `tool ${p.tool_name} done` : 'tool done', activity: true, settleQuestions: true };
+    case 'PermissionRequest': {
+      const toolName = p.tool_name ?? 'a tool';
+      const summary = summarizeToolUse(toolName, p.tool_input);
+      return {
+        ...ids, status: 'awaiting_input', reason: `permission: ${toolName}`, activity: true,
+        messages: [{
+          senderType: 'agent', kind: 'permission', requiresUserInput: true,
+          content: `Claude wants to use ${summary}`,
+          externalKey: `permission:${turn}:${shortHash([p.tool_name, p.tool_input])}`,
+          metadata: { toolName, toolInput: p.tool_input ?? null, options: defaultPermissionOptions(toolName),
+            permissionSuggestions: p.permission_suggestions ?? null, claudeSessionId: p.session_id ?? null },
+        }],
+        notify: { kind: 'awaiting_input', title: 'Claude needs your permission', body: summary },
+      };
+    }
+    case 'Notification': {
+      const body = p.message ?? p.notification_type ?? 'notification';
+      if (p.notification_type === 'permission_prompt') {
+        // Normally PermissionRequest came first (~6 s earlier); this is the fallback if it did not.
+        if (opts.status === 'awaiting_input') return { ...ids };
+        return {
+          ...ids, status: 'awaiting_input', reason: 'permission prompt',
+          messages: [{ senderType: 'agent', kind: 'permission', requiresUserInput: true, content: body,
+            externalKey: `notification:${turn}:permission_prompt`, metadata: { options: defaultPermissionOptions('') } }],
+          notify: { kind: 'awaiting_input', title: 'Claude needs your permission', body },
+        };
+      }
+      if (p.notification_type === 'idle_prompt') return { ...ids, notify: { kind: 'idle_prompt', title: 'Claude is waiting for your input', body } };
+      return { ...ids, notify: { kind: 'notification', title: 'Claude Code', body } };
+    }
+    case 'Stop': {
+      const fx: HookEffects = { ...ids, status: 'idle', reason: 'turn finished', settleQuestions: true, activity: true,
+        notify: { kind: 'turn_end', title: 'Claude finished', body: oneLine(p.last_assistant_message ?? '', 300) } };
+      if (opts.transcript === false && p.last_assistant_message) {
+        fx.messages = [{ senderType: 'agent', kind: 'text', content: p.last_assistant_message, externalKey: `stop:${turn}` }];
+      }
+      return fx;
+    }
+    case 'SessionEnd':
+      // /clear ends the old session and a SessionStart(source clear) with a new id follows at once.
+      if (p.reason === 'clear') return {};
+      return { ...ids, sessionEnded: true, reason: `session ended (${p.reason ?? 'unknown'})`, settleQuestions: true };
+    default:
+      return { ...ids, activity: true };
+  }
+}
+
+const norm = (s: string) => s.replace(/\s+/g, ' ').trim();
+
+/**
+ * Keeps prompts sent through the API (already stored as user messages) from being stored again when Claude
+ * reports them (UserPromptSubmit, then the transcript: both under the key prompt:<prompt_id>).
+ */
+export class PromptEchoFilter {
+  private pending: { text: string; at: number }[] = [];
+  private echoed = new Set<string>();
+  constructor(private ttlMs = 10 * 60_000) {}
+
+  /** The manager typed this prompt into the terminal on the API's behalf. */
+  sent(text: string, now = Date.now()): void {
+    this.pending.push({ text: norm(text), at: now });
+  }
+
+  /** Whether a user message with this key/text should be stored (false for echoes of API-sent prompts). */
+  shouldStore(key: string | null | undefined, text: string, now = Date.now()): boolean {
+    if (key && this.echoed.has(key)) return false;
+    this.pending = this.pending.filter((p) => now - p.at < this.ttlMs);
+    const t = norm(text);
+    const i = this.pending.findIndex((p) => p.text === t);
+    if (i < 0) return true;
+    this.pending.splice(i, 1);
+    if (key) this.echoed.add(key);
+    return false;
+  }
+}

@@ -1,0 +1,147 @@
+// Launching Claude Code as a claude-kind instance: a per-instance settings file with hooks that report to the server.
+// Everything is written under AreYouJ's own data dir (never ~/.claude or the project's .claude/).
+// The hook command must never slow Claude Code: it POSTs the hook's stdin JSON to the server with a short timeout
+// and always exits 0 silently. curl costs ~8-15 ms per hook; a node script ~75-90 ms (node's start-up), so curl is
+// preferred when it is on PATH and the node script is the fallback. See docs/claude.md.
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+
+/** The hook events AreYouJ listens to. All are `"type":"command"` hooks: `"type":"http"` never delivers SessionStart. */
+export const CLAUDE_HOOK_EVENTS = [
+  'SessionStart', 'UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'PostToolUseFailure', 'PermissionRequest',
+  'Notification', 'Stop', 'SessionEnd',
+] as const;
+export const HOOK_SECRET_HEADER = 'x-areyouj-hook-secret';
+/** Set by the node hook script: the epoch ms at which the hook process started (for latency measurements). */
+export const HOOK_T0_HEADER = 'x-areyouj-hook-t0';
+
+export type HookTransport = 'auto' | 'curl' | 'node';
+
+export interface ClaudeLaunchOptions {
+  instanceId: string;
+  /** AreYouJ's data dir; files go to <dataDir>/claude/<instanceId>/ and <dataDir>/claude/hook.mjs. */
+  dataDir: string;
+  /** e.g. http://127.0.0.1:4310 (no trailing slash needed). */
+  serverUrl: string;
+  secret: string;
+  /** The Claude session id to start with; generated when omitted. Ignored when userArgs resume/continue/name a session. */
+  sessionId?: string;
+  userArgs?: readonly string[];
+  /** How hooks reach the server: curl when found on PATH (default 'auto'), or the node script. */
+  transport?: HookTransport;
+  /** Environment used to look curl up (PATH); defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface ClaudeLaunch {
+  /** Arguments for `claude`: --settings <file> [--session-id <uuid>] ...userArgs. */
+  args: string[];
+  /** Extra environment for the child (merge over the agent's env). */
+  env: Record<string, string>;
+  /** The session id passed with --session-id, or null when the user's args pick the session. */
+  sessionId: string | null;
+  settingsPath: string;
+  hookUrl: string;
+  transport: 'curl' | 'node';
+  /** The per-instance directory (remove it when the instance is deleted). */
+  dir: string;
+}
+
+const SESSION_FLAGS = ['--resume', '-r', '--continue', '-c', '--session-id', '--from-pr'];
+/** True when the user's args already choose the Claude session (so we must not add --session-id). */
+export function hasSessionArg(args: readonly string[]): boolean {
+  return args.some((a) => SESSION_FLAGS.includes(a) || SESSION_FLAGS.some((f) => f.startsWith('--') && a.startsWith(`${f}=`)));
+}
+
+/** POSIX shell quoting (hooks run through sh / Git Bash). */
+export const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+export function findOnPath(name: string, env: NodeJS.ProcessEnv = process.env): string | null {
+  const exts = process.platform === 'win32' ? ['.exe', '.cmd', ''] : [''];
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    for (const ext of exts) {
+      const p = path.join(dir, name + ext);
+      try { fs.accessSync(p, fs.constants.X_OK); if (fs.statSync(p).isFile()) return p; } catch { /* next */ }
+    }
+  }
+  return null;
+}
+
+// The fallback hook: reads stdin, POSTs it, exits 0 whatever happens (2.5 s hard stop).
+export const HOOK_SCRIPT = `// AreYouJ Claude Code hook (generated). Usage: node hook.mjs <url> <headers-file>
+import { request } from 'node:http';
+import { readFileSync } from 'node:fs';
+const t0 = Date.now();
+const [url, headersFile] = process.argv.slice(2);
+const done = () => process.exit(0);
+setTimeout(done, 2500).unref();
+const headers = { 'content-type': 'application/json', '${HOOK_T0_HEADER}': String(t0) };
+try {
+  for (const line of readFileSync(headersFile, 'utf8').split('\\n')) {
+    const i = line.indexOf(':');
+    if (i > 0) headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+  }
+} catch {}
+const chunks = [];
+process.stdin.on('data', (c) => chunks.push(c));
+process.stdin.on('error', done);
+process.stdin.on('end', () => {
+  try {
+    const body = Buffer.concat(chunks);
+    const req = request(url, { method: 'POST', timeout: 2000, headers: { ...headers, 'content-length': body.length } }, (res) => {
+      res.resume(); res.on('end', done); res.on('error', done);
+    });
+    req.on('error', done);
+    req.on('timeout', () => { req.destroy(); done(); });
+    req.end(body);
+  } catch { done(); }
+});
+`;
+
+export function hookCommand(o: { transport: 'curl' | 'node'; hookUrl: string; headersPath: string; scriptPath: string; curlPath?: string }): string {
+  if (o.transport === 'curl') {
+    return `${shq(o.curlPath ?? 'curl')} -s -m 2 --connect-timeout 1 -o /dev/null -H 'content-type: application/json' `
+      + `-H @${shq(o.headersPath)} --data-binary @- ${shq(o.hookUrl)} >/dev/null 2>&1; exit 0`;
+  }
+  return `${shq(process.execPath)} ${shq(o.scriptPath)} ${shq(o.hookUrl)} ${shq(o.headersPath)} >/dev/null 2>&1; exit 0`;
+}
+
+export function buildClaudeSettings(command: string): { hooks: Record<string, unknown[]> } {
+  const hooks: Record<string, unknown[]> = {};
+  for (const e of CLAUDE_HOOK_EVENTS) hooks[e] = [{ matcher: '', hooks: [{ type: 'command', command, timeout: 5 }] }];
+  return { hooks };
+}
+
+export function prepareClaudeLaunch(o: ClaudeLaunchOptions): ClaudeLaunch {
+  const userArgs = [...(o.userArgs ?? [])];
+  const root = path.join(o.dataDir, 'claude');
+  const dir = path.join(root, o.instanceId);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const scriptPath = path.join(root, 'hook.mjs');
+  const curlPath = o.transport === 'node' ? null : findOnPath('curl', o.env ?? process.env);
+  if (o.transport === 'curl' && !curlPath) throw new Error('curl is not on PATH');
+  const transport = curlPath ? 'curl' : 'node';
+  if (transport === 'node') {
+    let cur = '';
+    try { cur = fs.readFileSync(scriptPath, 'utf8'); } catch { /* missing */ }
+    if (cur !== HOOK_SCRIPT) fs.writeFileSync(scriptPath, HOOK_SCRIPT, { mode: 0o644 });
+  }
+  const headersPath = path.join(dir, 'hook-headers');
+  fs.writeFileSync(headersPath, `${HOOK_SECRET_HEADER}: ${o.secret}\n`, { mode: 0o600 });
+  const hookUrl = `${o.serverUrl.replace(/\/+$/, '')}/api/hooks/claude/${encodeURIComponent(o.instanceId)}`;
+  const command = hookCommand({ transport, hookUrl, headersPath, scriptPath, curlPath: curlPath ?? undefined });
+  const settingsPath = path.join(dir, 'settings.json');
+  fs.writeFileSync(settingsPath, `${JSON.stringify(buildClaudeSettings(command), null, 2)}\n`, { mode: 0o600 });
+  const sessionId = hasSessionArg(userArgs) ? null : (o.sessionId ?? randomUUID());
+  const args = ['--settings', settingsPath, ...(sessionId ? ['--session-id', sessionId] : []), ...userArgs];
+  return { args, env: { AREYOUJ_INSTANCE_ID: o.instanceId }, sessionId, settingsPath, hookUrl, transport, dir };
+}
+
+/** `<config dir>/projects/<cwd with non-alphanumerics replaced by '-'>/<session id>.jsonl` (config dir = CLAUDE_CONFIG_DIR or ~/.claude). */
+export function claudeTranscriptPath(o: { cwd: string; sessionId: string; env?: NodeJS.ProcessEnv; home?: string }): string {
+  const env = o.env ?? process.env;
+  const configDir = env.CLAUDE_CONFIG_DIR || path.join(o.home ?? env.HOME ?? env.USERPROFILE ?? '', '.claude');
+  return path.join(configDir, 'projects', o.cwd.replace(/[^a-zA-Z0-9]/g, '-'), `${o.sessionId}.jsonl`);
+}
