@@ -45,7 +45,7 @@ export async function startServer(config: Config): Promise<Server> {
   for (const routes of [miscRoutes, taskRoutes, agentRoutes, instanceRoutes, eventRoutes]) routes(app, ctx);
 
   // Upgrade sockets are detached from the HTTP server: track them so that close() never waits on one.
-  const upgraded = new Set<import('node:net').Socket>();
+  const upgraded = new Set<import('node:stream').Duplex>();
   app.server.on('upgrade', (_req, socket) => { upgraded.add(socket); socket.on('close', () => upgraded.delete(socket)); });
   await app.listen({ host: config.host, port: config.port });
   const addr = app.server.address();

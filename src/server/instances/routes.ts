@@ -1,20 +1,113 @@
 import type { FastifyInstance } from 'fastify';
-import { intParam } from '../http/validate.js';
+import { InputSend, InstanceCreate, isLive, MessageEdit, MessageSend, RespondBody } from '../../common/schema.js';
+import { ApiError } from '../http/errors.js';
+import { intParam, parse } from '../http/validate.js';
+import { keysBytes } from '../sessions/keys.js';
+import { attachSocket } from '../sessions/terminal-channel.js';
 import type { Ctx } from '../server.js';
+import { readRange, replaySnapshot } from './output.js';
 
 type P = { Params: { id: string } };
+type PM = { Params: { id: string; messageId: string } };
 
 export function instanceRoutes(app: FastifyInstance, ctx: Ctx) {
-  app.get('/api/instances', async () => ctx.instances.list());
+  const m = ctx.manager;
+  const running = (id: string) => {
+    const inst = ctx.instances.get(id);
+    const live = m.get(id);
+    if (!live) throw new ApiError(409, 'not_running', `instance ${id} is ${inst.status}`);
+    return live;
+  };
+  const queuedMessage = (req: { params: { id: string; messageId: string } }) => {
+    ctx.instances.get(req.params.id);
+    const msg = ctx.instances.findMessage(Number(req.params.messageId));
+    if (!msg || msg.instanceId !== req.params.id) throw new ApiError(404, 'not_found', `message ${req.params.messageId} does not exist on this instance`);
+    if (msg.delivery !== 'queued') throw new ApiError(409, 'not_queued', `message ${msg.id} is ${msg.delivery ?? 'not a queued message'}; only queued messages can change`);
+    return msg;
+  };
+
+  app.get<{ Querystring: { status?: string; agentId?: string } }>('/api/instances', async (req) => {
+    const statuses = req.query.status ? req.query.status.split(',') as never : undefined;
+    return ctx.instances.list({ agentId: req.query.agentId, statuses });
+  });
   app.get<P>('/api/agents/:id/instances', async (req) => {
     ctx.agents.get(req.params.id);
     return ctx.instances.list({ agentId: req.params.id });
   });
+  app.post<P>('/api/agents/:id/instances', async (req, reply) => {
+    const inst = m.start(req.params.id, parse(InstanceCreate, req.body));
+    reply.status(201);
+    return inst;
+  });
   app.get<P>('/api/instances/:id', async (req) => ctx.instances.get(req.params.id));
+  app.post<P>('/api/instances/:id/terminate', async (req) => m.terminate(req.params.id));
+  app.post<P>('/api/instances/:id/restart', async (req, reply) => {
+    reply.status(201);
+    return m.restart(req.params.id);
+  });
+  app.delete<P>('/api/instances/:id', async (req) => {
+    await m.remove(req.params.id);
+    return { deleted: req.params.id };
+  });
+
+  app.get<P & { Querystring: { offset?: string; limit?: string } }>('/api/instances/:id/output', async (req, reply) => {
+    ctx.instances.get(req.params.id);
+    const offset = intParam(req.query.offset, 'offset', 0);
+    const limit = intParam(req.query.limit, 'limit', 1 << 20, 1, 16 << 20);
+    const { data, total } = readRange(m.logFile(req.params.id), offset, limit);
+    reply.header('x-total-bytes', String(total)).header('x-offset', String(offset)).header('x-next-offset', String(offset + data.length));
+    reply.type('application/octet-stream');
+    return data;
+  });
+
+  // ---------- messages ----------
   app.get<P & { Querystring: { after?: string; limit?: string } }>('/api/instances/:id/messages', async (req) => {
     ctx.instances.get(req.params.id);
-    const after = intParam(req.query.after, 'after', 0);
-    const limit = intParam(req.query.limit, 'limit', 100, 1, 1000);
-    return ctx.instances.messages(req.params.id, after, limit);
+    return ctx.instances.messages(req.params.id, intParam(req.query.after, 'after', 0), intParam(req.query.limit, 'limit', 100, 1, 1000));
+  });
+  app.post<P>('/api/instances/:id/messages', async (req, reply) => {
+    const body = parse(MessageSend, req.body);
+    const r = await m.send(req.params.id, body.content, body.mode);
+    reply.status(r.delivery === 'sent' ? 201 : 202);
+    return r;
+  });
+  app.put<PM>('/api/instances/:id/messages/:messageId', async (req) => {
+    const msg = queuedMessage(req);
+    return m.updateMessage(msg.id, { content: parse(MessageEdit, req.body).content });
+  });
+  app.delete<PM>('/api/instances/:id/messages/:messageId', async (req) => {
+    const msg = queuedMessage(req);
+    return m.updateMessage(msg.id, { delivery: 'cancelled', metadata: { ...(msg.metadata ?? {}), cancelReason: 'cancelled_by_user' } });
+  });
+
+  // ---------- answering without a terminal ----------
+  app.post<P>('/api/instances/:id/input', async (req) => {
+    const body = parse(InputSend, req.body);
+    const live = running(req.params.id);
+    if (body.text !== undefined) live.session.write(body.text);
+    if (body.keys) live.session.write(keysBytes(body.keys, { applicationCursor: live.session.applicationCursorKeys }));
+    return { ok: true };
+  });
+  app.post<P>('/api/instances/:id/respond', async (req) => {
+    const { choice } = parse(RespondBody, req.body);
+    const live = running(req.params.id);
+    if (ctx.instances.get(req.params.id).status !== 'awaiting_input') throw new ApiError(409, 'not_awaiting_input', 'nothing is waiting for an answer');
+    const ok = await live.driver.respond(choice);
+    if (!ok) throw new ApiError(400, 'invalid_choice', `${JSON.stringify(choice)} is not one of the options offered`);
+    return ctx.instances.get(req.params.id);
+  });
+
+  // ---------- terminal channel ----------
+  app.get<P>('/api/instances/:id/terminal', { websocket: true }, async (socket, req) => {
+    const inst = ctx.instances.find(req.params.id);
+    if (!inst) return socket.close(4404, 'no such instance');
+    const live = m.get(inst.id);
+    if (live) return void attachSocket(live.session, socket);
+    // Ended: the screen it left, rebuilt from its log, then the exit notice.
+    const data = await replaySnapshot(m.logFile(inst.id), inst.cols, inst.rows);
+    if (socket.readyState !== socket.OPEN) return;
+    socket.send(JSON.stringify({ type: 'snapshot', data, cols: inst.cols, rows: inst.rows }));
+    socket.send(JSON.stringify({ type: 'exit', exitCode: inst.exitCode, signal: null, status: inst.status }));
+    socket.close(1000, isLive(inst.status) ? 'not running' : 'program exited');
   });
 }

@@ -1,0 +1,32 @@
+// A driver knows how one kind of agent signals its state and takes messages. The manager owns the
+// lifecycle (pty, limits, exit, queue); drivers only translate: `generic` reads the screen, `claude` its hooks.
+import type { Agent, InstanceStatus, Message } from '../../common/schema.js';
+import type { PtySession } from '../sessions/pty-session.js';
+import type { NewMessage } from './store.js';
+
+export interface DriverHost {
+  readonly instanceId: string;
+  readonly agent: Agent;
+  readonly session: PtySession;
+  status(): InstanceStatus;
+  /** Moves the instance to a state; `text` (awaiting_input) becomes an agent message needing the user. */
+  setStatus(status: 'idle' | 'active' | 'awaiting_input', opts?: { reason?: string; question?: NewMessage }): void;
+  addMessage(m: NewMessage): Message;
+  notify(kind: 'awaiting_input' | 'turn_end' | 'error' | 'idle_prompt', body: string): void;
+}
+
+export interface LaunchSpec { command: string; args: string[]; env: Record<string, string> }
+
+export interface Driver {
+  /** Adjusts the launch (e.g. Claude Code's --settings and --session-id). Called before the pty starts. */
+  prepare?(spec: LaunchSpec): LaunchSpec;
+  /** Starts watching the session. */
+  start(host: DriverHost): void;
+  /** Types a message into the program, as a user would (paste, then Enter). */
+  deliver(text: string): Promise<void>;
+  /** Answers the open question or permission dialog; false when the choice does not fit it. */
+  respond(choice: string | number): boolean;
+  /** A structured signal from the program (Claude Code hooks); returns a JSON answer for the hook. */
+  hook?(payload: Record<string, unknown>): unknown;
+  dispose(): void;
+}
