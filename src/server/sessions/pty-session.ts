@@ -7,7 +7,7 @@ import * as pty from 'node-pty';
 import xtermHeadless from '@xterm/headless';
 import serializeAddon from '@xterm/addon-serialize';
 import { VtBoundary } from './vt-boundary.js';
-import { SpawnError, checkCwd, resolveCommand, signalTree } from './spawn-check.js';
+import { SpawnError, checkCwd, resolveCommand, signalTree, waitSessionGone } from './spawn-check.js';
 
 export { SpawnError } from './spawn-check.js';
 
@@ -289,9 +289,9 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
     if (this.final) return;
     if (this.killTimer) clearTimeout(this.killTimer);
     this.setPause('headless', false);
-    // No orphans: whatever the program left running in its session goes too.
+    // No orphans: whatever the program left running in its session goes too, before exit is reported.
     signalTree(this.pid, 'SIGKILL');
-    await this.whenParsed();
+    await Promise.all([this.whenParsed(), waitSessionGone(this.pid)]);
     const term = this.term!;
     this.final = {
       snapshot: this.serializer.serialize({ scrollback: this.scrollback }),

@@ -55,7 +55,7 @@ export function resolveCommand(command: string, cwd: string, env: Record<string,
  * child a session leader, so this finds its descendants even when they moved to other process groups
  * (an interactive shell's background jobs), unless they called setsid() themselves.
  */
-export function sessionMembers(sid: number): number[] {
+export function sessionMembers(sid: number, includeZombies = true): number[] {
   if (process.platform !== 'linux') return [];
   const out: number[] = [];
   let names: string[];
@@ -67,10 +67,23 @@ export function sessionMembers(sid: number): number[] {
       const stat = fs.readFileSync(`/proc/${name}/stat`, 'latin1');
       // pid (comm) state ppid pgrp session ...; comm may contain spaces and parentheses.
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[3]) === sid) out.push(Number(name));
+      if (Number(fields[3]) === sid && (includeZombies || fields[0] !== 'Z')) out.push(Number(name));
     } catch { /* gone meanwhile */ }
   }
   return out;
+}
+
+/**
+ * Waits until no live process (zombies aside) is left in session `sid`: a signal is delivered
+ * asynchronously, so right after kill() the target may still run. Bounded by timeoutMs.
+ */
+export async function waitSessionGone(sid: number, timeoutMs = 2000): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+    if (sessionMembers(sid, false).length === 0) return true;
+    if (Date.now() > until) return false;
+    await new Promise((r) => setTimeout(r, delay));
+  }
 }
 
 /** Sends `sig` to the process group `pgid` and every process of the session `pgid`; never throws. */
