@@ -32,6 +32,9 @@ export function App() {
     if (route.page === 'instance' && known && !getState().openTabs.includes(route.id)) openTab(route.id);
   }, [route, known]);
 
+  // Any navigation closes the phone drawer.
+  useEffect(() => { if (getState().drawerOpen) setState({ drawerOpen: false }); }, [route]);
+
   useEffect(() => {
     document.title = attention > 0 ? `(${attention}) AreYouJ — ${attention} waiting` : 'AreYouJ';
   }, [attention]);

@@ -39,7 +39,7 @@ export function AwaitingBanner({ instance, compact = false }: { instance: Instan
   const meta = (msg?.metadata ?? {}) as Meta;
   const isPermission = msg?.kind === 'permission' || !!meta.toolName;
   const input = describeInput(meta.toolInput);
-  const lines = (meta.lines ?? []).filter((l) => l.trim() !== '').slice(-6);
+  const lines = (meta.lines ?? []).map((l) => l.replace(/\s+$/, '')).filter((l) => l.trim() !== '').slice(-5);
 
   const run = async (fn: () => Promise<unknown>) => {
     setBusy(true);
@@ -51,7 +51,13 @@ export function AwaitingBanner({ instance, compact = false }: { instance: Instan
 
   let buttons: { label: string; act: () => void; kind?: string; testId: string }[];
   if (meta.options?.length) {
-    buttons = meta.options.map((o) => ({ label: `${o.key}. ${o.label}`, act: () => respond(o.key), testId: `answer-${o.key}` }));
+    // The API takes an option by its number (1-9); numbered options already use it as their key.
+    buttons = meta.options.slice(0, 9).map((o, n) => ({
+      label: /^[1-9]$/.test(o.key) ? `${o.key}. ${o.label}` : o.label,
+      act: () => respond(/^[1-9]$/.test(o.key) ? o.key : String(n + 1)),
+      kind: n === 0 ? 'primary' : undefined,
+      testId: `answer-${o.key}`,
+    }));
   } else if (isPermission) {
     buttons = [
       { label: 'Allow', act: () => respond('allow'), kind: 'primary', testId: 'answer-allow' },
@@ -74,8 +80,8 @@ export function AwaitingBanner({ instance, compact = false }: { instance: Instan
         <strong>{title}</strong>
         {!compact && <span className="muted">— {instance.agentName} · {instance.name} is waiting for you</span>}
       </div>
-      {compact ? <div className="awaiting-text">{truncate(input || text, 90)}</div> : <>
-        {text && !(lines.length && lines.join('\n').includes(text.trim())) && <div className="awaiting-text">{text}</div>}
+      {compact ? <div className="awaiting-text">{truncate(input || lines[lines.length - 1] || text, 90)}</div> : <>
+        {text && !(lines.length && !isPermission) && <div className="awaiting-text">{truncate(text, 600)}</div>}
         {input && <pre className="awaiting-input">{input}</pre>}
         {lines.length > 0 && <pre className="awaiting-lines">{lines.join('\n')}</pre>}
       </>}

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { api, type DirListing } from '../lib/api.js';
 import { errorText } from '../lib/actions.js';
+import { Icon } from './Icon.js';
 
 /** Browse directories on the server's machine (the endpoint lists directories only). */
 export function DirPicker({ start, onPick, onClose }: { start: string; onPick: (path: string) => void; onClose: () => void }) {
@@ -23,14 +24,14 @@ export function DirPicker({ start, onPick, onClose }: { start: string; onPick: (
     <div className="dirpicker" data-testid="dir-picker">
       <div className="dirpicker-bar">
         <button type="button" className="btn small" disabled={!listing?.parent} onClick={() => listing?.parent && void load(listing.parent)} data-testid="dir-up" title="Parent directory">↑ Up</button>
-        <code className="dirpicker-path" title={listing?.path}>{listing?.path ?? '…'}</code>
+        <code className="dirpicker-path" title={listing?.path}><bdi>{listing?.path ?? '…'}</bdi></code>
       </div>
       <input className="dirpicker-filter" value={filter} onChange={(e) => setFilter(e.target.value)} placeholder="Filter…" aria-label="Filter directories" />
       {error && <p className="field-error">{error}</p>}
       <ul className="dirpicker-list">
         {listing && dirs.length === 0 && <li className="muted">No sub-directories</li>}
         {dirs.map((d) => (
-          <li key={d.path}><button type="button" className="dir" onClick={() => void load(d.path)} data-testid="dir-entry" data-name={d.name}>📁 {d.name}</button></li>
+          <li key={d.path}><button type="button" className="dir" onClick={() => void load(d.path)} data-testid="dir-entry" data-name={d.name}><Icon name="folder" /> {d.name}</button></li>
         ))}
       </ul>
       <div className="dirpicker-foot">

@@ -6,6 +6,7 @@ import { ago, shortPath, useNow } from '../lib/format.js';
 import { navigate, useRoute } from '../lib/router.js';
 import { openDialog, setState, useStore } from '../lib/store.js';
 import { AwaitingBanner } from './AwaitingBanner.js';
+import { Icon } from './Icon.js';
 import { StatusBadge } from './StatusBadge.js';
 
 export function Sidebar() {
@@ -32,11 +33,11 @@ export function Sidebar() {
       </div>
       <nav className="side-nav">
         <button className={`nav-item${route.page === 'overview' ? ' current' : ''}`} onClick={() => { navigate({ page: 'overview' }); setState({ drawerOpen: false }); }} data-testid="nav-overview">
-          <span className="nav-icon" aria-hidden="true">◎</span>Overview
+          <span className="nav-icon"><Icon name="grid" /></span>Overview
           {attention > 0 && <span className="count warn" data-testid="attention-count" title="Instances waiting for you">{attention}</span>}
         </button>
         <button className={`nav-item${route.page === 'tasks' ? ' current' : ''}`} onClick={() => { navigate({ page: 'tasks' }); setState({ drawerOpen: false }); }} data-testid="nav-tasks">
-          <span className="nav-icon" aria-hidden="true">☰</span>Tasks
+          <span className="nav-icon"><Icon name="list" /></span>Tasks
         </button>
       </nav>
       <div className="side-section">
@@ -73,14 +74,14 @@ function AgentItem({ agent, instances, home, activeId }: { agent: Agent; instanc
         <span className="agent-swatch" aria-hidden="true" />
         <div className="agent-title">
           <div className="agent-name" title={agent.description ?? agent.name}>{agent.name}</div>
-          <div className="agent-path" title={agent.projectPath}>{shortPath(agent.projectPath, home)}</div>
+          <div className="agent-path" title={agent.projectPath}><bdi>{shortPath(agent.projectPath, home)}</bdi></div>
         </div>
         {waiting > 0 && <span className="count warn" title={`${waiting} waiting for you`}>{waiting}</span>}
         <span className="count" title={`${live.length} running`}>{live.length}</span>
         <div className="agent-actions">
-          <button className="icon-btn" title="Start an instance" aria-label={`Start an instance of ${agent.name}`} onClick={() => void startInstance(agent.id)} data-testid="start-instance">▶</button>
-          <button className="icon-btn" title="Edit agent" aria-label={`Edit ${agent.name}`} onClick={() => openDialog({ type: 'agent', agentId: agent.id })} data-testid="edit-agent">✎</button>
-          <button className="icon-btn danger" title="Delete agent" aria-label={`Delete ${agent.name}`} onClick={() => confirmDeleteAgent(agent.id)} data-testid="delete-agent">🗑</button>
+          <button className="icon-btn" title="Start an instance" aria-label={`Start an instance of ${agent.name}`} onClick={() => void startInstance(agent.id)} data-testid="start-instance"><Icon name="play" size={12} /></button>
+          <button className="icon-btn" title="Edit agent" aria-label={`Edit ${agent.name}`} onClick={() => openDialog({ type: 'agent', agentId: agent.id })} data-testid="edit-agent"><Icon name="edit" size={13} /></button>
+          <button className="icon-btn danger" title="Delete agent" aria-label={`Delete ${agent.name}`} onClick={() => confirmDeleteAgent(agent.id)} data-testid="delete-agent"><Icon name="trash" size={13} /></button>
         </div>
       </header>
       <ul className="inst-list">

@@ -80,7 +80,7 @@ export function TaskTable({ rows, project, expandAll, selected, onSelect, all }:
   const toggle = (id: string) => setOpen((p) => { const n = new Set(p); if (n.has(id)) n.delete(id); else n.add(id); return n; });
   return (
     <table className="grid task-table" data-testid="task-table">
-      <thead><tr><th>ID</th><th>Title</th><th>Status</th><th>Priority</th><th>Depends on</th><th>Subtasks</th><th>Agents</th><th>Updated</th></tr></thead>
+      <thead><tr><th className="c-id">ID</th><th className="c-title">Title</th><th className="c-status">Status</th><th className="c-priority">Priority</th><th className="c-deps">Depends on</th><th className="c-sub">Subtasks</th><th className="c-agents">Agents</th><th className="c-updated">Updated</th></tr></thead>
       <tbody>
         {rows.map(({ task, subs }) => {
           const isOpen = expandAll || open.has(task.id) || (!!selected && selected.startsWith(`${task.id}.`));

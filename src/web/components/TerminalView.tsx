@@ -41,6 +41,7 @@ export function TerminalView({ instanceId, active }: { instanceId: string; activ
     let disposed = false;
     let gotSnapshot = false;
     let retry = 300;
+    let applying = false; // a resize that came from the server: do not echo it back
     let timer: ReturnType<typeof setTimeout> | undefined;
 
     const send = (msg: object) => { if (ws?.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg)); };
@@ -66,8 +67,11 @@ export function TerminalView({ instanceId, active }: { instanceId: string; activ
           gotSnapshot = true;
           term.reset();
           // The snapshot is laid out for the server's size; write it at that size, then fit to the pane (xterm reflows).
-          if (m.cols && m.rows && (m.cols !== term.cols || m.rows !== term.rows)) term.resize(m.cols, m.rows);
+          if (m.cols && m.rows && (m.cols !== term.cols || m.rows !== term.rows)) { applying = true; term.resize(m.cols, m.rows); applying = false; }
           term.write(m.data ?? '', () => { fitNow(); send({ type: 'resize', cols: term.cols, rows: term.rows }); });
+        } else if (m.type === 'resize' && m.cols && m.rows) {
+          // Another viewer resized the program: show its layout faithfully until this pane is fitted again.
+          if (m.cols !== term.cols || m.rows !== term.rows) { applying = true; term.resize(m.cols, m.rows); applying = false; }
         } else if (m.type === 'exit') {
           const code = m.exitCode ?? m.code;
           setExitInfo(code === undefined || code === null ? 'Process exited' : `Process exited with code ${code}`);
@@ -77,7 +81,8 @@ export function TerminalView({ instanceId, active }: { instanceId: string; activ
         if (ws === sock) ws = null;
         if (disposed) return;
         const inst = getState().instances[instanceId];
-        if (!inst || (!isLive(inst.status) && gotSnapshot)) { setConn('ended'); return; }
+        // 1000: the program exited and the screen we have is final.
+        if (e.code === 1000 || !inst || (!isLive(inst.status) && gotSnapshot)) { setConn('ended'); return; }
         setConn('closed');
         // 4408: we were too slow and got dropped; come back at once for a fresh snapshot.
         timer = setTimeout(connect, e.code === 4408 ? 0 : retry);
@@ -87,7 +92,7 @@ export function TerminalView({ instanceId, active }: { instanceId: string; activ
 
     term.onData((d) => send({ type: 'input', data: d }));
     term.onBinary((d) => { if (ws?.readyState === WebSocket.OPEN) ws.send(Uint8Array.from(d, (c) => c.charCodeAt(0) & 0xff)); });
-    term.onResize(({ cols, rows }) => send({ type: 'resize', cols, rows }));
+    term.onResize(({ cols, rows }) => { if (!applying) send({ type: 'resize', cols, rows }); });
     term.attachCustomKeyEventHandler((e) => {
       if (e.type !== 'keydown') return true;
       if (e.altKey && /^Digit[1-9]$/.test(e.code)) return false; // tab switching
@@ -123,7 +128,11 @@ export function TerminalView({ instanceId, active }: { instanceId: string; activ
 
   useEffect(() => {
     if (!active) return;
-    const r = requestAnimationFrame(() => { api.current?.fit(); api.current?.focus(); });
+    const r = requestAnimationFrame(() => {
+      api.current?.fit();
+      // Typing goes to the program, unless a dialog has opened meanwhile.
+      if (!getState().dialog) api.current?.focus();
+    });
     return () => cancelAnimationFrame(r);
   }, [active]);
 

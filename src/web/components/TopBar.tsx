@@ -2,6 +2,7 @@ import { closeTab, openTab } from '../lib/actions.js';
 import { setNotifications } from '../lib/notify.js';
 import { useRoute } from '../lib/router.js';
 import { openDialog, setState, useStore } from '../lib/store.js';
+import { Icon } from './Icon.js';
 import { StatusBadge } from './StatusBadge.js';
 
 /** The tab strip of open instances, plus the drawer button (phone), the palette, notifications and help. */
@@ -14,7 +15,7 @@ export function TopBar() {
   const current = route.page === 'instance' ? route.id : null;
   return (
     <div className="topbar">
-      <button className="icon-btn drawer-btn" aria-label="Menu" onClick={() => setState((s) => ({ drawerOpen: !s.drawerOpen }))} data-testid="drawer-toggle">☰</button>
+      <button className="icon-btn drawer-btn" aria-label="Menu" onClick={() => setState((s) => ({ drawerOpen: !s.drawerOpen }))} data-testid="drawer-toggle"><Icon name="menu" size={16} /></button>
       <div className="tabs" role="tablist" aria-label="Open instances" data-testid="tabs">
         {tabs.length === 0 && <span className="tabs-empty muted">Open an instance from the sidebar — it stays here as a tab.</span>}
         {tabs.map((id, n) => {
@@ -38,11 +39,11 @@ export function TopBar() {
       </div>
       <div className="top-actions">
         <button className="btn small ghost palette-btn" onClick={() => openDialog({ type: 'palette' })} title="Jump to anything (Ctrl+K)" data-testid="palette-button">
-          <span aria-hidden="true">⌕</span><span className="hide-narrow"> Jump to…</span> <kbd className="hide-narrow">Ctrl K</kbd>
+          <Icon name="search" size={13} /><span className="hide-narrow"> Jump to…</span> <kbd className="hide-narrow">Ctrl K</kbd>
         </button>
         <button className={`icon-btn bell${notificationsOn ? ' on' : ''}`} aria-pressed={notificationsOn} data-testid="notify-toggle"
           title={notificationsOn ? 'Notifications on (click to mute)' : 'Notifications off (click to turn on)'}
-          onClick={() => void setNotifications(!notificationsOn)}>{notificationsOn ? '🔔' : '🔕'}</button>
+          onClick={() => void setNotifications(!notificationsOn)}><Icon name={notificationsOn ? 'bell' : 'bellOff'} size={15} /></button>
       </div>
     </div>
   );

@@ -1,6 +1,5 @@
 // Browser notifications and a short beep when an instance needs the user, finishes a turn (if its agent asks) or fails.
-// One notification per event: transitions are de-duplicated per instance and kind, and events older than the page are ignored.
-import type { Instance } from '../../common/schema.js';
+// One notification per server `notification` event, de-duplicated per instance and kind; events older than the page are ignored.
 import { getState, setState, toast } from './store.js';
 
 const pageLoadedAt = Date.now();
@@ -73,22 +72,11 @@ function show(instanceId: string, kind: Kind, title: string, body: string, at?: 
   }
 }
 
-/** Called for every instance update with the instance as it was before. */
-export function onInstanceChange(prev: Instance | undefined, next: Instance, at?: string) {
-  if (!prev || prev.status === next.status) return;
-  const who = `${next.agentName} · ${next.name}`;
-  if (next.status === 'awaiting_input') show(next.id, 'awaiting', `${who} needs you`, 'Waiting for your answer', at);
-  else if (next.status === 'error') show(next.id, 'error', `${who} failed`, next.statusReason ?? (next.exitCode !== null ? `exit code ${next.exitCode}` : ''), at);
-  else if (next.status === 'idle' && prev.status === 'active') {
-    const agent = getState().agents[next.agentId];
-    if (agent?.settings.notifyOnTurnEnd) show(next.id, 'turn', `${who} finished its turn`, '', at);
-  }
-}
-
 /** The server's own `notification` events. */
 export function onServerNotification(d: { instanceId: string; kind?: string; title?: string; body?: string }, at?: string) {
   const k = String(d.kind ?? '');
-  const kind: Kind = /await|permission|question|input/i.test(k) ? 'awaiting'
-    : /error|fail/i.test(k) ? 'error' : /turn|stop|idle|done|finish/i.test(k) ? 'turn' : 'other';
+  // The server decides when to notify (awaiting_input, turn_end if the agent asks, error, idle_prompt): one event, one notification.
+  const kind: Kind = /await|permission|question|input|idle_prompt/i.test(k) ? 'awaiting'
+    : /error|fail/i.test(k) ? 'error' : /turn|stop|done|finish/i.test(k) ? 'turn' : 'other';
   show(d.instanceId, kind, d.title ?? 'AreYouJ', d.body ?? '', at);
 }

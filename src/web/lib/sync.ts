@@ -3,7 +3,7 @@
 import type { Agent, Instance, Message } from '../../common/schema.js';
 import { isLive } from '../../common/schema.js';
 import { api, ApiError, onNetworkChange } from './api.js';
-import { onInstanceChange, onServerNotification } from './notify.js';
+import { onServerNotification } from './notify.js';
 import {
   getState, mergeMessages, removeAgent, removeInstance, removeMessage, setState, upsertAgent, upsertInstance,
 } from './store.js';
@@ -89,9 +89,7 @@ export function applyEvent(type: string, raw: string) {
     case 'instance.created': case 'instance.updated': {
       const inst = data.instance as Instance | undefined;
       if (!inst) break;
-      const prev = getState().instances[inst.id];
       upsertInstance(inst);
-      onInstanceChange(prev, inst, at);
       if (inst.status === 'awaiting_input' && !getState().historyLoaded[inst.id]) void loadHistory(inst.id).catch(() => undefined);
       break;
     }
