@@ -61,6 +61,15 @@ test('several sessions at once keep independent output, logs and screens', async
   }
 });
 
+test('the last output of a program that exits at once is never lost (node-pty EIO race)', async () => {
+  const payload = 'hello'.repeat(4096);
+  for (let batch = 0; batch < 5; batch++) {
+    const runs = Array.from({ length: 10 }, () => PtySession.start({ command: '/bin/echo', args: ['-n', payload], cwd: tmp, env }));
+    await Promise.all(runs.map((s) => s.whenExited()));
+    for (const s of runs) assert.equal(s.outputBytes, payload.length);
+  }
+});
+
 test('exit codes and signals', async () => {
   assert.deepEqual(await bash('exit 3').whenExited(), { exitCode: 3, signal: null });
   assert.deepEqual(await bash('true').whenExited(), { exitCode: 0, signal: null });
@@ -161,7 +170,7 @@ test('100 start/stop cycles leave file descriptors, processes and memory near th
   gc();
   const fds = fdCount();
   const heap = process.memoryUsage().heapUsed;
-  for (let i = 0; i < 100; i++) {
+  const cycle = async (i: number) => {
     const logFile = path.join(tmp, 'cycles', `${i}.log`);
     if (i % 2 === 0) {
       await bash(`echo "cycle ${i}"`, { logFile }).whenExited();
@@ -170,7 +179,8 @@ test('100 start/stop cycles leave file descriptors, processes and memory near th
       await until(s, () => screen(s).includes(`cycle ${i}`));
       await s.terminate(2000);
     }
-  }
+  };
+  for (let batch = 0; batch < 10; batch++) await Promise.all(Array.from({ length: 10 }, (_, j) => cycle(batch * 10 + j)));
   gc();
   const after = fdCount();
   const heapDelta = process.memoryUsage().heapUsed - heap;

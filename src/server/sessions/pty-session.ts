@@ -59,6 +59,11 @@ type Pending =
 /** Headless backlog past which the pty is paused (the program blocks on write), and where it resumes. */
 const PAUSE_AT = 1 << 20;
 const RESUME_AT = 256 << 10;
+/**
+ * A pause never lasts longer than this: node-pty destroys the pty socket 200 ms after the child exits,
+ * so whatever the child wrote last must be read before then (see README.md, "Output at exit").
+ */
+const MAX_PAUSE_MS = 40;
 
 export interface PtySessionEvents {
   data: [chunk: Buffer];
@@ -85,6 +90,8 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
   private log: fs.WriteStream | null = null;
   private pauses = { headless: false, log: false };
   private paused = false;
+  private pauseTimer: NodeJS.Timeout | null = null;
+  private slaveFd: number | null = null;
   private killTimer: NodeJS.Timeout | null = null;
   private exitPromise: Promise<ExitInfo>;
   private resolveExit!: (e: ExitInfo) => void;
@@ -129,6 +136,13 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
       throw new SpawnError('spawn_failed', `cannot start ${opts.command}: ${(e as Error).message}`);
     }
     this.pid = this.proc.pid;
+    // Keep a slave fd open: on Linux, once the last slave fd closes, a read of the master can fail with
+    // EIO before the output still in the kernel's buffer was read (node-pty #72/#85/#726), losing the
+    // program's last output. With ours open, the buffer is read normally until node-pty closes.
+    const ptsName = (this.proc as unknown as { ptsName?: string }).ptsName;
+    if (ptsName) {
+      try { this.slaveFd = fs.openSync(ptsName, fs.constants.O_RDWR | fs.constants.O_NOCTTY); } catch { /* best effort */ }
+    }
     this.exitPromise = new Promise((r) => { this.resolveExit = r; });
 
     if (logFd !== null) {
@@ -282,13 +296,26 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
     const want = (this.pauses.headless || this.pauses.log) && !this.final;
     if (want === this.paused) return;
     this.paused = want;
+    if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    this.pauseTimer = null;
     try { if (want) this.proc.pause(); else this.proc.resume(); } catch { /* closed */ }
+    if (want) {
+      // Read at least once every MAX_PAUSE_MS; the next chunk pauses again if still behind.
+      this.pauseTimer = setTimeout(() => {
+        this.pauseTimer = null;
+        this.paused = false;
+        this.pauses.headless = this.pauses.log = false;
+        try { this.proc.resume(); } catch { /* closed */ }
+      }, MAX_PAUSE_MS);
+    }
   }
 
   private async onProcExit(exitCode: number, signal: number): Promise<void> {
     if (this.final) return;
     if (this.killTimer) clearTimeout(this.killTimer);
+    this.pauses.log = false;
     this.setPause('headless', false);
+    if (this.slaveFd !== null) { try { fs.closeSync(this.slaveFd); } catch { /* closed */ } this.slaveFd = null; }
     // No orphans: whatever the program left running in its session goes too, before exit is reported.
     signalTree(this.pid, 'SIGKILL');
     await Promise.all([this.whenParsed(), waitSessionGone(this.pid)]);

@@ -1,0 +1,156 @@
+// The terminal channel over real WebSockets: framing, input, resize, several viewers, slow consumers.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { EventEmitter, once } from 'node:events';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { WebSocket, WebSocketServer } from 'ws';
+import xtermHeadless from '@xterm/headless';
+import serializeAddon from '@xterm/addon-serialize';
+import { PtySession } from '../../src/server/sessions/pty-session.js';
+import { attachSocket, CLOSE_SLOW_CONSUMER, SLOW_CONSUMER_REASON } from '../../src/server/sessions/terminal-channel.js';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ayj-chan-'));
+const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmp, LANG: 'C.UTF-8' };
+let logN = 0;
+const bash = (script: string) => {
+  const logFile = path.join(tmp, `${++logN}.log`);
+  return { s: PtySession.start({ command: 'bash', args: ['--norc', '--noprofile', '-c', script], cwd: tmp, env, logFile }), logFile };
+};
+
+const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+await once(wss, 'listening');
+const url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`;
+after(() => wss.close());
+
+/** Opens n client sockets; returns them with their server-side ends. */
+async function connect(n: number): Promise<{ client: Client; server: WebSocket }[]> {
+  const out: { client: Client; server: WebSocket }[] = [];
+  for (let i = 0; i < n; i++) {
+    const serverSide = once(wss, 'connection');
+    const client = new Client(new WebSocket(url));
+    await once(client.ws, 'open');
+    out.push({ client, server: (await serverSide)[0] as WebSocket });
+  }
+  return out;
+}
+
+/** A viewer: records the frames and replays them into a terminal, as the web app does. */
+class Client extends EventEmitter {
+  texts: any[] = [];
+  chunks: Buffer[] = [];
+  order: string[] = [];
+  term: InstanceType<typeof xtermHeadless.Terminal> | null = null;
+  ser = new serializeAddon.SerializeAddon();
+  closed: Promise<[number, Buffer]>;
+  constructor(readonly ws: WebSocket) {
+    super();
+    this.closed = once(ws, 'close') as Promise<[number, Buffer]>;
+    ws.on('message', (data: Buffer, isBinary) => {
+      if (isBinary) {
+        this.order.push('binary');
+        this.chunks.push(data);
+        this.term?.write(data);
+      } else {
+        const msg = JSON.parse(data.toString());
+        this.order.push(msg.type);
+        this.texts.push(msg);
+        if (msg.type === 'snapshot') {
+          this.term = new xtermHeadless.Terminal({ cols: msg.cols, rows: msg.rows, scrollback: 10_000, allowProposedApi: true });
+          this.term.loadAddon(this.ser as never);
+          this.term.write(msg.data);
+        }
+        if (msg.type === 'resize') this.term!.write('', () => this.term!.resize(msg.cols, msg.rows));
+      }
+      this.emit('frame');
+    });
+  }
+  /** Resolves when a frame satisfying pred has arrived. */
+  async until(pred: () => boolean): Promise<void> {
+    while (!pred()) await once(this, 'frame');
+  }
+  received(): Buffer { return Buffer.concat(this.chunks); }
+  async state(): Promise<string> {
+    await new Promise((r) => this.term!.write('', r));
+    return this.ser.serialize({ scrollback: 10_000 });
+  }
+}
+
+test('framing: snapshot first, then binary output, input both ways, resize, errors, exit then close 1000', async () => {
+  const [{ client, server }] = await connect(1);
+  const { s } = bash('stty -echo; printf "ready\\n"; read line; echo "got:$line"; read x; stty size; exit 4');
+  attachSocket(s, server);
+  await client.until(() => client.received().includes('ready'));
+  assert.equal(client.order[0], 'snapshot');
+  assert.deepEqual([client.texts[0].cols, client.texts[0].rows], [80, 24]);
+
+  client.ws.send('{"type":"bogus"}');
+  client.ws.send('not json');
+  client.ws.send(JSON.stringify({ type: 'resize', cols: 'x', rows: 5 }));
+  client.ws.send(JSON.stringify({ type: 'input', data: 42 }));
+  await client.until(() => client.texts.filter((t) => t.type === 'error').length === 4);
+  assert.equal(client.ws.readyState, WebSocket.OPEN, 'garbage does not close the socket');
+
+  client.ws.send(Buffer.from('hel'), { binary: true });
+  client.ws.send(JSON.stringify({ type: 'input', data: 'lo\r' }));
+  await client.until(() => client.received().includes('got:hello'));
+  client.ws.send(JSON.stringify({ type: 'resize', cols: 100, rows: 30 }));
+  await client.until(() => client.texts.some((t) => t.type === 'resize'));
+  client.ws.send(Buffer.from('\r'), { binary: true });
+
+  const [code, reason] = await client.closed;
+  assert.equal(code, 1000);
+  assert.equal(reason.toString(), 'program exited');
+  assert.deepEqual(client.texts.at(-1), { type: 'exit', exitCode: 4, signal: null });
+  assert.match(client.received().toString(), /30 100/);
+  assert.equal(await client.state(), s.snapshot());
+});
+
+test('two viewers see the same output and either can type', async () => {
+  const conns = await connect(2);
+  const { s, logFile } = bash('for i in $(seq 1 5000); do echo "line $i"; done; read a; echo "typed:$a"; exit 0');
+  for (const c of conns) attachSocket(s, c.server);
+  const [a, b] = conns.map((c) => c.client);
+  await b.until(() => b.received().includes('line 5000'));
+  b.ws.send(JSON.stringify({ type: 'input', data: 'from-b\r' }));
+  await Promise.all([a.closed, b.closed]);
+  const log = fs.readFileSync(logFile);
+  for (const c of [a, b]) {
+    assert.ok(c.received().equals(log), 'every byte exactly once, in order');
+    assert.equal(await c.state(), s.snapshot());
+    assert.match(c.received().toString(), /typed:from-b/);
+  }
+});
+
+test('a slow consumer is dropped with 4408 while another gets everything', async () => {
+  const [fast, slow] = await connect(2);
+  const { s, logFile } = bash('head -c 40000000 /dev/zero | tr "\\0" "x"; echo; echo end');
+  attachSocket(s, fast.server, { maxBacklogBytes: 256 * 1024 });
+  attachSocket(s, slow.server, { maxBacklogBytes: 256 * 1024 });
+  // The slow client stops reading; watch for the server deciding to drop it.
+  (slow.client.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+  const dropped = new Promise<number>((resolve) => {
+    const close = slow.server.close.bind(slow.server);
+    slow.server.close = (code?: number, reason?: string | Buffer) => { resolve(code!); close(code, reason); };
+  });
+  assert.equal(await dropped, CLOSE_SLOW_CONSUMER);
+  (slow.client.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+  const [code, reason] = await slow.client.closed;
+  assert.equal(code, CLOSE_SLOW_CONSUMER);
+  assert.equal(reason.toString(), SLOW_CONSUMER_REASON);
+
+  await fast.client.closed;
+  const got = fast.client.received();
+  assert.equal(got.length, s.outputBytes);
+  assert.ok(got.equals(fs.readFileSync(logFile)));
+  assert.match(got.subarray(-10).toString(), /end/);
+
+  // The dropped client re-attaches and gets the final screen.
+  const [again] = await connect(1);
+  attachSocket(s, again.server);
+  await again.client.closed;
+  assert.deepEqual(again.client.order, ['snapshot', 'exit']);
+  assert.equal(await again.client.state(), s.snapshot());
+});
