@@ -1,0 +1,134 @@
+// The task board in a real browser: the original AreYouJ tasks.db, create/edit/status/delete, outside writes
+// appearing live, Markdown details rendered safely, and handing a task to an agent.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { ensureWebBuild, FAKE_AGENT, launch, newPage, rmHome, shot, startServer, TASKS_FIXTURE, waitForTerm, type Server } from './harness.js';
+
+const XSS = '<img src=x onerror=alert(1)>';
+
+describe('task board', { timeout: 180_000 }, () => {
+  let srv: Server;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+  let db: string;
+  const row = (id: string) => page.locator(`[data-testid=task-row][data-task="${id}"]`);
+
+  before(async () => {
+    await ensureWebBuild();
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'areyouj-e2e-tasks-'));
+    fs.mkdirSync(path.join(home, 'docs'));
+    db = path.join(home, 'docs', 'tasks.db');
+    fs.copyFileSync(TASKS_FIXTURE, db);
+    srv = await startServer({ home });
+    browser = await launch();
+    ({ page, errors } = await newPage(browser));
+    await page.goto(`${srv.url}/#/tasks`);
+    await page.waitForSelector('[data-testid=task-row]');
+  });
+
+  after(async () => {
+    await browser?.close();
+    await srv?.stop();
+    if (srv) rmHome(srv.home);
+  });
+
+  it('shows the fixture: 4 main tasks, 24 in all, subtasks on demand', async () => {
+    assert.equal(await page.locator('[data-testid=task-row]').count(), 4);
+    assert.match(await page.locator('[data-testid=task-stats]').innerText(), /24\s*total/);
+    await row('1').locator('[data-testid=task-expand]').click();
+    await row('1.1').waitFor();
+    await page.click('[data-testid=with-subtasks]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=task-row]').length === 24);
+    await page.fill('[data-testid=task-search]', '#2.3');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=task-row]').length === 2); // parent + the match
+    await page.fill('[data-testid=task-search]', '');
+    await page.selectOption('[data-testid=task-filter-priority]', 'low');
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=task-row]')].length < 24);
+    await page.selectOption('[data-testid=task-filter-priority]', '');
+    await shot(page, '10-tasks');
+  });
+
+  it('creates, edits, changes the status of and deletes a task', async () => {
+    await page.click('[data-testid=new-task]');
+    await page.click('[data-testid=task-save]'); // empty title: the server's error beside the field
+    await page.waitForSelector('[data-testid=task-form] [data-testid=error-title]');
+    await page.fill('[data-testid=task-title-input]', 'Write the release notes');
+    await page.fill('[data-testid=task-description-input]', 'Summarise what changed.');
+    await page.fill('[data-testid=task-details-input]', '## Plan\n\n- read the **git log**\n- group by area\n\n`npm run notes`');
+    await page.selectOption('[data-testid=task-priority-input]', 'high');
+    await page.fill('[data-testid=task-deps-input]', '1, 2');
+    await page.click('[data-testid=task-save]');
+    await row('5').waitFor();
+    const details = page.locator('[data-testid=task-details]');
+    await details.waitFor();
+    await details.locator('[data-testid=details-markdown] h2', { hasText: 'Plan' }).waitFor();
+    await details.locator('[data-testid=details-markdown] strong', { hasText: 'git log' }).waitFor();
+    await shot(page, '11-task-details');
+
+    await details.locator('[data-testid=edit-task]').click();
+    await page.fill('[data-testid=task-title-input]', 'Write the release notes for 0.2');
+    await page.click('[data-testid=task-save]');
+    await page.waitForFunction(() => /0\.2/.test(document.querySelector('[data-testid=task-row][data-task="5"] [data-testid=task-title]')?.textContent ?? ''));
+
+    await row('5').locator('[data-testid=task-status-select]').selectOption('done');
+    await page.waitForFunction(async () => (await (await fetch('/api/tasks/5')).json()).status === 'done');
+
+    await details.locator('[data-testid=delete-task]').click();
+    await page.click('[data-testid=confirm-ok]');
+    await row('5').waitFor({ state: 'detached' });
+    assert.deepEqual(errors, []);
+  });
+
+  it('shows an outside sqlite3 write live', async () => {
+    execFileSync('sqlite3', [db, "UPDATE tasks SET title = 'Changed by an agent outside', updated_at = CURRENT_TIMESTAMP WHERE id = '3'"]);
+    await page.waitForFunction(() => document.querySelector('[data-testid=task-row][data-task="3"] [data-testid=task-title]')?.textContent === 'Changed by an agent outside', null, { timeout: 5000 });
+    execFileSync('sqlite3', [db, "INSERT INTO tasks (id, title, description) VALUES ('9', 'Inserted outside', 'by sqlite3')"]);
+    await row('9').waitFor({ timeout: 5000 });
+  });
+
+  it('renders task text containing HTML as text, never as HTML', async () => {
+    const t = await srv.api<{ id: string }>('POST', `/api/tasks`, {
+      title: `Broken ${XSS}`, description: `desc ${XSS}`, details: `${XSS}\n\n<script>alert(2)</script>\n\n[link](javascript:alert(3))`,
+    });
+    await row(t.id).waitFor();
+    assert.equal(await row(t.id).locator('[data-testid=task-title]').innerText(), `Broken ${XSS}`);
+    await row(t.id).locator('[data-testid=task-title]').click();
+    const details = page.locator('[data-testid=task-details]');
+    await details.locator('[data-testid=details-title]', { hasText: XSS }).waitFor();
+    assert.match(await details.locator('[data-testid=details-markdown]').innerText(), /<img src=x onerror=alert\(1\)>/);
+    assert.equal(await page.locator('[data-testid=task-details] img, [data-testid=task-table] img').count(), 0);
+    const href = await details.locator('[data-testid=details-markdown] a').getAttribute('href');
+    assert.ok(!href || !/^javascript:/i.test(href), `unsafe href ${href}`);
+    await shot(page, '12-task-xss-as-text');
+    assert.deepEqual(errors, [], 'no alert() ran');
+  });
+
+  it('hands a task to an agent: a new instance gets the task as its prompt and is linked to it', async () => {
+    await srv.api('POST', '/api/agents', {
+      name: 'worker', projectPath: srv.home, kind: 'generic', command: process.execPath, args: [FAKE_AGENT, '--bracketed-paste', '--work-ms', '300'],
+    });
+    await page.waitForSelector('[data-testid=agent-item][data-agent=worker]');
+    await row('4').locator('[data-testid=task-title]').click();
+    await page.locator('[data-testid=task-details] [data-testid=handoff]').click();
+    await page.waitForSelector('[data-testid=handoff-dialog]');
+    assert.match(await page.inputValue('[data-testid=handoff-prompt]'), /^Task #4: /);
+    await page.click('[data-testid=handoff-go]');
+    const tab = page.locator('[data-testid=tab]');
+    await tab.waitFor();
+    const id = (await tab.getAttribute('data-instance'))!;
+    await waitForTerm(page, id, /done: Task #4/, 20_000);
+    const list = await srv.api<{ tasks: { id: string; status: string; instances?: { id: string }[] }[] }>('GET', '/api/tasks');
+    const t4 = list.tasks.find((t) => t.id === '4')!;
+    assert.equal(t4.status, 'in-progress');
+    assert.ok(t4.instances?.some((i) => i.id === id), 'the instance is linked to the task');
+    await page.click('[data-testid=nav-tasks]');
+    await row('4').locator('.inst-chip').waitFor();
+    assert.deepEqual(errors, []);
+  });
+});
