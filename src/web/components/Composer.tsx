@@ -3,7 +3,7 @@ import type { Instance, Message } from '../../common/schema.js';
 import { isLive } from '../../common/schema.js';
 import { api, type SendMode } from '../lib/api.js';
 import { attempt } from '../lib/actions.js';
-import { mergeMessages, toast, useStore } from '../lib/store.js';
+import { mergeMessages, useStore } from '../lib/store.js';
 
 const EMPTY: Message[] = [];
 
@@ -31,7 +31,6 @@ export function Composer({ instance }: { instance: Instance }) {
     if (r.message) mergeMessages(instance.id, [r.message]);
     setText('');
     recall.current = null;
-    if (r.delivery === 'queued') toast('Queued — it is sent when the instance is next idle.', 'info');
     area.current?.focus();
   };
 
@@ -62,7 +61,7 @@ export function Composer({ instance }: { instance: Instance }) {
   return (
     <form className="composer" onSubmit={(e) => { e.preventDefault(); void send(queue ? 'queue' : 'auto'); }} data-testid="composer">
       <textarea ref={area} value={text} rows={Math.min(8, Math.max(2, text.split('\n').length))} data-testid="composer-input"
-        placeholder={live ? `Message ${instance.agentName}…  (Enter to send, Shift+Enter for a newline, ↑ for history)` : 'This instance has ended — restart it to continue'}
+        placeholder={live ? `Message ${instance.agentName}… (Enter sends, Shift+Enter: newline, ↑: history)` : 'This instance has ended — restart it to continue'}
         disabled={!live} onChange={(e) => { setText(e.target.value); }} onKeyDown={onKeyDown} aria-label="Message" />
       <div className="composer-bar">
         <label className="toggle" title="Queue the message until the instance is idle, even if it is idle now">
