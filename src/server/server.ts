@@ -13,6 +13,7 @@ import { isLoopback } from './http/guards.js';
 import { miscRoutes } from './http/misc-routes.js';
 import { InstanceManager } from './instances/manager.js';
 import { instanceRoutes } from './instances/routes.js';
+import { registerClaude } from './integrations/claude/routes.js';
 import { InstanceStore } from './instances/store.js';
 import { taskRoutes } from './tasks/routes.js';
 import { TaskService } from './tasks/service.js';
@@ -43,6 +44,7 @@ export async function startServer(config: Config): Promise<Server> {
   const guardCfg = { host: config.host, port: config.port, token: config.token };
   const { app } = await buildApp({ guard: guardCfg, bodyLimit: config.bodyLimit, webRoot: config.webRoot });
   for (const routes of [miscRoutes, taskRoutes, agentRoutes, instanceRoutes, eventRoutes]) routes(app, ctx);
+  registerClaude(app, ctx); // the `claude` driver and POST /api/hooks/claude/:instanceId
 
   // Upgrade sockets are detached from the HTTP server: track them so that close() never waits on one.
   const upgraded = new Set<import('node:stream').Duplex>();

@@ -24,8 +24,8 @@ export interface Driver {
   start(host: DriverHost): void;
   /** Types a message into the program, as a user would (paste, then Enter). */
   deliver(text: string): Promise<void>;
-  /** Answers the open question or permission dialog; false when the choice does not fit it. */
-  respond(choice: string | number): boolean;
+  /** Answers the open question or permission dialog; false when the choice does not fit it (may wait for the screen). */
+  respond(choice: string | number): boolean | Promise<boolean>;
   /** A structured signal from the program (Claude Code hooks); returns a JSON answer for the hook. */
   hook?(payload: Record<string, unknown>): unknown;
   dispose(): void;

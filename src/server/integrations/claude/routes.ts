@@ -1,0 +1,51 @@
+// Wiring of the Claude Code integration into the server: the `claude` driver and the hook endpoint.
+// POST /api/hooks/claude/:instanceId is on the permission latency path (hook → awaiting_input at the clients):
+// the secret and the instance are checked before the body is parsed, the hook is answered 204 at once, and
+// the body is applied right after, in arrival order. The server-wide token is not required here (guards.ts):
+// each instance's hooks carry that instance's own secret.
+import type { FastifyInstance } from 'fastify';
+import { ApiError } from '../../http/errors.js';
+import type { Ctx } from '../../server.js';
+import { ClaudeDriver } from './driver.js';
+import { HOOK_SECRET_HEADER } from './launch.js';
+
+declare module 'fastify' {
+  interface FastifyRequest { claudeDriver?: ClaudeDriver; hookArrivedAt?: number }
+}
+
+export function registerClaude(app: FastifyInstance, ctx: Ctx): void {
+  ctx.manager.registerDriver('claude', (_agent, instanceId) => new ClaudeDriver({
+    instanceId,
+    dataDir: ctx.config.runDir,
+    serverUrl: () => ctx.manager.url,
+    projectPath: ctx.instances.get(instanceId).projectPath,
+    updateMessageMetadata: (key, patch) => {
+      const row = ctx.db.prepare('SELECT id FROM agent_messages WHERE agent_instance_id = ? AND external_key = ?').get(instanceId, key) as { id: number } | undefined;
+      if (!row) return;
+      const cur = ctx.instances.getMessage(row.id);
+      ctx.manager.updateMessage(row.id, { metadata: { ...(cur.metadata ?? {}), ...patch } });
+    },
+  }));
+
+  app.post<{ Params: { instanceId: string } }>('/api/hooks/claude/:instanceId', {
+    onRequest: async (req) => {
+      req.hookArrivedAt = performance.now();
+      const live = ctx.manager.get(req.params.instanceId);
+      const driver = live?.driver instanceof ClaudeDriver ? live.driver : undefined;
+      if (!driver) throw new ApiError(404, 'not_found', 'no running Claude Code instance with this id');
+      if (!driver.checkSecret(req.headers[HOOK_SECRET_HEADER])) throw new ApiError(401, 'unauthorized', 'wrong or missing hook secret');
+      req.claudeDriver = driver;
+    },
+  }, async (req, reply) => {
+    const driver = req.claudeDriver!;
+    const body = req.body;
+    const at = req.hookArrivedAt;
+    reply.code(204).send();
+    setImmediate(() => {
+      try { driver.hook(body, at); } catch (e) {
+        process.stderr.write(`[areyouj] claude hook for ${req.params.instanceId} failed: ${(e as Error).stack ?? e}\n`);
+      }
+    });
+    return reply;
+  });
+}
