@@ -1,0 +1,240 @@
+// The real Claude Code CLI as a `claude` agent, through the real server (hooks → states, transcript → messages,
+// permissions answered through the API), offline against test/fakes/anthropic-api.ts. Synchronisation is on SSE events.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-api.js';
+import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
+import { SseClient, type SseEvent } from '../helpers/sse.js';
+import { ClaudeDriver } from '../../src/server/integrations/claude/driver.js';
+import { HOOK_SECRET_HEADER } from '../../src/server/integrations/claude/launch.js';
+
+const CLAUDE = path.resolve('node_modules/.bin/claude');
+const skip = !fs.existsSync(CLAUDE) && 'claude CLI not installed';
+
+describe('Claude Code through the server', { skip, timeout: 180_000 }, () => {
+  let s: TestServer;
+  let api: FakeAnthropic;
+  let sse: SseClient;
+  let n = 0;
+  before(async () => {
+    api = await startFakeAnthropic();
+    s = await startTestServer();
+    sse = new SseClient(`${s.url}/api/events`);
+    await sse.ready;
+  });
+  after(async () => { sse?.close(); await s?.close(); await api?.close(); });
+
+  /** A claude agent on a fresh project and config dir, and one instance of it. */
+  async function startClaude() {
+    const proj = tempDir('ayj-claude-proj-');
+    const configDir = tempDir('ayj-claude-cfg-');
+    const key = `sk-ant-test-${randomUUID().replace(/-/g, '')}`;
+    fs.writeFileSync(path.join(configDir, '.claude.json'), JSON.stringify({
+      hasCompletedOnboarding: true, customApiKeyResponses: { approved: [key.slice(-20)], rejected: [] },
+      projects: { [proj]: { hasTrustDialogAccepted: true } },
+    }));
+    const agent = await s.api('POST', '/api/agents', {
+      name: `claude-${++n}`, projectPath: proj, kind: 'claude', command: CLAUDE, args: ['--permission-mode', 'default'],
+      env: { ANTHROPIC_BASE_URL: api.url, ANTHROPIC_API_KEY: key, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', CLAUDE_CONFIG_DIR: configDir },
+    });
+    assert.equal(agent.status, 201, JSON.stringify(agent.body));
+    const from = sse.events.length;
+    const inst = await s.api('POST', `/api/agents/${agent.body.id}/instances`, { cols: 120, rows: 40 });
+    assert.equal(inst.status, 201, JSON.stringify(inst.body));
+    const id: string = inst.body.id;
+    const mine = (e: SseEvent) => (e.data?.instance?.id ?? e.data?.message?.instanceId ?? e.data?.instanceId) === id;
+    const c = {
+      id, proj, from,
+      driver: () => s.ctx.manager.get(id)!.driver as ClaudeDriver,
+      /** The next event of this instance (from index `since`) matching pred. */
+      event: (since: number, pred: (e: SseEvent) => boolean, what: string, timeoutMs = 30_000) =>
+        sse.waitFor((e) => mine(e) && sse.events.indexOf(e) >= since && pred(e), timeoutMs, what),
+      status: (since: number, st: string) => c.event(since, (e) => e.event === 'instance.updated' && e.data.instance.status === st, `${st}`),
+      reply: (since: number, text: string) => c.event(since, (e) => e.event === 'message.created' && e.data.message.senderType === 'agent' && e.data.message.content.includes(text), `reply ${text}`),
+      statuses: () => sse.events.filter((e) => mine(e) && e.data.instance).map((e) => e.data.instance.status as string)
+        .filter((st, i, a) => i === 0 || a[i - 1] !== st),
+      send: (content: string) => s.api('POST', `/api/instances/${id}/messages`, { content }),
+      messages: async () => (await s.api('GET', `/api/instances/${id}/messages?limit=1000`)).body as any[],
+      count: async (content: string) => (await c.messages()).filter((m) => m.content === content).length,
+      createdEvents: (content: string) => sse.events.filter((e) => mine(e) && e.event === 'message.created' && e.data.message.content === content).length,
+    };
+    await c.status(from, 'idle');
+    return c;
+  }
+
+  test('a plain prompt and its reply: starting → idle → active → idle, both messages stored once', async () => {
+    const c = await startClaude();
+    const from = sse.events.length;
+    assert.equal((await c.send('say hi')).status, 201);
+    const rep = await c.reply(from, 'You said: say hi');
+    const idle = await c.status(from, 'idle');
+    assert.ok(sse.events.indexOf(rep) < sse.events.indexOf(idle), 'the reply is stored before the idle that ends the turn');
+    assert.deepEqual(c.statuses(), ['starting', 'idle', 'active', 'idle']);
+    assert.equal(await c.count('say hi'), 1);
+    assert.equal(await c.count('Hello from the fake API. You said: say hi'), 1);
+    assert.equal(c.createdEvents('say hi'), 1);
+
+    // the hook endpoint: its own secret, never the server token; no 500 on garbage
+    const url = `/api/hooks/claude/${c.id}`;
+    const secret = c.driver().secret;
+    assert.equal((await s.api('POST', url, { hook_event_name: 'Stop' })).status, 401);
+    assert.equal((await s.api('POST', url, { hook_event_name: 'Stop' }, { [HOOK_SECRET_HEADER]: 'x'.repeat(secret.length) })).status, 401);
+    assert.equal((await s.api('POST', '/api/hooks/claude/nope', { hook_event_name: 'Stop' }, { [HOOK_SECRET_HEADER]: secret })).status, 404);
+    for (const body of ['{"hook_event_name":', '[1,2]', '{"hook_event_name":{"x":1}}', '{"hook_event_name":"Stop","prompt":7}', '']) {
+      const r = await s.api('POST', url, body, { [HOOK_SECRET_HEADER]: secret, 'content-type': 'application/json' });
+      assert.ok(r.status === 204 || r.status === 400, `${body} → ${r.status}`);
+    }
+    assert.equal((await s.api('GET', `/api/instances/${c.id}`)).body.status, 'idle');
+  });
+
+  test('a permission answered allow through the API: the command runs; the dialog\'s options reach the message', async () => {
+    const c = await startClaude();
+    const from = sse.events.length;
+    await c.send('run: echo hello > out.txt');
+    const waiting = await c.status(from, 'awaiting_input');
+    assert.equal(waiting.data.instance.statusReason, 'permission: Bash');
+    const perm = (await c.event(from, (e) => e.event === 'message.created' && e.data.message.kind === 'permission', 'permission message')).data.message;
+    assert.equal(perm.requiresUserInput, true);
+    assert.equal(perm.metadata.toolName, 'Bash');
+    assert.equal(perm.metadata.toolInput.command, 'echo hello > out.txt');
+    const drawn = await c.event(from, (e) => e.event === 'message.updated' && e.data.message.id === perm.id && e.data.message.metadata.options.length > 0, 'options from the screen');
+    assert.deepEqual(drawn.data.message.metadata.options[0], { key: '1', label: 'Yes', number: 1, choice: 'allow' });
+    assert.ok(drawn.data.message.metadata.options.some((o: any) => o.choice === 'deny'));
+
+    const r = await s.api('POST', `/api/instances/${c.id}/respond`, { choice: 'allow' });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.notEqual(r.body.status, 'awaiting_input');
+    await c.reply(from, 'Done. Output');
+    await c.status(from, 'idle');
+    assert.equal(fs.readFileSync(path.join(c.proj, 'out.txt'), 'utf8'), 'hello\n');
+    const settled = (await c.messages()).find((m) => m.id === perm.id);
+    assert.equal(settled.requiresUserInput, false);
+    assert.equal((await s.api('POST', `/api/instances/${c.id}/respond`, { choice: 'allow' })).status, 409);
+  });
+
+  test('a permission answered deny: no Stop fires, the instance is back to idle and takes the next prompt', async () => {
+    const c = await startClaude();
+    const from = sse.events.length;
+    await c.send('run: echo nope > denied.txt');
+    await c.status(from, 'awaiting_input');
+    const r = await s.api('POST', `/api/instances/${c.id}/respond`, { choice: 'deny' });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.status, 'idle');
+    await c.event(from, (e) => e.event === 'message.created' && /Permission denied/.test(e.data.message.content), 'denial message');
+    assert.equal(fs.existsSync(path.join(c.proj, 'denied.txt')), false);
+    const again = sse.events.length;
+    await c.send('say again');
+    // the fake echoes the whole user turn, which Claude Code prefixes with its "[Request interrupted…]" note
+    await c.reply(again, 'say again');
+    await c.status(again, 'idle');
+    assert.deepEqual(c.statuses(), ['starting', 'idle', 'active', 'awaiting_input', 'idle', 'active', 'idle']);
+  });
+
+  test('a permission answered in the terminal: the status leaves awaiting_input without the API', async () => {
+    const c = await startClaude();
+    const from = sse.events.length;
+    await c.send('run: echo typed > typed.txt');
+    const aw = sse.events.indexOf(await c.status(from, 'awaiting_input'));
+    await c.event(from, (e) => e.event === 'message.updated' && e.data.message.metadata?.options?.length > 0, 'dialog on screen');
+    // Claude Code drops keys typed in the dialog's first ~100-200 ms; a dropped "1" leaves the dialog open, so press again.
+    const left = (e: SseEvent) => e.event === 'instance.updated' && e.data.instance.status !== 'awaiting_input';
+    let moved: SseEvent | null = null;
+    for (let i = 0; i < 10 && !moved; i++) {
+      await s.api('POST', `/api/instances/${c.id}/input`, { keys: ['1'] });
+      moved = await c.event(aw + 1, left, 'left awaiting_input', 1000).catch(() => null);
+    }
+    assert.ok(moved, 'left awaiting_input');
+    assert.equal(moved!.data.instance.status, 'active');
+    await c.reply(from, 'Done. Output');
+    await c.status(from, 'idle');
+    assert.equal(fs.readFileSync(path.join(c.proj, 'typed.txt'), 'utf8'), 'typed\n');
+  });
+
+  test('a message sent while Claude works is queued and delivered after Stop', async () => {
+    const c = await startClaude();
+    const from = sse.events.length;
+    await c.send('run: echo first > first.txt');
+    await c.status(from, 'awaiting_input');
+    const q = await c.send('say queued');
+    assert.equal(q.status, 202);
+    assert.equal(q.body.message.delivery, 'queued');
+    await s.api('POST', `/api/instances/${c.id}/respond`, { choice: 'allow' });
+    await c.reply(from, 'Done. Output');
+    await c.event(from, (e) => e.event === 'message.updated' && e.data.message.id === q.body.message.id && e.data.message.delivery === 'sent', 'queued message sent');
+    const rep = await c.reply(from, 'You said: say queued');
+    await c.status(sse.events.indexOf(rep), 'idle');
+    assert.ok(fs.existsSync(path.join(c.proj, 'first.txt')));
+    assert.equal(await c.count('say queued'), 1);
+    const order = (await c.messages()).map((m) => m.content);
+    assert.ok(order.indexOf('say queued') < order.indexOf('Hello from the fake API. You said: say queued'));
+  });
+
+  test('the transcript is mirrored once: API prompts, terminal prompts, replies, tool calls', async () => {
+    const c = await startClaude();
+    let from = sse.events.length;
+    await c.send('say one');
+    await c.reply(from, 'You said: say one');
+    await c.status(from, 'idle');
+    // typed in the terminal (not through the messages API): stored from the hook / transcript, once
+    from = sse.events.length;
+    await s.api('POST', `/api/instances/${c.id}/input`, { text: 'say two' });
+    await s.api('POST', `/api/instances/${c.id}/input`, { keys: ['enter'] });
+    await c.reply(from, 'You said: say two');
+    await c.status(from, 'idle');
+    from = sse.events.length;
+    await c.send('run: echo three > three.txt');
+    await c.status(from, 'awaiting_input');
+    await s.api('POST', `/api/instances/${c.id}/respond`, { choice: 'allow' });
+    await c.reply(from, 'Done. Output');
+    await c.status(from, 'idle');
+
+    const msgs = await c.messages();
+    const tally = new Map<string, number>();
+    for (const m of msgs) tally.set(`${m.senderType}|${m.kind}|${m.content}`, (tally.get(`${m.senderType}|${m.kind}|${m.content}`) ?? 0) + 1);
+    assert.deepEqual([...tally].filter(([, k]) => k > 1), [], 'no message stored twice');
+    for (const want of ['user|text|say one', 'user|text|say two', 'agent|text|Hello from the fake API. You said: say one',
+      'agent|text|Hello from the fake API. You said: say two', 'user|text|run: echo three > three.txt', 'agent|text|I will run it.',
+      'agent|tool|Bash: echo three > three.txt', 'agent|permission|Claude wants to use Bash: echo three > three.txt', 'agent|text|Done. Output: (Bash completed with no output)']) {
+      assert.equal(tally.get(want), 1, want);
+    }
+    // every message.created event is a distinct message
+    const created = sse.events.filter((e) => e.event === 'message.created' && e.data.message.instanceId === c.id).map((e) => e.data.message.id);
+    assert.equal(new Set(created).size, created.length);
+    assert.equal(created.length, msgs.length);
+  });
+
+  test('/exit → completed (exit code 0)', async () => {
+    const c = await startClaude();
+    const from = sse.events.length;
+    await c.send('/exit');
+    const done = await c.status(from, 'completed');
+    assert.equal(done.data.instance.exitCode, 0);
+    assert.equal(fs.existsSync(path.join(s.ctx.config.runDir, 'claude', c.id)), false, 'per-instance settings and secret removed');
+  });
+
+  test('latency: PermissionRequest hook arriving → awaiting_input at an SSE client (printed, not asserted)', async () => {
+    const c = await startClaude();
+    const runs: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const from = sse.events.length;
+      let seenAt = 0;
+      await c.send(`run: echo ${i} > n${i}.txt`);
+      await c.event(from, (e) => {
+        if (e.event !== 'instance.updated' || e.data.instance.status !== 'awaiting_input') return false;
+        seenAt = performance.now();
+        return true;
+      }, 'awaiting_input');
+      runs.push(seenAt - c.driver().hookArrivals.get('PermissionRequest')!);
+      await s.api('POST', `/api/instances/${c.id}/respond`, { choice: 'allow' });
+      await c.reply(from, 'Done. Output');
+      await c.status(from, 'idle');
+    }
+    const sorted = [...runs].sort((a, b) => a - b);
+    const fmt = (x: number) => x.toFixed(2);
+    console.log(`[latency] PermissionRequest hook POST at the server → awaiting_input at an SSE client, ${runs.length} runs (ms): `
+      + `${runs.map(fmt).join(', ')}; median ${fmt(sorted[Math.floor(sorted.length / 2)])}, max ${fmt(sorted.at(-1)!)}`);
+  });
+});
