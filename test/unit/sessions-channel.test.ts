@@ -73,7 +73,7 @@ class Client extends EventEmitter {
   }
   received(): Buffer { return Buffer.concat(this.chunks); }
   async state(): Promise<string> {
-    await new Promise((r) => this.term!.write('', r));
+    await new Promise<void>((r) => this.term!.write("", r));
     return this.ser.serialize({ scrollback: 10_000 });
   }
 }

@@ -75,7 +75,7 @@ test('exit codes and signals', async () => {
   assert.deepEqual(await bash('true').whenExited(), { exitCode: 0, signal: null });
   assert.equal((await bash('kill -KILL $$').whenExited()).signal, 9);
   const agent = PtySession.start({ command: FAKE_AGENT, cwd: tmp, env });
-  await until(agent, () => screen(agent).includes('> '));
+  await until(agent, () => /^> ?$/m.test(screen(agent)));
   agent.write('exit 5\r');
   assert.deepEqual(await agent.whenExited(), { exitCode: 5, signal: null });
   assert.match(screen(agent), /bye/);

@@ -210,7 +210,7 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
   screenLines(): string[] {
     if (this.final) return this.final.lines;
     const buf = this.term!.buffer.active, lines: string[] = [];
-    for (let y = 0; y < this.term!.rows; y++) lines.push(buf.getLine(buf.baseY + y)?.translateToString(true) ?? '');
+    for (let y = 0; y < this.term!.rows; y++) lines.push(buf.getLine(buf.baseY + y)?.translateToString(true).trimEnd() ?? '');
     return lines;
   }
 
