@@ -116,14 +116,21 @@ test('terminate kills the whole tree, including grandchildren and background job
   assert.equal(exit.signal, 15);
   assert.ok(gone(s.pid) && pids.every(gone), 'leader and grandchildren are gone');
 
-  // An interactive shell ignores SIGTERM and puts background jobs in their own process groups.
+  // An interactive shell ignores SIGTERM (it gets a hangup instead) and puts background jobs in their
+  // own process groups.
   const i = PtySession.start({ command: 'bash', args: ['--norc', '--noprofile', '-i'], cwd: tmp, env: { ...env, PS1: '$ ' } });
   await until(i, () => screen(i).includes('$'));
   i.write('sleep 1000 & echo "job:$!"\r');
   const job = await until(i, () => Number(/job:(\d+)/.exec(screen(i))?.[1]));
-  const e2 = await i.terminate(300);
-  assert.equal(e2.signal, 9, 'SIGKILL after the grace period');
+  const e2 = await i.terminate(60_000);
+  assert.equal(e2.signal, 1, 'SIGHUP, not SIGKILL after the grace period');
   assert.ok(gone(i.pid) && gone(job));
+
+  // A program that ignores both gets SIGKILL after the grace period.
+  const stubborn = bash('trap "" TERM HUP; echo ready; sleep 1000 & wait');
+  await until(stubborn, () => screen(stubborn).includes('ready'));
+  assert.equal((await stubborn.terminate(300)).signal, 9);
+  assert.ok(gone(stubborn.pid));
 });
 
 test('a program that exits leaves no process behind', async () => {

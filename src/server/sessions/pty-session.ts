@@ -7,7 +7,7 @@ import * as pty from 'node-pty';
 import xtermHeadless from '@xterm/headless';
 import serializeAddon from '@xterm/addon-serialize';
 import { VtBoundary } from './vt-boundary.js';
-import { SpawnError, checkCwd, resolveCommand, signalTree, waitSessionGone } from './spawn-check.js';
+import { SpawnError, checkCwd, ignoresSignal, resolveCommand, signalTree, waitSessionGone } from './spawn-check.js';
 
 export { SpawnError } from './spawn-check.js';
 
@@ -250,10 +250,15 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
     return () => { this.clients.delete(client); };
   }
 
-  /** SIGTERM to the program's process group and session, SIGKILL after graceMs; resolves on exit. */
+  /**
+   * SIGTERM to the program's process group and session (plus SIGHUP to a leader that ignores SIGTERM,
+   * like an interactive shell), SIGKILL after graceMs; resolves on exit.
+   */
   terminate(graceMs = 5000): Promise<ExitInfo> {
     if (!this.exitInfo && !this.killTimer && !this.final) {
       signalTree(this.pid, 'SIGTERM');
+      // An interactive shell ignores SIGTERM; a hangup (what closing a terminal window sends) ends it.
+      if (ignoresSignal(this.pid, 15)) { try { process.kill(this.pid, 'SIGHUP'); } catch { /* gone */ } }
       this.killTimer = setTimeout(() => signalTree(this.pid, 'SIGKILL'), graceMs);
     }
     return this.exitPromise;

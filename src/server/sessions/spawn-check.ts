@@ -86,6 +86,16 @@ export async function waitSessionGone(sid: number, timeoutMs = 2000): Promise<bo
   }
 }
 
+/** Whether process `pid` ignores signal number `signo` (Linux /proc SigIgn; false when unknown). */
+export function ignoresSignal(pid: number, signo: number): boolean {
+  try {
+    const m = /^SigIgn:\s*([0-9a-f]+)$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'latin1'));
+    return m ? ((BigInt(`0x${m[1]}`) >> BigInt(signo - 1)) & 1n) === 1n : false;
+  } catch {
+    return false;
+  }
+}
+
 /** Sends `sig` to the process group `pgid` and every process of the session `pgid`; never throws. */
 export function signalTree(pgid: number, sig: NodeJS.Signals): void {
   try { process.kill(-pgid, sig); } catch { /* ESRCH: the group is gone */ }
