@@ -139,6 +139,16 @@ export const InstanceCreate = z.strictObject({
 });
 export type InstanceCreate = z.infer<typeof InstanceCreate>;
 
+/** Rename an instance, or link it to a task (taskId null unlinks). */
+export const InstanceUpdate = z.strictObject({
+  name: InstanceCreate.shape.name,
+  taskId: taskId.nullable().optional(),
+  taskProject: z.string().min(1).max(4096).nullable().optional(),
+});
+export type InstanceUpdate = z.infer<typeof InstanceUpdate>;
+
+export interface MessagePreview { id: number; senderType: 'user' | 'agent'; kind: string; content: string; createdAt: string }
+
 export interface Instance {
   id: string;
   agentId: string;
@@ -157,6 +167,8 @@ export interface Instance {
   startedAt: string;
   completedAt: string | null;
   lastActivityAt: string;
+  /** The newest message (its first 200 characters), for overviews. */
+  lastMessage: MessagePreview | null;
 }
 
 // ---------- messages ----------
@@ -192,7 +204,8 @@ export const InputSend = z.strictObject({
 }).refine((v) => v.text !== undefined || v.keys !== undefined, 'give text or keys');
 
 export const RespondBody = z.strictObject({
-  choice: z.union([z.enum(['allow', 'allow_always', 'deny']), z.number().int().min(1).max(9), z.string().regex(/^[1-9]$/)]),
+  // allow / allow_always / deny, an option number, or an option key the question offered (y, n, enter…)
+  choice: z.union([z.enum(['allow', 'allow_always', 'deny']), z.number().int().min(1).max(9), z.string().regex(/^[A-Za-z0-9_-]{1,20}$/, 'an option key')]),
 });
 
 // ---------- events (SSE) ----------

@@ -56,7 +56,10 @@ describe('instances', () => {
     assert.equal(question.kind, 'question');
     assert.match(question.content, /Proceed\? \[y\/N\]/);
     assert.deepEqual(question.metadata.options.map((o: any) => o.key), ['y', 'n']);
-    const r = await s.api('POST', `/api/instances/${inst.id}/respond`, { choice: 'allow' });
+    assert.equal((await s.api('POST', `/api/instances/${inst.id}/respond`, { choice: 'maybe' })).body.error.code, 'invalid_choice');
+    const listed = (await s.api('GET', `/api/instances/${inst.id}`)).body;
+    assert.equal(listed.lastMessage.id, question.id, 'the instance carries its newest message');
+    const r = await s.api('POST', `/api/instances/${inst.id}/respond`, { choice: 'y' });
     assert.equal(r.status, 200);
     await waitStatus(sse, inst.id, 'idle', Number(asked.id));
     const out = await output(s, inst.id);
@@ -181,6 +184,17 @@ describe('instances', () => {
     assert.equal(t.id, '2.3');
     assert.deepEqual(t.instances, [{ id: inst.id, agentId: a.id, agentName: 'worker', name: inst.name, status: t.instances[0].status }]);
     assert.equal(t.status, 'pending', "the task's own status is left alone");
+    // A running instance can be linked to another task, or unlinked; a missing task is refused.
+    const relinked = await s.api('PUT', `/api/instances/${inst.id}`, { taskId: '1', name: 'renamed' });
+    assert.equal(relinked.body.taskId, '1');
+    assert.equal(relinked.body.taskProject, project);
+    assert.equal(relinked.body.name, 'renamed');
+    const again = (await s.api('GET', `/api/tasks?project=${encodeURIComponent(project)}`)).body;
+    assert.equal(again.tasks[0].instances[0].id, inst.id);
+    assert.deepEqual(again.tasks[1].subtasks[2].instances, []);
+    assert.equal((await s.api('PUT', `/api/instances/${inst.id}`, { taskId: '77' })).body.error.code, 'invalid_task');
+    assert.equal((await s.api('POST', `/api/agents/${a.id}/instances`, { taskId: '77' })).status, 400);
+    assert.equal((await s.api('PUT', `/api/instances/${inst.id}`, { taskId: null })).body.taskId, null);
     await s.api('DELETE', `/api/instances/${inst.id}`);
   });
 

@@ -55,6 +55,9 @@ export class InstanceManager {
 
   start(agentId: string, req: InstanceCreate): Instance {
     const agent = this.ctx.agents.get(agentId);
+    const projectPath = req.projectPath ? checkProjectPath(req.projectPath) : agent.projectPath;
+    const taskProject = req.taskId ? (req.taskProject ? this.ctx.tasks.resolveProject(req.taskProject) : projectPath) : null;
+    if (req.taskId) this.checkTask(taskProject!, req.taskId);
     const perAgent = this.ctx.instances.countLive(agentId);
     if (perAgent >= agent.settings.maxConcurrentInstances) {
       throw conflict('limit_reached', `agent ${agent.name} already runs ${perAgent} of its ${agent.settings.maxConcurrentInstances} allowed instances`,
@@ -65,8 +68,6 @@ export class InstanceManager {
       throw conflict('limit_reached', `${total} of the server's ${this.ctx.config.maxInstances} allowed instances are running`,
         { scope: 'server', running: total, limit: this.ctx.config.maxInstances });
     }
-    const projectPath = req.projectPath ? checkProjectPath(req.projectPath) : agent.projectPath;
-    const taskProject = req.taskId ? (req.taskProject ? this.ctx.tasks.resolveProject(req.taskProject) : projectPath) : null;
     const count = this.ctx.instances.list({ agentId }).length;
     let inst = this.ctx.instances.create({
       agentId, name: req.name ?? `#${count + 1}`, projectPath, cols: req.cols ?? 120, rows: req.rows ?? 32,
@@ -101,6 +102,13 @@ export class InstanceManager {
   }
 
   get(id: string): Live | undefined { return this.live.get(id); }
+
+  /** A task an instance is linked to must exist (400 otherwise). */
+  checkTask(project: string, taskId: string) {
+    if (!this.ctx.tasks.store(project).find(taskId)) {
+      throw new ApiError(400, 'invalid_task', `task ${JSON.stringify(taskId)} does not exist in ${project}`, { field: 'taskId' });
+    }
+  }
 
   /** SIGTERM to the process group, SIGKILL after the grace period; resolves when it has exited. */
   async terminate(id: string, reason = 'terminated_by_user'): Promise<Instance> {
@@ -202,6 +210,9 @@ export class InstanceManager {
 
   // ---------- messages ----------
   addMessage(instanceId: string, m: NewMessage): Message {
+    // A message mirrored twice (same external key) is stored and announced once.
+    const existing = m.externalKey ? this.ctx.instances.findMessageByKey(instanceId, m.externalKey) : undefined;
+    if (existing) return existing;
     const msg = this.ctx.instances.addMessage(instanceId, m);
     this.ctx.bus.publish('message.created', { message: msg });
     return msg;

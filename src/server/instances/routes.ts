@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { InputSend, InstanceCreate, isLive, MessageEdit, MessageSend, RespondBody } from '../../common/schema.js';
+import { InputSend, InstanceCreate, InstanceUpdate, isLive, MessageEdit, MessageSend, RespondBody } from '../../common/schema.js';
 import { ApiError } from '../http/errors.js';
 import { intParam, parse } from '../http/validate.js';
 import { keysBytes } from '../sessions/keys.js';
@@ -40,6 +40,19 @@ export function instanceRoutes(app: FastifyInstance, ctx: Ctx) {
     return inst;
   });
   app.get<P>('/api/instances/:id', async (req) => ctx.instances.get(req.params.id));
+  app.put<P>('/api/instances/:id', async (req) => {
+    const body = parse(InstanceUpdate, req.body);
+    const inst = ctx.instances.get(req.params.id);
+    const patch: Parameters<typeof m.update>[1] = {};
+    if (body.name !== undefined) patch.name = body.name;
+    if (body.taskId === null) Object.assign(patch, { taskId: null, taskProject: null });
+    else if (body.taskId !== undefined) {
+      const project = ctx.tasks.resolveProject(body.taskProject ?? inst.taskProject ?? inst.projectPath);
+      m.checkTask(project, body.taskId);
+      Object.assign(patch, { taskId: body.taskId, taskProject: project });
+    }
+    return m.update(req.params.id, patch);
+  });
   app.post<P>('/api/instances/:id/terminate', async (req) => m.terminate(req.params.id));
   app.post<P>('/api/instances/:id/restart', async (req, reply) => {
     reply.status(201);

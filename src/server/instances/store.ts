@@ -8,19 +8,25 @@ interface InstanceRow {
   id: string; agent_id: string; agent_name: string; name: string; status: InstanceStatus; status_reason: string | null;
   project_path: string; pty_session_id: string | null; pid: number | null; exit_code: number | null; task_id: string | null;
   task_project: string | null; cols: number; rows: number; started_at: string; completed_at: string | null; last_activity_at: string;
+  lm_id: number | null; lm_sender: 'user' | 'agent'; lm_kind: string; lm_content: string; lm_at: string;
 }
 interface MessageRow {
   id: number; agent_instance_id: string; sender_type: 'user' | 'agent'; content: string; requires_user_input: number;
   kind: Message['kind']; metadata: string | null; delivery: Delivery | null; created_at: string; delivered_at: string | null;
 }
 
-const SELECT_INSTANCE = `SELECT i.*, a.name AS agent_name FROM agent_instances i JOIN agents a ON a.id = i.agent_id`;
+// The newest message comes along (one indexed lookup per instance) for overviews.
+const SELECT_INSTANCE = `SELECT i.*, a.name AS agent_name, m.id AS lm_id, m.sender_type AS lm_sender, m.kind AS lm_kind,
+  substr(m.content, 1, 200) AS lm_content, m.created_at AS lm_at
+  FROM agent_instances i JOIN agents a ON a.id = i.agent_id
+  LEFT JOIN agent_messages m ON m.id = (SELECT MAX(id) FROM agent_messages WHERE agent_instance_id = i.id AND (delivery IS NULL OR delivery = 'sent'))`;
 
 const toInstance = (r: InstanceRow): Instance => ({
   id: r.id, agentId: r.agent_id, agentName: r.agent_name, name: r.name, status: r.status, statusReason: r.status_reason,
   projectPath: r.project_path, ptySessionId: r.pty_session_id, pid: r.pid, exitCode: r.exit_code, taskId: r.task_id,
   taskProject: r.task_project, cols: r.cols, rows: r.rows, startedAt: r.started_at, completedAt: r.completed_at,
   lastActivityAt: r.last_activity_at,
+  lastMessage: r.lm_id === null ? null : { id: r.lm_id, senderType: r.lm_sender, kind: r.lm_kind, content: r.lm_content, createdAt: r.lm_at },
 });
 const toMessage = (r: MessageRow): Message => ({
   id: r.id, instanceId: r.agent_instance_id, senderType: r.sender_type, content: r.content, requiresUserInput: !!r.requires_user_input,
@@ -32,6 +38,7 @@ export interface NewInstance {
   agentId: string; name: string; projectPath: string; cols: number; rows: number; taskId?: string | null; taskProject?: string | null;
 }
 export interface InstancePatch {
+  name?: string; taskId?: string | null; taskProject?: string | null;
   status?: InstanceStatus; statusReason?: string | null; ptySessionId?: string | null; pid?: number | null; exitCode?: number | null;
   cols?: number; rows?: number; completedAt?: string | null; lastActivityAt?: string;
 }
@@ -41,6 +48,7 @@ export interface NewMessage {
 }
 
 const PATCH_COLUMNS: Record<keyof InstancePatch, string> = {
+  name: 'name', taskId: 'task_id', taskProject: 'task_project',
   status: 'status', statusReason: 'status_reason', ptySessionId: 'pty_session_id', pid: 'pid', exitCode: 'exit_code',
   cols: 'cols', rows: 'rows', completedAt: 'completed_at', lastActivityAt: 'last_activity_at',
 };
@@ -127,7 +135,7 @@ export class InstanceStore {
     return !!this.findMessageByKey(instanceId, key);
   }
 
-  private findMessageByKey(instanceId: string, key: string): Message | undefined {
+  findMessageByKey(instanceId: string, key: string): Message | undefined {
     const r = this.db.prepare('SELECT * FROM agent_messages WHERE agent_instance_id = ? AND external_key = ?').get(instanceId, key) as MessageRow | undefined;
     return r && toMessage(r);
   }

@@ -1,0 +1,114 @@
+// The `areyouj` command as a user runs it: a real child process, signals, a crash and a restart on the same home.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
+import { tempDir } from '../helpers/server.js';
+import { SseClient } from '../helpers/sse.js';
+
+const BIN = path.resolve(import.meta.dirname, '../../bin/areyouj.js');
+
+function run(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (err += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  /** Resolves with the first match of `re` in the output (waits for it). */
+  const waitOut = (re: RegExp) => new Promise<RegExpExecArray>((resolve, reject) => {
+    const check = () => { const m = re.exec(out); if (m) resolve(m); };
+    check();
+    child.stdout!.on('data', check);
+    child.on('exit', () => reject(new Error(`exited before printing ${re}: ${out} ${err}`)));
+  });
+  const url = waitOut(/listening on (http:\/\/\S+)/).then((m) => m[1]);
+  url.catch(() => {}); // awaited only by the tests that start a server
+  return { child, url, exited, waitOut, out: () => out, err: () => err };
+}
+
+const api = async (url: string, method: string, p: string, body?: unknown) => {
+  const r = await fetch(url + p, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+  return { status: r.status, body: await r.json() as any };
+};
+
+const alive = (pid: number) => { try { return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return false; } };
+
+describe('the areyouj command', () => {
+  test('--help and bad options', async () => {
+    const help = run(['--help']);
+    assert.equal(await help.exited, 0);
+    assert.match(help.out(), /--home DIR/);
+    assert.match(help.out(), /--token T/);
+    const bad = run(['--port', 'lots']);
+    assert.equal(await bad.exited, 2);
+    assert.match(bad.err(), /--port must be a number/);
+    const unknown = run(['--frobnicate']);
+    assert.equal(await unknown.exited, 2);
+    assert.match(unknown.err(), /frobnicate/);
+  });
+
+  test('the default home is the working directory; a non-loopback host gets a generated token, printed once', async () => {
+    const home = tempDir();
+    const child = spawn(process.execPath, [BIN, '--port', '0'], { cwd: home, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const url = await new Promise<string>((r) => child.stdout!.on('data', (d) => { out += d; const m = /listening on (\S+)/.exec(out); if (m) r(m[1]); }));
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.ok(fs.existsSync(path.join(home, 'docs', 'agents.db')));
+    child.kill('SIGTERM');
+    await new Promise((r) => child.on('exit', r));
+
+    const open = run(['--home', tempDir(), '--port', '0', '--host', '0.0.0.0'], { AREYOUJ_TOKEN: '' });
+    const u = await open.url;
+    const token = (await open.waitOut(/open: \S+\?token=(\S+)/))[1];
+    assert.ok(token.length >= 24);
+    assert.equal((await fetch(`${u}/api/agents`)).status, 401);
+    assert.equal((await fetch(`${u}/api/agents`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
+    open.child.kill('SIGTERM');
+    assert.equal(await open.exited, 0);
+  });
+
+  test('SIGTERM stops every instance gracefully; after a crash, live instances are marked server_restarted and autoStart agents start', async () => {
+    const home = tempDir();
+    const project = tempDir();
+    const first = run(['--home', home, '--port', '0']);
+    const url = await first.url;
+    const sse = new SseClient(`${url}/api/events`);
+    await sse.ready;
+    const a = (await api(url, 'POST', '/api/agents', { name: 'sh', projectPath: project, command: 'bash', args: ['-c', 'echo up; sleep 1000'] })).body;
+    const i = (await api(url, 'POST', `/api/agents/${a.id}/instances`, {})).body;
+    assert.ok(alive(i.pid));
+    first.child.kill('SIGTERM');
+    assert.equal(await first.exited, 0);
+    sse.close();
+    assert.ok(!alive(i.pid), 'the instance was stopped with the server');
+    const db = new Database(path.join(home, 'docs', 'agents.db'), { readonly: true });
+    const row = db.prepare('SELECT status, status_reason FROM agent_instances WHERE id = ?').get(i.id) as any;
+    db.close();
+    assert.deepEqual(row, { status: 'terminated', status_reason: 'server_stopped' });
+
+    // Now a crash: SIGKILL leaves a live row behind.
+    const second = run(['--home', home, '--port', '0']);
+    const url2 = await second.url;
+    await api(url2, 'PUT', `/api/agents/${a.id}`, { settings: { autoStart: true } });
+    const j = (await api(url2, 'POST', `/api/agents/${a.id}/instances`, {})).body;
+    second.child.kill('SIGKILL');
+    await second.exited;
+    try { process.kill(-j.pid, 'SIGKILL'); } catch { /* already gone with its terminal */ }
+
+    const third = run(['--home', home, '--port', '0']);
+    const url3 = await third.url;
+    const crashed = (await api(url3, 'GET', `/api/instances/${j.id}`)).body;
+    assert.equal(crashed.status, 'error');
+    assert.equal(crashed.statusReason, 'server_restarted');
+    const list = (await api(url3, 'GET', `/api/agents/${a.id}/instances`)).body;
+    const auto = list.find((x: any) => x.id !== i.id && x.id !== j.id);
+    assert.ok(auto, 'the autoStart agent got a new instance');
+    assert.ok(['starting', 'idle', 'active'].includes(auto.status));
+    third.child.kill('SIGINT');
+    assert.equal(await third.exited, 0);
+    assert.ok(!alive(auto.pid));
+  });
+});
