@@ -17,6 +17,9 @@ const FASTIFY_CODES: Record<string, [number, string]> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'bad_request'],
 };
 
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+  + "connect-src 'self'; font-src 'self' data:; media-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
 export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance; guard: ReturnType<typeof makeGuard> }> {
   const app = Fastify({ logger: opts.logger ?? false, bodyLimit: opts.bodyLimit, routerOptions: { maxParamLength: 500 }, forceCloseConnections: true });
   const guard = makeGuard(opts.guard);
@@ -24,6 +27,13 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   app.addHook('onRequest', async (req, reply) => {
     guard.check(req, reply);
     if (reply.sent) return reply;
+  });
+
+  // Defence in depth for the web app: no inline or foreign scripts, no framing, no sniffing.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer').header('x-frame-options', 'DENY')
+      .header('content-security-policy', CSP);
+    return payload;
   });
 
   app.setErrorHandler((err: FastifyError | ApiError | Error, req, reply) => {
