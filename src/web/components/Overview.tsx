@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import type { Instance, InstanceStatus, Message } from '../../common/schema.js';
+import type { Instance, InstanceStatus } from '../../common/schema.js';
 import { INSTANCE_STATUSES, isLive } from '../../common/schema.js';
 import { openTab } from '../lib/actions.js';
 import { ago, baseName, fullTime, truncate, useNow } from '../lib/format.js';
@@ -8,17 +8,10 @@ import { openDialog, useStore } from '../lib/store.js';
 import { AwaitingBanner } from './AwaitingBanner.js';
 import { StatusBadge } from './StatusBadge.js';
 
-function lastMessage(list: Message[] | undefined): Message | undefined {
-  if (!list) return undefined;
-  for (let i = list.length - 1; i >= 0; i--) if (list[i].delivery !== 'cancelled' && list[i].delivery !== 'queued') return list[i];
-  return undefined;
-}
-
 /** Every instance, "who needs me now?" first. */
 export function Overview() {
   const instances = useStore((s) => s.instances);
   const agents = useStore((s) => s.agents);
-  const messages = useStore((s) => s.messages);
   const tasks = useStore((s) => s.tasks);
   const [statuses, setStatuses] = useState<Set<InstanceStatus>>(new Set());
   const [agentId, setAgentId] = useState('');
@@ -104,7 +97,7 @@ export function Overview() {
             <thead><tr><th>Agent</th><th>Instance</th><th>Project</th><th>Status</th><th>Since</th><th>Last activity</th><th>Task</th><th>Last message</th></tr></thead>
             <tbody>
               {rows.map((i) => {
-                const m = lastMessage(messages[i.id]);
+                const m = i.lastMessage;
                 const title = taskTitle(i);
                 return (
                   <tr key={i.id} onClick={() => openTab(i.id)} className={`clickable row-${i.status}`} data-testid="instance-row" data-instance={i.id}
@@ -116,7 +109,9 @@ export function Overview() {
                     <td data-label="Since" title={fullTime(i.startedAt)}>{ago(i.startedAt, now)}</td>
                     <td data-label="Activity" title={fullTime(i.lastActivityAt)}>{ago(i.lastActivityAt, now)}</td>
                     <td data-label="Task">{i.taskId ? <span title={title ?? ''}>#{i.taskId}{title ? ` ${truncate(title, 28)}` : ''}</span> : <span className="muted">—</span>}</td>
-                    <td data-label="Last message" className="last-msg">{m ? <><span className="muted">{m.senderType === 'user' ? 'You: ' : ''}</span>{truncate(m.content, 80)}</> : <span className="muted">—</span>}</td>
+                    <td data-label="Last message" className="last-msg" title={m?.content} data-testid="last-message">
+                      {m ? <><span className="muted">{m.senderType === 'user' ? 'You: ' : m.kind === 'permission' ? 'Asks: ' : ''}</span>{truncate(m.content, 80)}</> : <span className="muted">—</span>}
+                    </td>
                   </tr>
                 );
               })}

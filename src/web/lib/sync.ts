@@ -1,7 +1,6 @@
 // Keeps the store in step with the server: the first load, the SSE event stream (with Last-Event-ID on reconnect,
 // handled by EventSource itself), a full refetch on `reset` or when the stream had to be recreated, and task refetches.
 import type { Agent, Instance, Message } from '../../common/schema.js';
-import { isLive } from '../../common/schema.js';
 import { api, ApiError, onNetworkChange } from './api.js';
 import { onServerNotification } from './notify.js';
 import {
@@ -20,9 +19,47 @@ export async function loadAll() {
     openTabs: s.openTabs.filter((id) => instances.some((i) => i.id === id)),
   }));
   const s = getState();
-  const want = new Set([...instances.filter((i) => isLive(i.status)).map((i) => i.id), ...s.openTabs, ...Object.keys(s.historyLoaded)]);
-  await Promise.all([...want].map((id) => loadHistory(id).catch(() => undefined)));
-  await Promise.all(Object.keys(s.tasks).map((p) => loadTasks(p)));
+  // Full histories only for open tabs (the overview shows each instance's `lastMessage`); for an instance waiting
+  // on the user elsewhere, just its newest messages, for the banner's question and options.
+  const want = new Set([...s.openTabs, ...Object.keys(s.historyLoaded)]);
+  await Promise.all([
+    ...[...want].map((id) => loadHistory(id).catch(() => undefined)),
+    ...instances.filter((i) => i.status === 'awaiting_input' && !want.has(i.id)).map((i) => loadAwaiting(i.id).catch(() => undefined)),
+    ...Object.keys(s.tasks).map((p) => loadTasks(p)),
+  ]);
+}
+
+const hasQuestion = (id: string) => (getState().messages[id] ?? []).some((m) => m.senderType === 'agent' && m.requiresUserInput);
+
+/** The message an instance is waiting on: its newest ones (from `lastMessage`), or its whole history if that is not enough. */
+export async function loadAwaiting(id: string): Promise<void> {
+  if (hasQuestion(id) || getState().historyLoaded[id] || getState().instances[id]?.status !== 'awaiting_input') return;
+  const last = getState().instances[id]?.lastMessage;
+  if (last) {
+    const tail = await api.messages(id, Math.max(0, last.id - 1), 50);
+    if (tail.some((m) => m.senderType === 'agent' && m.requiresUserInput)) { mergeMessages(id, tail); return; }
+  }
+  await loadHistory(id);
+}
+
+/** A message event: the instance's `lastMessage` moves on; the message itself is kept where it is shown. */
+function onMessage(m: Message) {
+  const s = getState();
+  if (m.delivery === null || m.delivery === 'sent') {
+    const inst = s.instances[m.instanceId];
+    if (inst && (!inst.lastMessage || inst.lastMessage.id <= m.id)) {
+      upsertInstance({ ...inst, lastMessage: { id: m.id, senderType: m.senderType, kind: m.kind, content: m.content.slice(0, 200), createdAt: m.createdAt } });
+    }
+  }
+  // Unopened instances keep only what their banner needs (questions and their settling), not a growing history.
+  if (s.historyLoaded[m.instanceId] || historyInFlight.has(m.instanceId) || m.requiresUserInput || s.messages[m.instanceId]?.some((x) => x.id === m.id)) mergeMessages(m.instanceId, [m]);
+}
+
+/** An instance from an event: never step back to an older lastMessage than a message event already gave us. */
+function onInstance(inst: Instance) {
+  const prev = getState().instances[inst.id]?.lastMessage;
+  const next = prev && (!inst.lastMessage || inst.lastMessage.id < prev.id) ? { ...inst, lastMessage: prev } : inst;
+  upsertInstance(next);
 }
 
 const historyInFlight = new Map<string, Promise<void>>();
@@ -89,8 +126,9 @@ export function applyEvent(type: string, raw: string) {
     case 'instance.created': case 'instance.updated': {
       const inst = data.instance as Instance | undefined;
       if (!inst) break;
-      upsertInstance(inst);
-      if (inst.status === 'awaiting_input' && !getState().historyLoaded[inst.id]) void loadHistory(inst.id).catch(() => undefined);
+      onInstance(inst);
+      // The question usually comes as its own message event right along; fetch it only if it did not.
+      if (inst.status === 'awaiting_input') setTimeout(() => void loadAwaiting(inst.id).catch(() => undefined), 250);
       break;
     }
     case 'instance.deleted':
@@ -98,7 +136,7 @@ export function applyEvent(type: string, raw: string) {
       break;
     case 'message.created': case 'message.updated': {
       const m = data.message as Message | undefined;
-      if (m) mergeMessages(m.instanceId, [m]);
+      if (m) onMessage(m);
       break;
     }
     case 'message.deleted':
