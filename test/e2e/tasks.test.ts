@@ -128,7 +128,28 @@ describe('task board', { timeout: 180_000 }, () => {
     assert.equal(t4.status, 'in-progress');
     assert.ok(t4.instances?.some((i) => i.id === id), 'the instance is linked to the task');
     await page.click('[data-testid=nav-tasks]');
-    await row('4').locator('.inst-chip').waitFor();
+    await row('4').locator(`[data-testid=task-instance][data-instance="${id}"]`).waitFor();
+
+    // The same, running instance takes another task: the prompt is sent and the instance is linked to that task now.
+    await row('2').locator('[data-testid=task-title]').click();
+    await page.locator('[data-testid=task-details] [data-testid=handoff]').click();
+    await page.waitForSelector('[data-testid=handoff-dialog]');
+    await page.selectOption('[data-testid=handoff-target]', id);
+    await page.click('[data-testid=handoff-go]');
+    await page.waitForSelector('[data-testid=handoff-dialog]', { state: 'detached' });
+    await waitForTerm(page, id, /done: Task #2/, 20_000);
+    const inst = await srv.api<{ taskId: string; taskProject: string }>('GET', `/api/instances/${id}`);
+    assert.equal(inst.taskId, '2');
+    assert.equal(inst.taskProject, srv.home);
+    const t2 = (await srv.api<{ tasks: { id: string; instances?: { id: string }[] }[] }>('GET', '/api/tasks')).tasks.find((t) => t.id === '2')!;
+    assert.ok(t2.instances?.some((i) => i.id === id), 'the server links the instance to task 2');
+    // The board shows the link (task 2's row and details), and it moved off task 4.
+    await page.click('[data-testid=nav-tasks]');
+    await row('2').locator(`[data-testid=task-instance][data-instance="${id}"]`).waitFor();
+    await row('2').locator('[data-testid=task-title]').click();
+    await page.locator(`[data-testid=task-details] [data-testid=details-instance][data-instance="${id}"]`).waitFor();
+    assert.equal(await row('4').locator('[data-testid=task-instance]').count(), 0);
+    await shot(page, '13-task-linked');
     assert.deepEqual(errors, []);
   });
 });

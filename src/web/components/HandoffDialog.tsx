@@ -38,6 +38,8 @@ export function HandoffDialog({ project, taskId, onClose }: { project: string; t
       } else {
         const r = await api.send(target, prompt, 'auto');
         id = target;
+        // Link the instance to the task, as a new one would be (the board and the overview show it).
+        upsertInstance(await api.updateInstance(target, { taskId, taskProject: project }));
         toast(r.delivery === 'queued' ? 'Queued — sent when the instance is next idle.' : 'Sent to the instance.', 'info');
       }
       if (markProgress) { await api.updateTask(project, taskId, { status: 'in-progress' }).catch(() => undefined); void loadTasks(project); }
@@ -63,7 +65,7 @@ export function HandoffDialog({ project, taskId, onClose }: { project: string; t
             {sorted.map((a) => <option key={a.id} value={a.id}>{a.name}</option>)}
           </select>
         </Field>
-        <Field label="Instance" name="instance" hint={target === 'new' ? 'A new instance, linked to this task' : 'Sent now if idle, queued otherwise'}>
+        <Field label="Instance" name="instance" hint={target === 'new' ? 'A new instance, linked to this task' : 'Linked to this task; sent now if idle, queued otherwise'}>
           <select value={target} onChange={(e) => setTarget(e.target.value)} data-testid="handoff-target">
             <option value="new">Start a new instance</option>
             {live.map((i) => <option key={i.id} value={i.id}>{i.name} — {STATUS[i.status].label}</option>)}

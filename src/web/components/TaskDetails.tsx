@@ -5,7 +5,7 @@ import { openTab } from '../lib/actions.js';
 import { fullTime } from '../lib/format.js';
 import { openDialog, useStore } from '../lib/store.js';
 import { loadTasks } from '../lib/sync.js';
-import { flatten } from '../lib/tasks.js';
+import { flatten, linksOf, taskLinks } from '../lib/tasks.js';
 import { StatusBadge } from './StatusBadge.js';
 import { Deps, TaskStatusSelect } from './TaskTable.js';
 
@@ -14,6 +14,8 @@ export function TaskDetails({ task, project, all, onClose, onSelect }: {
   task: Task; project: string; all: Task[]; onClose: () => void; onSelect: (id: string) => void;
 }) {
   const hasAgents = useStore((s) => Object.keys(s.agents).length > 0);
+  const instances = useStore((s) => s.instances);
+  const links = linksOf(task, taskLinks(instances, project), instances);
   const dependents = flatten(all).filter((t) => t.dependencies.includes(task.id));
   const remove = () => openDialog({
     type: 'confirm',
@@ -62,12 +64,12 @@ export function TaskDetails({ task, project, all, onClose, onSelect }: {
           </ul>
         </section>
       )}
-      {!!task.instances?.length && (
+      {links.length > 0 && (
         <section>
           <h3>Agents on it</h3>
           <ul className="sublist">
-            {task.instances.map((i) => (
-              <li key={i.id}><button className="link-btn" onClick={() => openTab(i.id)}>{i.agentName} · {i.name}</button> <StatusBadge status={i.status} /></li>
+            {links.map((i) => (
+              <li key={i.id} data-testid="details-instance" data-instance={i.id}><button className="link-btn" onClick={() => openTab(i.id)}>{i.agentName} · {i.name}</button> <StatusBadge status={i.status} /></li>
             ))}
           </ul>
         </section>

@@ -1,11 +1,12 @@
-import { useState } from 'react';
-import type { Task } from '../../common/schema.js';
+import { useMemo, useState } from 'react';
+import type { Task, TaskInstanceLink } from '../../common/schema.js';
 import { TASK_STATUSES } from '../../common/schema.js';
 import { api } from '../lib/api.js';
 import { attempt, openTab } from '../lib/actions.js';
 import { ago, fullTime, truncate } from '../lib/format.js';
 import { loadTasks } from '../lib/sync.js';
-import { findTask } from '../lib/tasks.js';
+import { useStore } from '../lib/store.js';
+import { findTask, linksOf, taskLinks } from '../lib/tasks.js';
 import { StatusBadge } from './StatusBadge.js';
 
 export async function setTaskStatus(project: string, t: Task, status: Task['status']) {
@@ -38,8 +39,9 @@ export function Deps({ task, all, onSelect }: { task: Task; all: Task[]; onSelec
   );
 }
 
-function Row({ t, sub, project, all, open, onToggle, selected, onSelect }: {
+function Row({ t, sub, project, all, open, onToggle, selected, onSelect, links }: {
   t: Task; sub: boolean; project: string; all: Task[]; open?: boolean; onToggle?: () => void; selected?: string; onSelect: (id: string) => void;
+  links: TaskInstanceLink[];
 }) {
   const kids = t.subtasks ?? [];
   const doneKids = kids.filter((k) => k.status === 'done').length;
@@ -62,8 +64,8 @@ function Row({ t, sub, project, all, open, onToggle, selected, onSelect }: {
       <td className="c-deps" data-label="Depends on"><Deps task={t} all={all} onSelect={onSelect} /></td>
       <td className="c-sub" data-label="Subtasks">{kids.length ? <span className="subcount">{doneKids}/{kids.length}</span> : <span className="muted">—</span>}</td>
       <td className="c-agents" data-label="Agents">
-        {(t.instances ?? []).length ? (t.instances ?? []).map((i) => (
-          <button key={i.id} className="inst-chip" title={`${i.agentName} · ${i.name}`} onClick={(e) => { e.stopPropagation(); openTab(i.id); }}>
+        {links.length ? links.map((i) => (
+          <button key={i.id} className="inst-chip" data-testid="task-instance" data-instance={i.id} title={`${i.agentName} · ${i.name}`} onClick={(e) => { e.stopPropagation(); openTab(i.id); }}>
             <StatusBadge status={i.status} compact /> {i.agentName}
           </button>
         )) : <span className="muted">—</span>}
@@ -77,6 +79,8 @@ export function TaskTable({ rows, project, expandAll, selected, onSelect, all }:
   rows: { task: Task; subs: Task[] }[]; project: string; expandAll: boolean; selected?: string; onSelect: (id: string) => void; all: Task[];
 }) {
   const [open, setOpen] = useState<Set<string>>(new Set());
+  const instances = useStore((s) => s.instances);
+  const live = useMemo(() => taskLinks(instances, project), [instances, project]);
   const toggle = (id: string) => setOpen((p) => { const n = new Set(p); if (n.has(id)) n.delete(id); else n.add(id); return n; });
   return (
     <table className="grid task-table" data-testid="task-table">
@@ -85,8 +89,8 @@ export function TaskTable({ rows, project, expandAll, selected, onSelect, all }:
         {rows.map(({ task, subs }) => {
           const isOpen = expandAll || open.has(task.id) || (!!selected && selected.startsWith(`${task.id}.`));
           return [
-            <Row key={task.id} t={task} sub={false} project={project} all={all} open={isOpen} onToggle={() => toggle(task.id)} selected={selected} onSelect={onSelect} />,
-            ...(isOpen ? subs.map((s) => <Row key={s.id} t={s} sub project={project} all={all} selected={selected} onSelect={onSelect} />) : []),
+            <Row key={task.id} t={task} sub={false} project={project} all={all} open={isOpen} onToggle={() => toggle(task.id)} selected={selected} onSelect={onSelect} links={linksOf(task, live, instances)} />,
+            ...(isOpen ? subs.map((s) => <Row key={s.id} t={s} sub project={project} all={all} selected={selected} onSelect={onSelect} links={linksOf(s, live, instances)} />) : []),
           ];
         })}
       </tbody>

@@ -1,6 +1,6 @@
 // A thin, typed fetch wrapper for the REST API. Errors come back as ApiError with the server's code and details.
 import type {
-  Agent, AgentCreate, AgentUpdate, Instance, InstanceCreate, Message, Task, TaskCreate, TaskList, TaskUpdate,
+  Agent, AgentCreate, AgentUpdate, Instance, InstanceCreate, InstanceUpdate, Message, Task, TaskCreate, TaskList, TaskUpdate,
 } from '../../common/schema.js';
 
 export class ApiError extends Error {
@@ -85,6 +85,7 @@ export const api = {
 
   instances: () => request<Instance[] | { instances: Instance[] }>('GET', '/api/instances').then(unwrap<Instance>('instances')),
   startInstance: (agentId: string, body: InstanceCreate) => request<Instance>('POST', `/api/agents/${enc(agentId)}/instances`, body),
+  updateInstance: (id: string, body: InstanceUpdate) => request<Instance>('PUT', `/api/instances/${enc(id)}`, body),
   terminate: (id: string) => request<Instance>('POST', `/api/instances/${enc(id)}/terminate`),
   restart: (id: string) => request<Instance>('POST', `/api/instances/${enc(id)}/restart`),
   deleteInstance: (id: string) => request<unknown>('DELETE', `/api/instances/${enc(id)}`),
@@ -98,6 +99,7 @@ export const api = {
     request<Message>('PUT', `/api/instances/${enc(id)}/messages/${messageId}`, { content }),
   cancelQueued: (id: string, messageId: number) => request<unknown>('DELETE', `/api/instances/${enc(id)}/messages/${messageId}`),
   input: (id: string, body: { text?: string; keys?: string[] }) => request<unknown>('POST', `/api/instances/${enc(id)}/input`, body),
+  /** `allow` / `allow_always` / `deny`, an option's number, or an option key (`y`, `n`, `enter`…). */
   respond: (id: string, choice: string) => request<unknown>('POST', `/api/instances/${enc(id)}/respond`, { choice }),
 };
 

@@ -1,5 +1,5 @@
 // Task tree helpers for the board.
-import type { Task } from '../../common/schema.js';
+import type { Instance, Task, TaskInstanceLink } from '../../common/schema.js';
 
 export function flatten(tasks: Task[]): Task[] {
   const out: Task[] = [];
@@ -37,4 +37,23 @@ export function taskPrompt(t: Task): string {
   if (t.details?.trim()) parts.push(`Details:\n${t.details.trim()}`);
   if (t.dependencies.length) parts.push(`Depends on: ${t.dependencies.map((d) => `#${d}`).join(', ')}`);
   return parts.join('\n\n');
+}
+
+/** Task id → the instances linked to it: the live ones from the store (status, new links), plus any the server listed. */
+export function taskLinks(instances: Record<string, Instance>, project: string): Map<string, TaskInstanceLink[]> {
+  const out = new Map<string, TaskInstanceLink[]>();
+  for (const i of Object.values(instances)) {
+    if (!i.taskId || i.taskProject !== project) continue;
+    const list = out.get(i.taskId) ?? [];
+    list.push({ id: i.id, agentId: i.agentId, agentName: i.agentName, name: i.name, status: i.status });
+    out.set(i.taskId, list);
+  }
+  return out;
+}
+
+export function linksOf(t: Task, live: Map<string, TaskInstanceLink[]>, instances: Record<string, Instance>): TaskInstanceLink[] {
+  const mine = live.get(t.id) ?? [];
+  // The server's list, less instances the store knows are linked elsewhere now (or deleted, once loaded).
+  const rest = (t.instances ?? []).filter((i) => !mine.some((m) => m.id === i.id) && !instances[i.id]);
+  return [...mine, ...rest];
 }
