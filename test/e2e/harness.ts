@@ -9,7 +9,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const RESULTS = path.join(ROOT, 'test-results');
 export const FAKE_AGENT = path.join(ROOT, 'test', 'fixtures', 'agents', 'fake-agent.js');
-export const TASKS_FIXTURE = path.join(ROOT, '..', 'shared', 'fixtures', 'areyouj-tasks.db');
+export { FIXTURE_TASKS_DB as TASKS_FIXTURE } from '../helpers/server.js'; // the shared fixture, or its copy in test/fixtures
 
 function newestMtime(dir: string): number {
   let newest = 0;

@@ -5,7 +5,10 @@ import path from 'node:path';
 import { makeConfig, type Config } from '../../src/server/config.js';
 import { startServer, type Server } from '../../src/server/server.js';
 
-export const FIXTURE_TASKS_DB = path.resolve(import.meta.dirname, '../../../shared/fixtures/areyouj-tasks.db');
+// A real tasks.db written by the original AreYouJ. The team's copy is ../shared/fixtures/areyouj-tasks.db beside the
+// repo; test/fixtures holds the same bytes so that a clone without shared/ beside it runs the tests too.
+const SHARED_FIXTURE = path.resolve(import.meta.dirname, '../../../shared/fixtures/areyouj-tasks.db');
+export const FIXTURE_TASKS_DB = fs.existsSync(SHARED_FIXTURE) ? SHARED_FIXTURE : path.resolve(import.meta.dirname, '../fixtures/areyouj-tasks.db');
 export const FAKE_AGENTS = path.resolve(import.meta.dirname, '../fixtures/agents');
 
 export function tempDir(prefix = 'areyouj-test-'): string {
@@ -17,6 +20,7 @@ export function fixtureProject(): string {
   const dir = tempDir('areyouj-project-');
   fs.mkdirSync(path.join(dir, 'docs'));
   fs.copyFileSync(FIXTURE_TASKS_DB, path.join(dir, 'docs', 'tasks.db'));
+  fs.chmodSync(path.join(dir, 'docs', 'tasks.db'), 0o644); // the fixture is read-only; the copy is a working file
   return dir;
 }
 

@@ -48,6 +48,13 @@ describe('tasks API', () => {
     assert.equal(out, 'done');
   });
 
+  test('the copy in test/fixtures is byte for byte the shared fixture', () => {
+    const shared = path.resolve(import.meta.dirname, '../../../shared/fixtures/areyouj-tasks.db');
+    const copy = path.resolve(import.meta.dirname, '../fixtures/areyouj-tasks.db');
+    if (fs.existsSync(shared)) assert.ok(fs.readFileSync(shared).equals(fs.readFileSync(copy)));
+    assert.equal(fs.statSync(copy).size, 45056);
+  });
+
   test('the shared fixture itself is never written', () => {
     const db = new Database(FIXTURE_TASKS_DB, { readonly: true });
     assert.equal((db.prepare(`SELECT COUNT(*) n FROM tasks WHERE status != 'pending'`).get() as any).n, 0);
