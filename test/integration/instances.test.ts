@@ -36,6 +36,9 @@ describe('instances', () => {
       t.close();
     }
     assert.match(await output(s, insts[0].id), /hi from .* n=0/);
+    const listed = await s.api('GET', `/api/instances?status=starting,idle,active&agentId=${a.id}`);
+    assert.deepEqual(listed.body.map((i: any) => i.id).sort(), insts.map((i) => i.id).sort());
+    assert.equal((await s.api('GET', '/api/instances?status=sleeping')).status, 400);
     await Promise.all(insts.map((i) => s.api('POST', `/api/instances/${i.id}/terminate`)));
     for (const i of insts) assert.equal((await s.api('GET', `/api/instances/${i.id}`)).body.status, 'terminated');
   });

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { InputSend, InstanceCreate, InstanceUpdate, isLive, MessageEdit, MessageSend, RespondBody } from '../../common/schema.js';
+import { InputSend, InstanceCreate, InstanceStatus, InstanceUpdate, isLive, MessageEdit, MessageSend, RespondBody } from '../../common/schema.js';
 import { ApiError } from '../http/errors.js';
 import { intParam, parse } from '../http/validate.js';
 import { keysBytes } from '../sessions/keys.js';
@@ -27,7 +27,7 @@ export function instanceRoutes(app: FastifyInstance, ctx: Ctx) {
   };
 
   app.get<{ Querystring: { status?: string; agentId?: string } }>('/api/instances', async (req) => {
-    const statuses = req.query.status ? req.query.status.split(',') as never : undefined;
+    const statuses = req.query.status ? req.query.status.split(',').map((x) => parse(InstanceStatus, x)) : undefined;
     return ctx.instances.list({ agentId: req.query.agentId, statuses });
   });
   app.get<P>('/api/agents/:id/instances', async (req) => {
