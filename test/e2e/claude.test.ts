@@ -1,0 +1,88 @@
+// The real Claude Code CLI as a `claude` agent, in the browser, offline against test/fakes/anthropic-api.ts:
+// a prompt from the composer, the permission banner (tool and command), Allow, the command runs, back to idle.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-api.js';
+import { ensureWebBuild, launch, newPage, rmHome, ROOT, shot, startServer, waitForTerm, type Server } from './harness.js';
+
+const CLAUDE = path.join(ROOT, 'node_modules', '.bin', 'claude');
+const skip = !fs.existsSync(CLAUDE) && 'claude CLI not installed';
+
+describe('Claude Code in the dashboard', { skip, timeout: 180_000 }, () => {
+  let srv: Server;
+  let fake: FakeAnthropic;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+  let proj: string;
+  let configDir: string;
+
+  before(async () => {
+    await ensureWebBuild();
+    fake = await startFakeAnthropic();
+    srv = await startServer();
+    proj = fs.mkdtempSync(path.join(os.tmpdir(), 'areyouj-e2e-claude-proj-'));
+    configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'areyouj-e2e-claude-cfg-'));
+    browser = await launch();
+    ({ page, errors } = await newPage(browser));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await srv?.stop();
+    await fake?.close();
+    if (srv) rmHome(srv.home);
+    for (const d of [proj, configDir]) if (d) rmHome(d);
+  });
+
+  it('asks for permission with the tool and its command, and runs it once allowed', async () => {
+    const key = `sk-ant-test-${randomUUID().replace(/-/g, '')}`;
+    fs.writeFileSync(path.join(configDir, '.claude.json'), JSON.stringify({
+      hasCompletedOnboarding: true, customApiKeyResponses: { approved: [key.slice(-20)], rejected: [] },
+      projects: { [proj]: { hasTrustDialogAccepted: true } },
+    }));
+    const agent = await srv.api<{ id: string }>('POST', '/api/agents', {
+      name: 'claude', projectPath: proj, kind: 'claude', command: CLAUDE, args: ['--permission-mode', 'default'], color: '#e0af68',
+      // HOME too: Claude's Bash tool sources the user's shell start-up files, which are not this test's to run (and may be slow).
+      env: { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_API_KEY: key, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', CLAUDE_CONFIG_DIR: configDir, HOME: configDir },
+    });
+    const inst = await srv.api<{ id: string }>('POST', `/api/agents/${agent.id}/instances`, { cols: 110, rows: 36 });
+    await page.goto(`${srv.url}/#/i/${inst.id}`);
+    const tab = page.locator(`[data-testid=tab][data-instance="${inst.id}"]`);
+    await page.waitForSelector(`[data-testid=tab][data-instance="${inst.id}"][data-status=idle]`, { timeout: 60_000 });
+    const pane = page.locator(`[data-testid=instance-pane][data-instance="${inst.id}"]`);
+
+    const composer = pane.locator('[data-testid=composer-input]');
+    await composer.fill('run: echo hi > out.txt');
+    await composer.press('Enter');
+
+    const banner = pane.locator('[data-testid=awaiting-banner]');
+    await banner.waitFor({ timeout: 30_000 });
+    assert.equal(await banner.locator('[data-testid=awaiting-tool]').innerText(), 'Bash');
+    assert.equal(await banner.locator('[data-testid=awaiting-input]').innerText(), 'echo hi > out.txt');
+    assert.match(await page.locator('[data-testid=sidebar-awaiting]').innerText(), /Bash: echo hi > out\.txt/);
+    assert.match(await page.title(), /^\(1\)/);
+    // Once Claude draws its dialog, its own numbered options replace Allow / Always allow / Deny (same order).
+    await banner.locator('[data-testid=answer-1][data-intent=allow]').waitFor({ timeout: 10_000 });
+    assert.ok(await banner.locator('[data-intent=deny]').count() === 1, 'a deny option');
+    await waitForTerm(page, inst.id, /Do you want to proceed\?/);
+    await shot(page, '30-claude-permission');
+
+    await banner.locator('[data-intent=allow]').first().click();
+    await banner.waitFor({ state: 'detached', timeout: 15_000 });
+    const out = path.join(proj, 'out.txt');
+    for (let i = 0; i < 150 && !fs.existsSync(out); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(fs.readFileSync(out, 'utf8'), 'hi\n');
+    await page.waitForSelector(`[data-testid=tab][data-instance="${inst.id}"][data-status=idle]`, { timeout: 30_000 });
+    await pane.locator('[data-testid=message][data-sender=agent]', { hasText: 'Done. Output' }).waitFor({ timeout: 15_000 });
+    assert.doesNotMatch(await page.title(), /^\(\d+\)/);
+    assert.equal(await tab.getAttribute('data-status'), 'idle');
+    await shot(page, '31-claude-done');
+    assert.deepEqual(errors, []);
+  });
+});
