@@ -1,8 +1,10 @@
 // Browser notifications and a short beep when an instance needs the user, finishes a turn (if its agent asks) or fails.
-// One notification per server `notification` event, de-duplicated per instance and kind; events older than the page are ignored.
+// One notification per server `notification` event (de-duplicated by its SSE id, so a replay after a reconnect does not
+// repeat it); a reloaded page opens a new stream without Last-Event-ID, so old events are never shown again.
 import { getState, setState, toast } from './store.js';
 
 const pageLoadedAt = Date.now();
+const seen = new Set<string>();
 const recent = new Map<string, number>();
 let audio: AudioContext | null = null;
 
@@ -50,21 +52,33 @@ function fresh(at?: string): boolean {
   return Number.isNaN(t) || t >= pageLoadedAt - 1000;
 }
 
-function show(instanceId: string, kind: Kind, title: string, body: string, at?: string) {
+function once(eventId: string | undefined, key: string): boolean {
+  if (eventId) {
+    if (seen.has(eventId)) return false;
+    seen.add(eventId);
+    if (seen.size > 500) seen.delete(seen.values().next().value!);
+    return true;
+  }
+  // No id (not from the stream): the same instance and kind within a second is the same event.
+  const last = recent.get(key) ?? 0;
+  recent.set(key, Date.now());
+  return Date.now() - last > 1000;
+}
+
+function show(instanceId: string, kind: Kind, title: string, body: string, at?: string, eventId?: string) {
   const s = getState();
   if (!s.notificationsOn || !fresh(at)) return;
   const inst = s.instances[instanceId];
   const agent = inst ? s.agents[inst.agentId] : undefined;
   if (agent && agent.settings.notificationEnabled === false) return;
   const key = `${instanceId}:${kind}`;
-  const last = recent.get(key) ?? 0;
-  if (Date.now() - last < 4000) return; // the same event seen twice (transition + server notification)
-  recent.set(key, Date.now());
+  if (!once(eventId, key)) return;
   beep(kind);
   const watching = document.visibilityState === 'visible' && document.hasFocus();
   if (!watching && typeof Notification !== 'undefined' && Notification.permission === 'granted') {
     try {
-      const n = new Notification(title, { body, tag: key });
+      // One per instance on screen (the tag replaces the previous one), and each new event alerts again (renotify).
+      const n = new Notification(title, { body, tag: key, renotify: true } as NotificationOptions);
       n.onclick = () => { window.focus(); location.hash = `#/i/${encodeURIComponent(instanceId)}`; n.close(); };
     } catch { /* some browsers only allow notifications from a service worker */ }
   } else if (watching) {
@@ -73,10 +87,10 @@ function show(instanceId: string, kind: Kind, title: string, body: string, at?: 
 }
 
 /** The server's own `notification` events. */
-export function onServerNotification(d: { instanceId: string; kind?: string; title?: string; body?: string }, at?: string) {
+export function onServerNotification(d: { instanceId: string; kind?: string; title?: string; body?: string }, at?: string, eventId?: string) {
   const k = String(d.kind ?? '');
   // The server decides when to notify (awaiting_input, turn_end if the agent asks, error, idle_prompt): one event, one notification.
   const kind: Kind = /await|permission|question|input|idle_prompt/i.test(k) ? 'awaiting'
     : /error|fail/i.test(k) ? 'error' : /turn|stop|done|finish/i.test(k) ? 'turn' : 'other';
-  show(d.instanceId, kind, d.title ?? 'AreYouJ', d.body ?? '', at);
+  show(d.instanceId, kind, d.title ?? 'AreYouJ', d.body ?? '', at, eventId);
 }

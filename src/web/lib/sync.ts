@@ -114,7 +114,7 @@ function payload(raw: string): { data: Record<string, unknown>; at?: string } {
   return { data: o, at: typeof o.at === 'string' ? o.at : undefined };
 }
 
-export function applyEvent(type: string, raw: string) {
+export function applyEvent(type: string, raw: string, eventId?: string) {
   const { data, at } = payload(raw);
   switch (type) {
     case 'agent.created': case 'agent.updated':
@@ -146,7 +146,7 @@ export function applyEvent(type: string, raw: string) {
       scheduleTasks(typeof data.project === 'string' ? data.project : undefined);
       break;
     case 'notification':
-      onServerNotification(data as { instanceId: string }, at);
+      onServerNotification(data as { instanceId: string }, at, eventId || undefined);
       break;
     case 'reset':
       void loadAll().catch(() => undefined);
@@ -170,11 +170,11 @@ function connect() {
   es?.close();
   const source = new EventSource('/api/events');
   es = source;
-  for (const t of EVENT_TYPES) source.addEventListener(t, (e) => applyEvent(t, (e as MessageEvent).data));
+  for (const t of EVENT_TYPES) source.addEventListener(t, (e) => applyEvent(t, (e as MessageEvent).data, (e as MessageEvent).lastEventId));
   source.onmessage = (e) => {
     try {
       const env = JSON.parse(e.data) as { type?: unknown };
-      if (typeof env?.type === 'string') applyEvent(env.type, e.data);
+      if (typeof env?.type === 'string') applyEvent(env.type, e.data, e.lastEventId);
     } catch { /* not ours */ }
   };
   let loaded = false;
