@@ -38,7 +38,10 @@ describe('Claude Code through the server', { skip, timeout: 180_000 }, () => {
     }));
     const agent = await s.api('POST', '/api/agents', {
       name: `claude-${++n}`, projectPath: proj, kind: 'claude', command: CLAUDE, args: ['--permission-mode', 'default'],
-      env: { ANTHROPIC_BASE_URL: api.url, ANTHROPIC_API_KEY: key, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', CLAUDE_CONFIG_DIR: configDir },
+      env: { ANTHROPIC_BASE_URL: api.url, ANTHROPIC_API_KEY: key, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', CLAUDE_CONFIG_DIR: configDir,
+        // The machine's dotfiles stay out of it: Claude's Bash tool runs a login shell, and a user's profile
+        // (here pyenv's rehash lock) must not decide whether a test passes.
+        HOME: configDir },
     });
     assert.equal(agent.status, 201, JSON.stringify(agent.body));
     const from = sse.events.length;

@@ -86,7 +86,7 @@ test('real Claude Code: hook sequence for a plain prompt, a permission allowed, 
     const child = pty.spawn(CLAUDE, launch.args, {
       name: 'xterm-256color', cols: 120, rows: 40, cwd: proj,
       env: { ...process.env, ...launch.env, ANTHROPIC_BASE_URL: api.url, ANTHROPIC_API_KEY: key, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-        CLAUDE_CONFIG_DIR: configDir, TERM: 'xterm-256color' } as Record<string, string>,
+        CLAUDE_CONFIG_DIR: configDir, HOME: configDir, TERM: 'xterm-256color' } as Record<string, string>, // HOME: no user dotfiles
     });
     let exitCode: number | null = null;
     child.onData((d) => term.write(d, () => w.poke()));

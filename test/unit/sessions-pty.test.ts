@@ -131,6 +131,20 @@ test('terminate kills the whole tree, including grandchildren and background job
   await until(stubborn, () => screen(stubborn).includes('ready'));
   assert.equal((await stubborn.terminate(300)).signal, 9);
   assert.ok(gone(stubborn.pid));
+
+  // A child in a session of its own (setsid, as Claude Code runs its tools) is found through its parent.
+  const detached = bash('setsid sleep 1000 & echo "sid:$!"; wait');
+  const kid = await until(detached, () => Number(/sid:(\d+)/.exec(screen(detached))?.[1]));
+  assert.ok(!gone(kid));
+  await detached.terminate(5000);
+  assert.ok(gone(kid), 'the setsid child is gone too');
+});
+
+test('what a program leaves in its session gets SIGTERM first, so its traps run', async () => {
+  const marker = path.join(tmp, `trap-${process.pid}`);
+  const s = bash(`(trap '' HUP; trap 'echo cleaned > ${marker}; exit' TERM; echo ready; while :; do sleep 0.05; done) & sleep 0.3; exit 0`);
+  await s.whenExited();
+  assert.equal(fs.readFileSync(marker, 'utf8').trim(), 'cleaned');
 });
 
 test('a program that exits leaves no process behind', async () => {

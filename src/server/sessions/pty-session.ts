@@ -7,7 +7,7 @@ import * as pty from 'node-pty';
 import xtermHeadless from '@xterm/headless';
 import serializeAddon from '@xterm/addon-serialize';
 import { VtBoundary } from './vt-boundary.js';
-import { SpawnError, checkCwd, ignoresSignal, resolveCommand, signalTree, waitSessionGone } from './spawn-check.js';
+import { SpawnError, checkCwd, descendants, ignoresSignal, resolveCommand, signalTree, waitSessionGone } from './spawn-check.js';
 
 export { SpawnError } from './spawn-check.js';
 
@@ -93,6 +93,8 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
   private pauseTimer: NodeJS.Timeout | null = null;
   private slaveFd: number | null = null;
   private killTimer: NodeJS.Timeout | null = null;
+  /** Descendants in sessions of their own, noted at terminate(), signalled with the session. */
+  private detached = new Set<number>();
   private exitPromise: Promise<ExitInfo>;
   private resolveExit!: (e: ExitInfo) => void;
   private disposables: { dispose(): void }[] = [];
@@ -256,10 +258,12 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
    */
   terminate(graceMs = 5000): Promise<ExitInfo> {
     if (!this.exitInfo && !this.killTimer && !this.final) {
-      signalTree(this.pid, 'SIGTERM');
+      // Descendants that left the session (setsid) are only findable while the leader is alive: note them now.
+      for (const p of descendants(this.pid)) this.detached.add(p);
+      signalTree(this.pid, 'SIGTERM', this.detached);
       // An interactive shell ignores SIGTERM; a hangup (what closing a terminal window sends) ends it.
       if (ignoresSignal(this.pid, 15)) { try { process.kill(this.pid, 'SIGHUP'); } catch { /* gone */ } }
-      this.killTimer = setTimeout(() => signalTree(this.pid, 'SIGKILL'), graceMs);
+      this.killTimer = setTimeout(() => signalTree(this.pid, 'SIGKILL', this.detached), graceMs);
     }
     return this.exitPromise;
   }
@@ -321,9 +325,15 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
     this.pauses.log = false;
     this.setPause('headless', false);
     if (this.slaveFd !== null) { try { fs.closeSync(this.slaveFd); } catch { /* closed */ } this.slaveFd = null; }
-    // No orphans: whatever the program left running in its session goes too, before exit is reported.
-    signalTree(this.pid, 'SIGKILL');
-    await Promise.all([this.whenParsed(), waitSessionGone(this.pid)]);
+    // No orphans: whatever the program left running in its session goes too, before exit is reported. Politely
+    // first (SIGTERM lets a script's trap remove its lock files), then SIGKILL what is left after a second.
+    const cleanup = async () => {
+      signalTree(this.pid, 'SIGTERM', this.detached);
+      if (await waitSessionGone(this.pid, 1000, this.detached)) return;
+      signalTree(this.pid, 'SIGKILL', this.detached);
+      await waitSessionGone(this.pid, 2000, this.detached);
+    };
+    await Promise.all([this.whenParsed(), cleanup()]);
     const term = this.term!;
     this.final = {
       snapshot: this.serializer.serialize({ scrollback: this.scrollback }),

@@ -77,13 +77,46 @@ export function sessionMembers(sid: number, includeZombies = true): number[] {
  * Waits until no live process (zombies aside) is left in session `sid`: a signal is delivered
  * asynchronously, so right after kill() the target may still run. Bounded by timeoutMs.
  */
-export async function waitSessionGone(sid: number, timeoutMs = 2000): Promise<boolean> {
+/** Whether a process is running (a zombie has exited: it only waits for its parent). */
+function running(pid: number): boolean {
+  try { return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'latin1')); } catch { return false; }
+}
+
+/** Waits until the session and the given processes are gone; false if they are still there after timeoutMs. */
+export async function waitSessionGone(sid: number, timeoutMs = 2000, pids: Iterable<number> = []): Promise<boolean> {
   const until = Date.now() + timeoutMs;
   for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
-    if (sessionMembers(sid, false).length === 0) return true;
+    if (sessionMembers(sid, false).length === 0 && ![...pids].some(running)) return true;
     if (Date.now() > until) return false;
     await new Promise((r) => setTimeout(r, delay));
   }
+}
+
+/**
+ * Every descendant of `root` (children, grandchildren…), found by parent pid. This catches the processes a
+ * program starts in a session of their own (setsid), which are not in its process group or pty session:
+ * Claude Code runs its tools that way.
+ */
+export function descendants(root: number): number[] {
+  if (process.platform !== 'linux') return [];
+  const children = new Map<number, number[]>();
+  let names: string[];
+  try { names = fs.readdirSync('/proc'); } catch { return []; }
+  for (const name of names) {
+    const c = name.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'latin1');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(ppid);
+      if (list) list.push(Number(name)); else children.set(ppid, [Number(name)]);
+    } catch { /* gone meanwhile */ }
+  }
+  const out: number[] = [];
+  for (let queue = [root]; queue.length;) {
+    for (const kid of children.get(queue.pop()!) ?? []) { out.push(kid); queue.push(kid); }
+  }
+  return out;
 }
 
 /** Whether process `pid` ignores signal number `signo` (Linux /proc SigIgn; false when unknown). */
@@ -97,9 +130,9 @@ export function ignoresSignal(pid: number, signo: number): boolean {
 }
 
 /** Sends `sig` to the process group `pgid` and every process of the session `pgid`; never throws. */
-export function signalTree(pgid: number, sig: NodeJS.Signals): void {
+export function signalTree(pgid: number, sig: NodeJS.Signals, extra: Iterable<number> = []): void {
   try { process.kill(-pgid, sig); } catch { /* ESRCH: the group is gone */ }
-  for (const pid of sessionMembers(pgid)) {
+  for (const pid of new Set([...sessionMembers(pgid), ...extra])) {
     try { process.kill(pid, sig); } catch { /* gone */ }
   }
 }
