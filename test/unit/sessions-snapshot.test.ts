@@ -13,8 +13,12 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ayj-snap-'));
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmp, LANG: 'C.UTF-8' };
 let logN = 0;
 const bash = (script: string, cols = 80, rows = 24) =>
-  PtySession.start({ command: 'bash', args: ['--norc', '--noprofile', '-c', script], cwd: tmp, env, cols, rows, logFile: path.join(tmp, `${++logN}.log`) });
-const logOf = (s: PtySession, n: number) => fs.readFileSync(path.join(tmp, `${n}.log`));
+  record(PtySession.start({ command: 'bash', args: ['--norc', '--noprofile', '-c', script], cwd: tmp, env, cols, rows, logFile: path.join(tmp, `${++logN}.log`) }));
+// Every byte the program wrote, as the session emitted it. (The log file is written asynchronously: while the
+// program runs it may lag behind the screen, so it is only compared once the program has exited.)
+const seen = new WeakMap<PtySession, Buffer[]>();
+const record = (s: PtySession) => { const chunks: Buffer[] = []; seen.set(s, chunks); s.on('data', (c) => chunks.push(c)); return s; };
+const logOf = (s: PtySession, n: number) => (s.exited ? fs.readFileSync(path.join(tmp, `${n}.log`)) : Buffer.concat(seen.get(s) ?? []));
 
 /** A client-side terminal (what the browser's xterm.js does), with a way to compare it. */
 class Viewer {
