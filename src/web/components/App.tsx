@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
 import { openTab } from '../lib/actions.js';
 import { useKeyboard } from '../lib/keyboard.js';
 import { primeAudio } from '../lib/notify.js';
@@ -8,15 +8,18 @@ import { AgentForm } from './AgentForm.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { HandoffDialog } from './HandoffDialog.js';
 import { HelpDialog } from './HelpDialog.js';
-import { InstancePane } from './InstancePane.js';
 import { OfflineBanner } from './OfflineBanner.js';
 import { Overview } from './Overview.js';
 import { Palette } from './Palette.js';
 import { Sidebar } from './Sidebar.js';
-import { TaskBoard } from './TaskBoard.js';
 import { TaskForm } from './TaskForm.js';
 import { Toasts } from './Toasts.js';
 import { TopBar } from './TopBar.js';
+
+// Loaded when first needed, not with the page: the task board, and the instance tabs (xterm.js, the Markdown renderer).
+const InstancePane = lazy(() => import('./InstancePane.js').then((m) => ({ default: m.InstancePane })));
+const TaskBoard = lazy(() => import('./TaskBoard.js').then((m) => ({ default: m.TaskBoard })));
+const Loading = () => <div className="splash"><span className="spinner" aria-hidden="true" /> Loading…</div>;
 
 export function App() {
   const route = useRoute();
@@ -55,11 +58,15 @@ export function App() {
         <div className="content">
           {!loaded && <div className="splash"><span className="spinner" aria-hidden="true" /> Connecting to AreYouJ…</div>}
           {loaded && route.page === 'overview' && <Overview />}
-          {loaded && route.page === 'tasks' && <TaskBoard project={route.project} selected={route.task} />}
+          {loaded && route.page === 'tasks' && <Suspense fallback={<Loading />}><TaskBoard project={route.project} selected={route.task} /></Suspense>}
           {loaded && route.page === 'instance' && !known && (
             <div className="splash">This instance no longer exists. <a href="#/">Back to the overview</a></div>
           )}
-          {tabs.map((id) => <InstancePane key={id} id={id} active={route.page === 'instance' && route.id === id} />)}
+          {tabs.length > 0 && (
+            <Suspense fallback={route.page === 'instance' ? <Loading /> : null}>
+              {tabs.map((id) => <InstancePane key={id} id={id} active={route.page === 'instance' && route.id === id} />)}
+            </Suspense>
+          )}
         </div>
       </main>
       <Dialogs />
