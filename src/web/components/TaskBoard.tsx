@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { Task } from '../../common/schema.js';
 import { TASK_PRIORITIES, TASK_STATUSES } from '../../common/schema.js';
-import { shortPath } from '../lib/format.js';
+import { baseName, shortPath } from '../lib/format.js';
 import { navigate } from '../lib/router.js';
 import { openDialog, useStore } from '../lib/store.js';
 import { loadTasks } from '../lib/sync.js';
@@ -54,7 +54,7 @@ export function TaskBoard({ project: routeProject, selected }: { project?: strin
               if (e.target.value === '__other') { setOther(project); return; }
               navigate({ page: 'tasks', project: e.target.value === home ? undefined : e.target.value });
             }}>
-              {projects.map((p) => <option key={p} value={p}>{p === home ? `Home — ${shortPath(p, null)}` : shortPath(p, home)}</option>)}
+              {projects.map((p) => <option key={p} value={p} title={p}>{p === home ? `Home — ${baseName(p)}` : shortPath(p, home)}</option>)}
               <option value="__other">Other folder…</option>
             </select>
             {other !== '' && (
@@ -76,7 +76,7 @@ export function TaskBoard({ project: routeProject, selected }: { project?: strin
           </div>
         </div>
         <div className="board-tools">
-          <input type="search" className="search" value={q} onChange={(e) => setQ(e.target.value)} placeholder="Search title, description, details or #id…" data-testid="task-search" aria-label="Search tasks" />
+          <input type="search" className="search" value={q} onChange={(e) => setQ(e.target.value)} placeholder="Search tasks or #id…" title="Searches titles, descriptions and details; #id finds a task" data-testid="task-search" aria-label="Search tasks" />
           <select value={status} onChange={(e) => setStatus(e.target.value)} aria-label="Filter by status" data-testid="task-filter-status">
             <option value="">Any status</option>
             {TASK_STATUSES.map((s) => <option key={s} value={s}>{s}</option>)}
