@@ -1,10 +1,11 @@
 // One schema definition shared by the server (validation), the web app and the tests.
 // JSON on the wire is camelCase; the databases keep their snake_case columns.
 import { z } from 'zod';
+import { AGENT_KINDS, DEFAULT_AWAITING_PATTERNS, DEFAULT_IDLE_PATTERNS, INSTANCE_STATUSES, TASK_PRIORITIES, TASK_STATUSES } from './constants.js';
+
+export * from './constants.js';
 
 // ---------- tasks (the original AreYouJ tasks.db format) ----------
-export const TASK_STATUSES = ['pending', 'in-progress', 'done'] as const;
-export const TASK_PRIORITIES = ['high', 'medium', 'low'] as const;
 export const TaskStatus = z.enum(TASK_STATUSES);
 export const TaskPriority = z.enum(TASK_PRIORITIES);
 
@@ -45,14 +46,9 @@ export interface Task {
 export interface TaskList { project: string; exists: boolean; tasks: Task[] }
 
 // ---------- agents ----------
-export const AGENT_KINDS = ['claude', 'generic'] as const;
 export const AgentKind = z.enum(AGENT_KINDS);
 export type AgentKind = z.infer<typeof AgentKind>;
 
-export const DEFAULT_IDLE_PATTERNS = ['[$#%>❯] ?$'];
-export const DEFAULT_AWAITING_PATTERNS = [
-  '\\[[yY]/[nN]\\]', '\\([yY]/[nN]\\)', '\\(yes/no\\)', '\\[yes/no\\]', 'Continue\\?', 'Press (Enter|any key)', 'Password:\\s*$',
-];
 
 const pattern = z.string().min(1).max(500).refine((p) => {
   try { new RegExp(p); return true; } catch { return false; }
@@ -122,11 +118,8 @@ export interface Agent {
 }
 
 // ---------- instances ----------
-export const INSTANCE_STATUSES = ['starting', 'idle', 'active', 'awaiting_input', 'completed', 'error', 'terminated'] as const;
 export const InstanceStatus = z.enum(INSTANCE_STATUSES);
 export type InstanceStatus = z.infer<typeof InstanceStatus>;
-export const LIVE_STATUSES: readonly InstanceStatus[] = ['starting', 'idle', 'active', 'awaiting_input'];
-export const isLive = (s: InstanceStatus) => LIVE_STATUSES.includes(s);
 
 export const InstanceCreate = z.strictObject({
   name: z.string().trim().min(1).max(100).optional(),

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { AgentCreate, AgentKind } from '../../common/schema.js';
-import { AGENT_KINDS, DEFAULT_AWAITING_PATTERNS, DEFAULT_IDLE_PATTERNS } from '../../common/schema.js';
+import { AGENT_KINDS, DEFAULT_AWAITING_PATTERNS, DEFAULT_IDLE_PATTERNS } from '../../common/constants.js';
 import { api, ApiError, fieldErrors } from '../lib/api.js';
 import { errorText } from '../lib/actions.js';
 import { getState, toast, upsertAgent, useStore } from '../lib/store.js';

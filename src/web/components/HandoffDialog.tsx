@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { isLive } from '../../common/schema.js';
+import { isLive } from '../../common/constants.js';
 import { api } from '../lib/api.js';
 import { errorText, openTab, termSize } from '../lib/actions.js';
 import { STATUS } from '../lib/status.js';

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { isLive } from '../../common/schema.js';
+import { isLive } from '../../common/constants.js';
 import { closeTab, confirmDeleteInstance, restart, terminate } from '../lib/actions.js';
 import { ago, fullTime, shortPath, useNow } from '../lib/format.js';
 import { navigate } from '../lib/router.js';

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import type { Instance, InstanceStatus } from '../../common/schema.js';
-import { INSTANCE_STATUSES, isLive } from '../../common/schema.js';
+import { INSTANCE_STATUSES, isLive } from '../../common/constants.js';
 import { openTab } from '../lib/actions.js';
 import { ago, baseName, fullTime, truncate, useNow } from '../lib/format.js';
 import { STATUS, STATUS_RANK } from '../lib/status.js';

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import type { Task } from '../../common/schema.js';
-import { isLive } from '../../common/schema.js';
+import { isLive } from '../../common/constants.js';
 import { openTab, startInstance } from '../lib/actions.js';
 import { navigate } from '../lib/router.js';
 import { STATUS } from '../lib/status.js';

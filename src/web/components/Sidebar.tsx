@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import type { Agent, Instance } from '../../common/schema.js';
-import { isLive } from '../../common/schema.js';
+import { isLive } from '../../common/constants.js';
 import { confirmDeleteAgent, openTab, startInstance } from '../lib/actions.js';
 import { ago, shortPath, useNow } from '../lib/format.js';
 import { navigate, useRoute } from '../lib/router.js';

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { Task } from '../../common/schema.js';
-import { TASK_PRIORITIES, TASK_STATUSES } from '../../common/schema.js';
+import { TASK_PRIORITIES, TASK_STATUSES } from '../../common/constants.js';
 import { baseName, shortPath } from '../lib/format.js';
 import { navigate } from '../lib/router.js';
 import { openDialog, useStore } from '../lib/store.js';

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { Task } from '../../common/schema.js';
-import { TASK_PRIORITIES, TASK_STATUSES } from '../../common/schema.js';
+import { TASK_PRIORITIES, TASK_STATUSES } from '../../common/constants.js';
 import { api, fieldErrors } from '../lib/api.js';
 import { errorText } from '../lib/actions.js';
 import { navigate } from '../lib/router.js';

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import type { Task, TaskInstanceLink } from '../../common/schema.js';
-import { TASK_STATUSES } from '../../common/schema.js';
+import { TASK_STATUSES } from '../../common/constants.js';
 import { api } from '../lib/api.js';
 import { attempt, openTab } from '../lib/actions.js';
 import { ago, fullTime, truncate } from '../lib/format.js';

@@ -3,7 +3,7 @@ import { Terminal, type ITheme } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import '@xterm/xterm/css/xterm.css';
-import { isLive } from '../../common/schema.js';
+import { isLive } from '../../common/constants.js';
 import { termSize } from '../lib/actions.js';
 import { getState } from '../lib/store.js';
 
