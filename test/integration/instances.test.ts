@@ -58,6 +58,8 @@ describe('instances', () => {
     const question = msgs.find((m: any) => m.requiresUserInput);
     assert.equal(question.kind, 'question');
     assert.match(question.content, /Proceed\? \[y\/N\]/);
+    assert.match(question.content, /^\[turn 3\] received: ask before third\n/, 'the question starts after the submitted line');
+    assert.ok(!question.content.includes('second task'), 'nothing from the previous turn');
     assert.deepEqual(question.metadata.options.map((o: any) => o.key), ['y', 'n']);
     assert.equal((await s.api('POST', `/api/instances/${inst.id}/respond`, { choice: 'maybe' })).body.error.code, 'invalid_choice');
     const listed = (await s.api('GET', `/api/instances/${inst.id}`)).body;

@@ -65,6 +65,8 @@ export class ScreenStateDetector extends EventEmitter<{ change: [StateChange] }>
   private timer: NodeJS.Timeout | null;
   private generation = 0;
   private lastKeyAt = -Infinity;
+  /** The buffer row (scrollback included) of the cursor when the user last submitted something. */
+  private submitRow: number | null = null;
   private disposed = false;
   private readonly onData = () => this.handleOutput();
   private readonly onInput = (d: string | Buffer) => this.handleInput(d);
@@ -118,8 +120,12 @@ export class ScreenStateDetector extends EventEmitter<{ change: [StateChange] }>
       while (focus >= 0 && lines[focus].trim() === '') focus--;
       if (focus < 0) return null;
     }
+    // The question's text: the lines above it, but none from before the user's last submission (the previous
+    // turn's output and the submitted line itself belong to the conversation, not to this question).
+    const top = this.session.viewportTop();
+    const afterSubmit = this.submitRow === null ? 0 : this.submitRow - top + 1;
     const context = () => {
-      const from = Math.max(0, focus - this.contextLines);
+      const from = Math.min(focus, Math.max(0, focus - this.contextLines, afterSubmit));
       return lines.slice(from, focus + 1).filter((l) => l.trim() !== '').join('\n');
     };
     const line = lines[focus];
@@ -143,6 +149,7 @@ export class ScreenStateDetector extends EventEmitter<{ change: [StateChange] }>
     if (this.disposed) return;
     if (isSubmission(data)) {
       this.lastKeyAt = -Infinity;
+      this.submitRow = this.session.viewportTop() + this.session.cursor().y;
       if (this._state === 'idle' || this._state === 'awaiting_input') {
         this.generation++;
         this.set('active', 'input');

@@ -98,7 +98,7 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
   private exitPromise: Promise<ExitInfo>;
   private resolveExit!: (e: ExitInfo) => void;
   private disposables: { dispose(): void }[] = [];
-  private final: { snapshot: string; lines: string[]; cursor: { x: number; y: number }; cols: number; rows: number; bracketed: boolean; appCursor: boolean } | null = null;
+  private final: { snapshot: string; lines: string[]; cursor: { x: number; y: number }; top: number; cols: number; rows: number; bracketed: boolean; appCursor: boolean } | null = null;
   private firstOutput = '';
   private readonly scrollback: number;
   private readonly queryReplies: 'auto' | 'server' | 'clients';
@@ -214,6 +214,11 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
     const buf = this.term!.buffer.active, lines: string[] = [];
     for (let y = 0; y < this.term!.rows; y++) lines.push(buf.getLine(buf.baseY + y)?.translateToString(true).trimEnd() ?? '');
     return lines;
+  }
+
+  /** The buffer row (counting scrollback) of the viewport's first line. */
+  viewportTop(): number {
+    return this.final ? this.final.top : this.term!.buffer.active.baseY;
   }
 
   /** The cursor position in the viewport (0-based). */
@@ -337,7 +342,7 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
     const term = this.term!;
     this.final = {
       snapshot: this.serializer.serialize({ scrollback: this.scrollback }),
-      lines: this.screenLines(), cursor: this.cursor(), cols: term.cols, rows: term.rows,
+      lines: this.screenLines(), cursor: this.cursor(), top: term.buffer.active.baseY, cols: term.cols, rows: term.rows,
       bracketed: term.modes.bracketedPasteMode, appCursor: term.modes.applicationCursorKeysMode,
     };
     for (const d of this.disposables) d.dispose();
