@@ -56,7 +56,7 @@ export async function attach(ctx: BenchContext): Promise<Row[]> {
     for (let i = 0; i < 3; i++) await s.api('GET', '/api/info');
     await sleep(500);
     const rss0 = vmRss(s.pid)!;
-    const k = ctx.pick({ full: 8, quick: 4, smoke: 2 });
+    const k = ctx.pick({ full: 8, quick: 2, smoke: 2 });
     const insts: any[] = [];
     for (let i = 0; i < k; i++) insts.push(await startInstance(s, agent.id, { name: `sb-${i}` }));
     const inst = insts[0];

@@ -51,7 +51,7 @@ async function relayed(s: ChildServer, agentId: string, n: number): Promise<numb
 }
 
 export async function echo(ctx: BenchContext): Promise<Row[]> {
-  const n = ctx.pick({ full: 1000, quick: 500, smoke: 100 });
+  const n = ctx.pick({ full: 1000, quick: 300, smoke: 100 });
   const reps = ctx.pick({ full: 3, quick: 1, smoke: 1 });
   const cwd = tempDir();
   const s = await startChildServer();

@@ -26,7 +26,7 @@ async function one(ctx: BenchContext, n: number, durationMs: number): Promise<Ro
     probe = await startProbe(s, sse);
     // Baseline: the probe on the otherwise idle server; and the idle server's RSS.
     const idleLat: number[] = [];
-    for (let i = 0; i < ctx.pick({ full: 5, quick: 2, smoke: 1 }); i++) idleLat.push(await probe.ask());
+    for (let i = 0; i < ctx.pick({ full: 5, quick: 1, smoke: 1 }); i++) idleLat.push(await probe.ask());
     for (let i = 0; i < 5; i++) await s.api('GET', '/api/info');
     await sleep(1000);
     const idleRss = summarize([0, 1, 2].map(() => vmRss(s.pid)!)).median;
@@ -133,8 +133,8 @@ async function one(ctx: BenchContext, n: number, durationMs: number): Promise<Ro
 }
 
 export async function manyAgents(ctx: BenchContext): Promise<Row[]> {
-  const counts = ctx.pick({ full: [10, 50, 100], quick: [10, 25], smoke: [3] });
-  const duration = ctx.pick({ full: 60_000, quick: 5_000, smoke: 4_000 });
+  const counts = ctx.pick({ full: [10, 50, 100], quick: [10, 20], smoke: [3] });
+  const duration = ctx.pick({ full: 60_000, quick: 4_000, smoke: 4_000 });
   const rows: Row[] = [];
   for (const n of counts) rows.push(...await one(ctx, n, duration));
   return rows;

@@ -105,7 +105,7 @@ export async function throughput(ctx: BenchContext): Promise<Row[]> {
       srv.push(await relayed(s, agent.id, bytes));
       ctx.log(`throughput run ${i + 1}/${reps}: direct ${base.at(-1)!.toFixed(0)} MB/s, relayed ${srv.at(-1)!.toFixed(0)} MB/s`);
     }
-    const exitReps = ctx.pick({ full: 5, quick: 3, smoke: 1 });
+    const exitReps = ctx.pick({ full: 5, quick: 2, smoke: 1 });
     const exitBytes = 1 << 20;
     const quitter = await createAgent(s, { name: 'flood-exit', projectPath: cwd, command: '/bin/sh', args: ['-c', floodScript(exitBytes, false)] });
     const lostDirect: number[] = [], lostLog: number[] = [], lostClient: number[] = [];
