@@ -57,7 +57,8 @@ async function claude(ctx: BenchContext): Promise<Row[]> {
     }));
     const agent = await ok(api(srv.url, 'POST', '/api/agents', {
       name: 'claude', projectPath: proj, kind: 'claude', command: CLAUDE, args: ['--permission-mode', 'default'],
-      env: { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_API_KEY: key, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', CLAUDE_CONFIG_DIR: configDir },
+      // HOME: the machine's dotfiles stay out (a login shell's profile must not slow Claude's Bash tool)
+      env: { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_API_KEY: key, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', CLAUDE_CONFIG_DIR: configDir, HOME: configDir },
     }), 'claude agent');
     const inst = await ok(api(srv.url, 'POST', `/api/agents/${agent.id}/instances`, { cols: 120, rows: 40 }), 'claude instance');
     const id: string = inst.id;

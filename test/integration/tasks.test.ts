@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -162,6 +162,30 @@ describe('tasks API', () => {
     const got = await s.api('GET', `/api/tasks/3${q()}`);
     assert.equal(got.body.status, 'done');
     sse.close();
+  });
+
+  test('writes succeed while another program writes the same tasks.db (busy timeout, no 500)', async () => {
+    const p = fixtureProject();
+    const pq = `?project=${encodeURIComponent(p)}`;
+    await s.api('GET', `/api/tasks${pq}`);
+    // An agent hammering the file with sqlite3-style write transactions, in another process.
+    const writer = spawn(process.execPath, ['-e', `
+      const db = new (require('better-sqlite3'))(process.argv[1]);
+      db.pragma('busy_timeout = 5000');
+      const up = db.prepare("UPDATE tasks SET notes = ? WHERE id = '1'");
+      const t = db.transaction((i) => { up.run(String(i)); up.run(String(-i)); });
+      for (let i = 0; i < 4000; i++) t.immediate(i);
+    `, path.join(p, 'docs/tasks.db')], { cwd: process.cwd(), stdio: 'inherit' });
+    const done = new Promise<number | null>((r) => writer.on('exit', r));
+    const statuses: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      statuses.push((await s.api('POST', `/api/tasks${pq}`, { title: `concurrent ${i}`, dependencies: ['1'] })).status);
+      statuses.push((await s.api('PUT', `/api/tasks/2${pq}`, { notes: `n${i}` })).status);
+    }
+    assert.equal(await done, 0);
+    assert.deepEqual(statuses.filter((x) => x >= 300), [], 'every write went through');
+    const list = (await s.api('GET', `/api/tasks${pq}`)).body;
+    assert.equal(list.tasks.length, 4 + 60);
   });
 
   test('bad projects are 400s naming the path', async () => {

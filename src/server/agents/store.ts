@@ -72,7 +72,7 @@ export class AgentStore {
         id, input.name, projectPath, input.description ?? null, input.command ?? 'claude', JSON.stringify(input.args ?? []),
         JSON.stringify(input.env ?? {}), input.kind ?? guessKind(input.command ?? 'claude'), input.color ?? null, now, now);
       this.writeSettings(id, settings);
-    })();
+    }).immediate();
     return this.get(id);
   }
 
@@ -88,7 +88,7 @@ export class AgentStore {
         patch.command ?? cur.command, JSON.stringify(patch.args ?? cur.args), JSON.stringify(patch.env ?? cur.env),
         patch.kind ?? cur.kind, patch.color !== undefined ? patch.color : cur.color, new Date().toISOString(), id);
       this.writeSettings(id, settings);
-    })();
+    }).immediate();
     return this.get(id);
   }
 

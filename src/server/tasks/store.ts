@@ -94,6 +94,8 @@ export class TaskStore {
       if (input.dependencies?.length) throw new ApiError(400, 'invalid_dependency', `dependencies name tasks that do not exist: ${input.dependencies.join(', ')}`, { field: 'dependencies', missing: input.dependencies });
     }
     const db = this.conn(true)!;
+    // IMMEDIATE: take the write lock before reading, so another writer makes us wait (busy timeout) instead of
+    // failing the upgrade from a read transaction with SQLITE_BUSY at once.
     const id = db.transaction(() => {
       let id: string;
       if (input.parentId) {
@@ -113,7 +115,7 @@ export class TaskStore {
         input.priority ?? 'medium', input.notes ?? null, input.details ?? '', input.parentId ?? null);
       if (input.dependencies) this.setDependencies(db, id, input.dependencies);
       return id;
-    })();
+    }).immediate();
     return this.get(id);
   }
 
@@ -131,7 +133,7 @@ export class TaskStore {
       const sets = [...cols.map(([c]) => `${c} = ?`), 'updated_at = CURRENT_TIMESTAMP'].join(', ');
       db.prepare(`UPDATE tasks SET ${sets} WHERE id = ?`).run(...cols.map(([, v]) => v), id);
       if (patch.dependencies) this.setDependencies(db, id, patch.dependencies);
-    })();
+    }).immediate();
     return this.get(id);
   }
 
@@ -146,7 +148,7 @@ export class TaskStore {
       db.prepare(`DELETE FROM tasks WHERE parent_id = ?`).run(id);
       db.prepare(`DELETE FROM tasks WHERE id = ?`).run(id);
       return ids;
-    })();
+    }).immediate();
   }
 
   private dependencyMap(db: DB): Map<string, string[]> {
