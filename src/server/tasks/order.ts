@@ -10,6 +10,19 @@ export function compareTaskIds(a: string, b: string): number {
   return 0;
 }
 
+/** A number that sorts like compareTaskIds for ids "N" and "N.M" (M below a million); NaN for any other id. */
+export function taskSortKey(id: string): number {
+  const m = /^(\d+)(?:\.(\d+))?$/.exec(id);
+  return m ? Number(m[1]) * 1e6 + (m[2] ? Number(m[2]) : 0) : NaN;
+}
+
+/** Sorts tasks (or anything with an id) in natural id order, computing each key once. */
+export function sortByTaskId<T extends { id: string }>(items: T[]): T[] {
+  const keyed = items.map((t) => ({ t, k: taskSortKey(t.id) }));
+  keyed.sort((a, b) => (Number.isNaN(a.k) || Number.isNaN(b.k) ? compareTaskIds(a.t.id, b.t.id) : a.k - b.k));
+  return keyed.map((x) => x.t);
+}
+
 /** Finds a dependency cycle through `start` in the graph `deps` (task → the tasks it depends on), as a path. */
 export function findCycle(deps: Map<string, string[]>, start: string): string[] | null {
   const path: string[] = [];

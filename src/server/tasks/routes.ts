@@ -8,15 +8,16 @@ type Q = { Querystring: { project?: string }; Params: { id: string } };
 export function taskRoutes(app: FastifyInstance, ctx: Ctx) {
   const project = (q: { project?: string }) => ctx.tasks.resolveProject(q.project);
 
-  // Links each task to the instances started for it (agents.db), by one indexed lookup per request.
+  // Links each task to the instances started for it (agents.db), by one indexed lookup per request. The tasks
+  // are fresh objects from the store, so they are annotated in place.
   const withInstances = (p: string, tasks: Task[]): Task[] => {
     const links = ctx.instances.forTasks(p);
-    const link = (t: Task): Task => ({
-      ...t,
-      instances: (links.get(t.id) ?? []).map((i) => ({ id: i.id, agentId: i.agentId, agentName: i.agentName, name: i.name, status: i.status })),
-      ...(t.subtasks ? { subtasks: t.subtasks.map(link) } : {}),
-    });
-    return tasks.map(link);
+    const link = (t: Task) => {
+      t.instances = (links.get(t.id) ?? []).map((i) => ({ id: i.id, agentId: i.agentId, agentName: i.agentName, name: i.name, status: i.status }));
+      t.subtasks?.forEach(link);
+    };
+    tasks.forEach(link);
+    return tasks;
   };
 
   app.get<Q>('/api/tasks', async (req): Promise<TaskList> => {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Task, TaskCreate, TaskUpdate } from '../../common/schema.js';
 import { openSqlite, type DB } from '../db/sqlite.js';
 import { ApiError, notFound } from '../http/errors.js';
-import { compareTaskIds, findCycle } from './order.js';
+import { compareTaskIds, findCycle, sortByTaskId } from './order.js';
 import { TASKS_SCHEMA } from './schema-sql.js';
 
 interface Row {
@@ -56,18 +56,26 @@ export class TaskStore {
     const db = this.conn(false);
     if (!db) return [];
     const deps = this.dependencyMap(db);
-    const rows = db.prepare('SELECT * FROM tasks').all() as Row[];
     const byId = new Map<string, Task>();
-    for (const r of rows) byId.set(r.id, { ...toTask(r, (deps.get(r.id) ?? []).sort(compareTaskIds)), subtasks: [] });
+    // Rows as arrays (no per-row key objects): this is the hot path of a 10,000-task board.
+    const rows = db.prepare(`SELECT id, title, description, status, priority, notes, details, parent_id, created_at, updated_at
+      FROM tasks`).raw(true).all() as [string, string, string, Task['status'], Task['priority'], string | null, string | null, string | null, string | null, string | null][];
+    for (const [id, title, description, status, priority, notes, details, parentId, createdAt, updatedAt] of rows) {
+      const d = deps.get(id);
+      byId.set(id, {
+        id, title, description, status, priority, notes, details: details ?? '', parentId: parentId || null,
+        dependencies: d && d.length > 1 ? sortByTaskId(d.map((x) => ({ id: x }))).map((x) => x.id) : d ?? [],
+        createdAt, updatedAt, subtasks: [],
+      });
+    }
     const top: Task[] = [];
     for (const t of byId.values()) {
       const parent = t.parentId ? byId.get(t.parentId) : undefined;
       if (parent) parent.subtasks!.push(t);
       else top.push(t);
     }
-    top.sort((a, b) => compareTaskIds(a.id, b.id));
-    for (const t of byId.values()) t.subtasks!.sort((a, b) => compareTaskIds(a.id, b.id));
-    return top;
+    for (const t of top) if (t.subtasks!.length > 1) t.subtasks = sortByTaskId(t.subtasks!);
+    return sortByTaskId(top);
   }
 
   find(id: string): Task | undefined {
