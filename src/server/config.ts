@@ -8,6 +8,8 @@ export interface Config {
   port: number;
   token: string | null;
   maxInstances: number;
+  /** Lines of scrollback the server keeps per instance (snapshots on attach); the full output is in the log. */
+  scrollback: number;
   bodyLimit: number;
   heartbeatMs: number;
   graceMs: number;
@@ -32,7 +34,7 @@ export function makeConfig(over: Partial<Config> & { home: string }): Config {
   const home = path.resolve(over.home);
   const web = path.join(PACKAGE_ROOT, 'dist', 'web');
   return {
-    host: '127.0.0.1', port: 3001, token: null, maxInstances: 64, bodyLimit: 1024 * 1024, heartbeatMs: 15_000, graceMs: 5000,
+    host: '127.0.0.1', port: 3001, token: null, maxInstances: 64, scrollback: 10_000, bodyLimit: 1024 * 1024, heartbeatMs: 15_000, graceMs: 5000,
     version: readVersion(), webRoot: fs.existsSync(path.join(web, 'index.html')) ? web : null,
     logsDir: path.join(home, 'docs', 'logs'), runDir: path.join(home, 'docs', 'run'),
     ...over,

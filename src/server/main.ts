@@ -15,6 +15,8 @@ Usage: areyouj [options]
   --host H             address to bind (default 127.0.0.1; anything else requires a token)
   --token T            require this token (default: $AREYOUJ_TOKEN; generated on a non-loopback host)
   --max-instances N    live instances at most, across all agents (default 64)
+  --scrollback N       lines of scrollback kept per instance for snapshots (default 10000; about 2 KB
+                       of memory per line at 120 columns; the full output is always in docs/logs)
   --help               this text
   --version            the version
 `;
@@ -31,7 +33,7 @@ export async function main(argv = process.argv.slice(2)) {
       args: argv, strict: true, allowPositionals: false,
       options: {
         home: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, token: { type: 'string' },
-        'max-instances': { type: 'string' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
+        'max-instances': { type: 'string' }, scrollback: { type: 'string' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
       },
     }));
   } catch (e) { fail((e as Error).message); }
@@ -42,12 +44,14 @@ export async function main(argv = process.argv.slice(2)) {
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a number from 0 to 65535, not ${JSON.stringify(values.port)}`);
   const maxInstances = Number(values['max-instances'] ?? 64);
   if (!Number.isInteger(maxInstances) || maxInstances < 1) fail('--max-instances must be a positive integer');
+  const scrollback = Number(values.scrollback ?? 10_000);
+  if (!Number.isInteger(scrollback) || scrollback < 0 || scrollback > 1_000_000) fail('--scrollback must be an integer from 0 to 1000000');
   const host = values.host ?? '127.0.0.1';
   let token = values.token ?? process.env.AREYOUJ_TOKEN ?? null;
   let generated = false;
   if (!token && !isLoopback(host)) { token = randomBytes(24).toString('base64url'); generated = true; }
 
-  const config = makeConfig({ home: values.home ?? process.cwd(), host, port, token, maxInstances });
+  const config = makeConfig({ home: values.home ?? process.cwd(), host, port, token, maxInstances, scrollback });
   let server;
   try { server = await startServer(config); } catch (e) {
     const err = e as NodeJS.ErrnoException;

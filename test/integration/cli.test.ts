@@ -45,6 +45,9 @@ describe('the areyouj command', () => {
     const bad = run(['--port', 'lots']);
     assert.equal(await bad.exited, 2);
     assert.match(bad.err(), /--port must be a number/);
+    const sb = run(['--scrollback', 'lots']);
+    assert.equal(await sb.exited, 2);
+    assert.match(sb.err(), /--scrollback must be an integer/);
     const unknown = run(['--frobnicate']);
     assert.equal(await unknown.exited, 2);
     assert.match(unknown.err(), /frobnicate/);

@@ -242,3 +242,26 @@ describe('instances', () => {
     assert.ok(fds() <= fd0 + 3, `file descriptors: ${fd0} before, ${fds()} after`);
   });
 });
+
+describe('scrollback', () => {
+  test('--scrollback bounds what a snapshot holds; the log keeps everything', async () => {
+    const s = await startTestServer({ scrollback: 100 });
+    const sse = new SseClient(`${s.url}/api/events`);
+    await sse.ready;
+    try {
+      const a = await createAgent(s, { name: 'long', command: 'bash', args: ['-c', 'seq 1 500; read x'] });
+      const inst = await startInstance(s, a.id, { rows: 20 });
+      const t = new TermClient(s.url, inst.id);
+      await t.opened;
+      await t.until(() => ((t.snapshot?.data ?? '') + t.text()).includes('500'), 'the last line');
+      const again = new TermClient(s.url, inst.id);
+      await again.until(() => again.snapshot !== null, 'a snapshot');
+      const lines = again.snapshot!.data.split('\r\n').map((l) => l.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').trim()).filter(Boolean);
+      assert.equal(lines.at(-1), '500');
+      assert.ok(lines.length <= 100 + 20, `${lines.length} lines: scrollback plus the screen at most`);
+      assert.ok(!lines.includes('300'), 'old lines are not in the snapshot');
+      assert.match(await output(s, inst.id), /(^|\n)1\r\n2\r\n3\r\n/, 'the log has everything');
+      t.close(); again.close();
+    } finally { sse.close(); await s.close(); }
+  });
+});

@@ -84,7 +84,9 @@ export class InstanceManager {
     let session: PtySession;
     try {
       spec = driver.prepare?.(spec) ?? spec;
-      session = PtySession.start({ ...spec, cwd: projectPath, cols: inst.cols, rows: inst.rows, logFile: this.logFile(inst.id) });
+      session = PtySession.start({
+        ...spec, cwd: projectPath, cols: inst.cols, rows: inst.rows, logFile: this.logFile(inst.id), scrollback: this.ctx.config.scrollback,
+      });
     } catch (e) {
       driver.dispose();
       const reason = e instanceof SpawnError ? e.message : `cannot start: ${(e as Error).message}`;

@@ -117,7 +117,7 @@ export function instanceRoutes(app: FastifyInstance, ctx: Ctx) {
     const live = m.get(inst.id);
     if (live) return void attachSocket(live.session, socket);
     // Ended: the screen it left, rebuilt from its log, then the exit notice.
-    const data = await replaySnapshot(m.logFile(inst.id), inst.cols, inst.rows);
+    const data = await replaySnapshot(m.logFile(inst.id), inst.cols, inst.rows, ctx.config.scrollback);
     if (socket.readyState !== socket.OPEN) return;
     socket.send(JSON.stringify({ type: 'snapshot', data, cols: inst.cols, rows: inst.rows }));
     socket.send(JSON.stringify({ type: 'exit', exitCode: inst.exitCode, signal: null, status: inst.status }));
