@@ -20,10 +20,8 @@ export function registerClaude(app: FastifyInstance, ctx: Ctx): void {
     serverUrl: () => ctx.manager.url,
     projectPath: ctx.instances.get(instanceId).projectPath,
     updateMessageMetadata: (key, patch) => {
-      const row = ctx.db.prepare('SELECT id FROM agent_messages WHERE agent_instance_id = ? AND external_key = ?').get(instanceId, key) as { id: number } | undefined;
-      if (!row) return;
-      const cur = ctx.instances.getMessage(row.id);
-      ctx.manager.updateMessage(row.id, { metadata: { ...(cur.metadata ?? {}), ...patch } });
+      const cur = ctx.instances.findMessageByKey(instanceId, key);
+      if (cur) ctx.manager.updateMessage(cur.id, { metadata: { ...(cur.metadata ?? {}), ...patch } });
     },
   }));
 
