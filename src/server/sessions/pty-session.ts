@@ -4,15 +4,11 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as pty from 'node-pty';
-import xtermHeadless from '@xterm/headless';
-import serializeAddon from '@xterm/addon-serialize';
-import { VtBoundary } from './vt-boundary.js';
+import { HeadlessScreen } from './headless-screen.js';
+import { LogFile, OutputBuffer, type Cursor } from './output-log.js';
 import { SpawnError, checkCwd, descendants, ignoresSignal, resolveCommand, signalTree, waitSessionGone } from './spawn-check.js';
 
 export { SpawnError } from './spawn-check.js';
-
-type HeadlessTerminal = InstanceType<typeof xtermHeadless.Terminal>;
-type Serializer = InstanceType<typeof serializeAddon.SerializeAddon>;
 
 export interface PtyStartOptions {
   command: string;
@@ -44,21 +40,23 @@ export interface ExitInfo {
 
 export interface SnapshotInfo { data: string; cols: number; rows: number }
 
-/** A viewer of the session; callbacks are called synchronously and in stream order. */
+/** A viewer of the session; callbacks are called in stream order. */
 export interface SessionClient {
   onSnapshot(s: SnapshotInfo): void;
   onData(chunk: Buffer): void;
   onResize?(cols: number, rows: number): void;
   onExit?(e: ExitInfo): void;
+  /** Flow control while catching up after attach: the next block waits for the returned promise. */
+  ready?(): Promise<void> | void;
 }
 
-type Pending =
-  | { kind: 'data'; buf: Buffer; viewed: boolean; waiters?: (() => void)[] }
-  | { kind: 'resize'; cols: number; rows: number; waiters?: (() => void)[] };
-
-/** Headless backlog past which the pty is paused (the program blocks on write), and where it resumes. */
+/** Without a log file to spill to: parser backlog past which the pty is paused (the program blocks on write), and where it resumes. */
 const PAUSE_AT = 1 << 20;
 const RESUME_AT = 256 << 10;
+/** With a log file: unparsed output (or output a catching-up viewer has not had) kept in memory at most; the rest is read back from the log. */
+export const MAX_MEMORY = 8 << 20;
+/** A catching-up viewer gets at most this much at once before waiting for its ready(). */
+const CATCHUP_BLOCK = 256 << 10;
 /**
  * A pause never lasts longer than this: node-pty destroys the pty socket 200 ms after the child exits,
  * so whatever the child wrote last must be read before then (see README.md, "Output at exit").
@@ -81,13 +79,12 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
   exitInfo: ExitInfo | null = null;
 
   private proc: pty.IPty;
-  private term: HeadlessTerminal | null;
-  private serializer: Serializer;
-  private boundary = new VtBoundary();
-  private pending: Pending[] = [];
-  private pendingBytes = 0;
+  private screen: HeadlessScreen | null;
+  private out: OutputBuffer;
   private clients = new Set<SessionClient>();
-  private log: fs.WriteStream | null = null;
+  /** Viewers still replaying output between their snapshot and the live stream. */
+  private catching = new Set<Cursor>();
+  private log: LogFile | null = null;
   private pauses = { headless: false, log: false };
   private paused = false;
   private pauseTimer: NodeJS.Timeout | null = null;
@@ -100,7 +97,6 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
   private disposables: { dispose(): void }[] = [];
   private final: { snapshot: string; lines: string[]; cursor: { x: number; y: number }; top: number; cols: number; rows: number; bracketed: boolean; appCursor: boolean } | null = null;
   private firstOutput = '';
-  private readonly scrollback: number;
   private readonly queryReplies: 'auto' | 'server' | 'clients';
 
   /** Starts the program; throws SpawnError when it cannot (bad directory, unknown command, fork failure). */
@@ -111,7 +107,6 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
   private constructor(opts: PtyStartOptions) {
     super();
     const cols = opts.cols ?? 80, rows = opts.rows ?? 24;
-    this.scrollback = opts.scrollback ?? 10_000;
     this.queryReplies = opts.queryReplies ?? 'auto';
     this.command = opts.command;
     const env: Record<string, string> = {};
@@ -147,22 +142,18 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
     }
     this.exitPromise = new Promise((r) => { this.resolveExit = r; });
 
+    this.out = new OutputBuffer(logFd !== null ? MAX_MEMORY : Infinity);
     if (logFd !== null) {
-      this.log = fs.createWriteStream('', { fd: logFd, flags: 'a' });
-      this.log.on('error', (e) => {
+      this.log = new LogFile(opts.logFile!, logFd, (e) => {
         console.error(`[session ${this.pid}] log write failed, output no longer logged: ${e.message}`);
-        this.log?.destroy();
-        this.log = null;
+        this.out.maxMemory = Infinity; // nothing to spill to any more: keep in memory, pause the pty instead
         this.setPause('log', false);
-      });
-      this.log.on('drain', () => this.setPause('log', false));
+      }, () => this.setPause('log', false));
     }
 
-    this.term = new xtermHeadless.Terminal({ cols, rows, scrollback: this.scrollback, allowProposedApi: true });
-    this.serializer = new serializeAddon.SerializeAddon();
-    // The addon's typings name @xterm/xterm's Terminal; the headless one has the same API.
-    this.term.loadAddon(this.serializer as unknown as Parameters<HeadlessTerminal['loadAddon']>[0]);
-    this.disposables.push(this.term.onData((reply) => this.onTerminalReply(reply)));
+    this.screen = new HeadlessScreen(this.out, this.log, cols, rows, opts.scrollback ?? 10_000);
+    this.screen.onProgress = () => { if (this.pauses.headless && this.screen!.behind < RESUME_AT) this.setPause('headless', false); };
+    this.disposables.push(this.screen.term.onData((reply) => this.onTerminalReply(reply)));
 
     // node-pty delivers Buffers with encoding: null (its typings say string).
     this.disposables.push(this.proc.onData((d) => this.onOutput(d as unknown as Buffer)));
@@ -171,14 +162,20 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
     (this.proc as unknown as EventEmitter).on('error', () => { /* EIO at exit; the exit event follows */ });
   }
 
-  get cols(): number { return this.final?.cols ?? this.term!.cols; }
-  get rows(): number { return this.final?.rows ?? this.term!.rows; }
+  private get term() { return this.screen!.term; }
+
+  get cols(): number { return this.final?.cols ?? this.term.cols; }
+  get rows(): number { return this.final?.rows ?? this.term.rows; }
   get exited(): boolean { return this.exitInfo !== null; }
-  get clientCount(): number { return this.clients.size; }
+  get clientCount(): number { return this.clients.size + this.catching.size; }
   /** Whether the program has enabled bracketed paste (DECSET 2004), as of the parsed output. */
-  get bracketedPasteEnabled(): boolean { return this.final?.bracketed ?? this.term!.modes.bracketedPasteMode; }
+  get bracketedPasteEnabled(): boolean { return this.final?.bracketed ?? this.term.modes.bracketedPasteMode; }
   /** Whether the program has enabled application cursor keys (DECCKM): arrows are then ESC O A… */
-  get applicationCursorKeys(): boolean { return this.final?.appCursor ?? this.term!.modes.applicationCursorKeysMode; }
+  get applicationCursorKeys(): boolean { return this.final?.appCursor ?? this.term.modes.applicationCursorKeysMode; }
+  /** Output bytes held in memory for the parser and catching-up viewers now, and at most so far (bounded by MAX_MEMORY with a log file). */
+  get memoryStats(): { bytes: number; peak: number; parserBehind: number; serializations: number } {
+    return { bytes: this.out.memoryBytes, peak: this.out.peakMemory, parserBehind: this.screen?.behind ?? 0, serializations: this.screen?.serializations ?? 0 };
+  }
 
   /** Resolves with the exit information once the program has exited and everything is flushed. */
   whenExited(): Promise<ExitInfo> { return this.exitPromise; }
@@ -194,51 +191,51 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
     if (!Number.isInteger(cols) || !Number.isInteger(rows) || cols < 1 || rows < 1 || cols > 2000 || rows > 1000) {
       throw new RangeError(`invalid terminal size ${cols}x${rows}`);
     }
-    if (this.final || !this.term) return;
+    if (this.final || !this.screen) return;
     if (cols === this.proc.cols && rows === this.proc.rows) return;
     try { this.proc.resize(cols, rows); } catch { /* exited meanwhile */ }
     // The headless terminal resizes at this point of the stream, after the output before it is parsed.
-    this.enqueue({ kind: 'resize', cols, rows }, () => this.term?.resize(cols, rows));
+    this.out.pushResize(cols, rows);
+    this.screen.wake();
     for (const c of this.clients) this.safely(() => c.onResize?.(cols, rows));
     this.emit('resize', cols, rows);
   }
 
-  /** The parsed screen and scrollback, serialized (escape sequences that redraw it). */
+  /** The parsed screen and scrollback, serialized (escape sequences that redraw it); cached per parsed state. */
   snapshot(): string {
-    return this.final?.snapshot ?? this.serializer.serialize({ scrollback: this.scrollback });
+    return this.final?.snapshot ?? this.screen!.snapshot();
   }
 
   /** The viewport's rendered lines, right-trimmed. */
   screenLines(): string[] {
     if (this.final) return this.final.lines;
-    const buf = this.term!.buffer.active, lines: string[] = [];
-    for (let y = 0; y < this.term!.rows; y++) lines.push(buf.getLine(buf.baseY + y)?.translateToString(true).trimEnd() ?? '');
+    const buf = this.term.buffer.active, lines: string[] = [];
+    for (let y = 0; y < this.term.rows; y++) lines.push(buf.getLine(buf.baseY + y)?.translateToString(true).trimEnd() ?? '');
     return lines;
   }
 
   /** The buffer row (counting scrollback) of the viewport's first line. */
   viewportTop(): number {
-    return this.final ? this.final.top : this.term!.buffer.active.baseY;
+    return this.final ? this.final.top : this.term.buffer.active.baseY;
   }
 
   /** The cursor position in the viewport (0-based). */
   cursor(): { x: number; y: number } {
     if (this.final) return this.final.cursor;
-    const buf = this.term!.buffer.active;
+    const buf = this.term.buffer.active;
     return { x: buf.cursorX, y: buf.cursorY };
   }
 
-  /** Resolves when the output received so far has been parsed by the headless terminal. */
+  /** Resolves when the output received so far (and the resizes so far) have been parsed by the headless terminal. */
   whenParsed(): Promise<void> {
-    const last = this.pending[this.pending.length - 1];
-    if (!last) return Promise.resolve();
-    return new Promise((r) => (last.waiters ??= []).push(r));
+    return this.screen?.whenParsed() ?? Promise.resolve();
   }
 
   /**
-   * Attaches a viewer. Synchronously it receives the snapshot of the parsed state, then the bytes not
-   * yet reflected in it (an incomplete escape sequence, the chunks still being parsed, pending resizes),
-   * then live output: every byte exactly once, in order. Returns the detach function.
+   * Attaches a viewer. It receives the snapshot of the parsed state (synchronously), then the bytes not yet
+   * reflected in it (an incomplete escape sequence, the output the parser has not reached, resizes in
+   * between: from memory, or from the log when the parser is far behind, then asynchronously, paced by
+   * client.ready()), then live output: every byte exactly once, in order. Returns the detach function.
    */
   attach(client: SessionClient): () => void {
     if (this.final) {
@@ -247,14 +244,51 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
       else this.clients.add(client); // exiting: the exit notice follows
       return () => { this.clients.delete(client); };
     }
-    client.onSnapshot({ data: this.snapshot(), cols: this.term!.cols, rows: this.term!.rows });
-    const tail = this.boundary.incompleteTail();
+    const screen = this.screen!;
+    client.onSnapshot({ data: screen.snapshot(), cols: this.term.cols, rows: this.term.rows });
+    const tail = screen.boundary.incompleteTail();
     if (tail.length) client.onData(tail);
-    for (const p of this.pending) {
-      if (p.kind === 'data') { p.viewed = true; client.onData(p.buf); } else client.onResize?.(p.cols, p.rows);
-    }
-    this.clients.add(client);
-    return () => { this.clients.delete(client); };
+    screen.markViewed(screen.parsed.pos, this.out.received);
+    const cur: Cursor = { pos: screen.parsed.pos, rseq: screen.parsed.rseq };
+    let gone = false;
+    this.catching.add(cur);
+    this.out.addReader(cur);
+    const stop = () => {
+      this.catching.delete(cur);
+      this.out.removeReader(cur);
+      if (this.exitInfo && !this.catching.size) { this.log?.closeRead(); this.log = null; }
+    };
+    const run = async () => {
+      let sent = 0;
+      for (;;) {
+        if (gone) return;
+        const item = this.out.next(cur, CATCHUP_BLOCK);
+        if (!item) break;
+        if (item.kind === 'resize') { cur.rseq = item.seq; this.safely(() => client.onResize?.(item.cols, item.rows)); continue; }
+        let buf: Buffer;
+        if (item.kind === 'data') buf = item.buf;
+        else {
+          buf = await this.log!.read(item.start, item.end);
+          if (gone) return;
+          if (buf.length < item.end - item.start) console.error(`[session ${this.pid}] output ${item.start + buf.length}..${item.end} missing from the log; a viewer skips it`);
+          if (!buf.length) { cur.pos = item.end; continue; }
+        }
+        cur.pos += buf.length;
+        this.safely(() => client.onData(buf));
+        sent += buf.length;
+        if (sent >= CATCHUP_BLOCK && client.ready) {
+          sent = 0;
+          const r = client.ready();
+          if (r) { await r; if (gone) return; }
+        }
+        if (item.kind === 'log') this.out.trim();
+      }
+      stop();
+      if (this.exitInfo) this.safely(() => client.onExit?.(this.exitInfo!));
+      else this.clients.add(client);
+    };
+    void run().catch((e: Error) => { console.error(`[session ${this.pid}] viewer catch-up failed: ${e.message}`); stop(); });
+    return () => { gone = true; this.clients.delete(client); if (this.catching.has(cur)) stop(); };
   }
 
   /**
@@ -278,31 +312,20 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
     this.outputBytes += chunk.length;
     this.lastOutputAt = Date.now();
     if (this.firstOutput.length < 200) this.firstOutput += chunk.toString('latin1', 0, 200);
-    if (this.log && !this.log.write(chunk)) this.setPause('log', true);
-    this.enqueue({ kind: 'data', buf: chunk, viewed: this.clients.size > 0 }, () => this.boundary.feed(chunk));
+    if (this.log && !this.log.failed && !this.log.write(chunk)) this.setPause('log', true);
+    const start = this.out.received;
+    if (this.clients.size || this.catching.size) this.screen!.markViewed(start, start + chunk.length);
+    this.out.push(chunk);
+    this.screen!.wake();
+    // Nothing to spill to: the parser's backlog stays in memory, so the program waits for it (as a real terminal would).
+    if (this.out.maxMemory === Infinity && this.screen!.behind > PAUSE_AT) this.setPause('headless', true);
     for (const c of this.clients) this.safely(() => c.onData(chunk));
     this.emit('data', chunk);
   }
 
-  /** Queues an item for the headless terminal; `parsed` runs once everything before it is parsed. */
-  private enqueue(item: Pending, parsed: () => void): void {
-    this.pending.push(item);
-    const size = item.kind === 'data' ? item.buf.length : 0;
-    this.pendingBytes += size;
-    if (this.pendingBytes > PAUSE_AT) this.setPause('headless', true);
-    this.term!.write(item.kind === 'data' ? item.buf : '', () => {
-      parsed();
-      this.pending.shift();
-      this.pendingBytes -= size;
-      if (this.pendingBytes < RESUME_AT) this.setPause('headless', false);
-      if (item.waiters) for (const w of item.waiters) w();
-    });
-  }
-
   private onTerminalReply(reply: string): void {
     if (this.final || this.queryReplies === 'clients') return;
-    const current = this.pending[0]; // the chunk being parsed when the terminal answers
-    if (this.queryReplies === 'server' || !(current?.kind === 'data' && current.viewed)) this.proc.write(reply);
+    if (this.queryReplies === 'server' || !this.screen!.parsingViewed()) this.proc.write(reply);
   }
 
   private setPause(reason: 'headless' | 'log', on: boolean): void {
@@ -339,21 +362,21 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
       await waitSessionGone(this.pid, 2000, this.detached);
     };
     await Promise.all([this.whenParsed(), cleanup()]);
-    const term = this.term!;
+    const screen = this.screen!, term = screen.term;
     this.final = {
-      snapshot: this.serializer.serialize({ scrollback: this.scrollback }),
+      snapshot: screen.snapshot(),
       lines: this.screenLines(), cursor: this.cursor(), top: term.buffer.active.baseY, cols: term.cols, rows: term.rows,
       bracketed: term.modes.bracketedPasteMode, appCursor: term.modes.applicationCursorKeysMode,
     };
     for (const d of this.disposables) d.dispose();
     this.disposables = [];
-    term.dispose();
-    this.term = null;
-    this.pending = [];
+    screen.dispose();
+    this.screen = null;
     if (this.log) {
       const log = this.log;
-      this.log = null;
-      await new Promise<void>((r) => { log.end(() => r()); log.once('error', () => r()); });
+      await log.end();
+      // Viewers still catching up read the rest from the closed log; the last one closes the read side.
+      if (!this.catching.size) { log.closeRead(); this.log = null; }
     }
     const info: ExitInfo = { exitCode, signal: signal || null };
     if (exitCode === 1 && this.firstOutput.startsWith('execvp(3) failed.')) {

@@ -38,6 +38,8 @@ export const SLOW_CONSUMER_REASON = 'slow consumer: reattach for a fresh snapsho
 const MAX_TEXT_INPUT = 1 << 20;
 /** A socket that does not finish its close handshake in this time is destroyed. */
 const CLOSE_TIMEOUT_MS = 5000;
+/** While a viewer catches up after attach, the next block waits until at most this much is unsent. */
+const READY_AT = 512 * 1024;
 
 export interface AttachOptions {
   /** Bytes the socket may hold unsent before it is dropped with 4408 (default 4 MB). */
@@ -56,6 +58,12 @@ export function attachSocket(session: PtySession, ws: WebSocket, opts: AttachOpt
   if (ws.readyState !== ws.OPEN) return () => {};
   let allowance = 0; // the snapshot, while it is being sent, does not count against the backlog
   let done = false;
+  let unsent = 0; // output bytes handed to ws.send whose write has not completed
+  let readyWaiter: (() => void) | null = null;
+  const sentCb = (n: number) => () => {
+    unsent -= n;
+    if (readyWaiter && unsent <= READY_AT) { const r = readyWaiter; readyWaiter = null; r(); }
+  };
   let detach: () => void = () => {};
 
   const finish = () => {
@@ -110,9 +118,12 @@ export function attachSocket(session: PtySession, ws: WebSocket, opts: AttachOpt
     },
     onData: (chunk) => {
       if (done || ws.readyState !== ws.OPEN) return;
-      ws.send(chunk, { binary: true });
+      unsent += chunk.length;
+      ws.send(chunk, { binary: true }, sentCb(chunk.length));
       checkBacklog();
     },
+    // Catching up after attach (the parser was behind): pace the replay by the socket, not the backlog limit.
+    ready: () => (done || unsent <= READY_AT ? undefined : new Promise<void>((r) => { readyWaiter = r; })),
     onResize: (cols, rows) => sendText({ type: 'resize', cols, rows }),
     onExit: (e: ExitInfo) => {
       sendText({ type: 'exit', exitCode: e.exitCode, signal: e.signal });
