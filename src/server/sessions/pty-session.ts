@@ -20,6 +20,8 @@ export interface PtyStartOptions {
   rows?: number;
   /** Raw output is appended here (directories are created). */
   logFile?: string;
+  /** With logFile: output bytes kept in memory for the lagging parser and viewers (default MAX_MEMORY); the rest is read back from the log. */
+  memoryLimit?: number;
   /** Lines of scrollback kept by the headless terminal (default 10,000). */
   scrollback?: number;
   /**
@@ -142,7 +144,7 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
     }
     this.exitPromise = new Promise((r) => { this.resolveExit = r; });
 
-    this.out = new OutputBuffer(logFd !== null ? MAX_MEMORY : Infinity);
+    this.out = new OutputBuffer(logFd !== null ? opts.memoryLimit ?? MAX_MEMORY : Infinity);
     if (logFd !== null) {
       this.log = new LogFile(opts.logFile!, logFd, (e) => {
         console.error(`[session ${this.pid}] log write failed, output no longer logged: ${e.message}`);
