@@ -9,7 +9,9 @@
 //      Reset the client terminal, resize it to cols x rows, and write `data` into it.
 //   2. Then BINARY frames: the program's raw output bytes, in order, each byte exactly once after the
 //      snapshot. Write them to the terminal as they come (Uint8Array; a frame may start or end in the
-//      middle of an escape sequence or UTF-8 character: the terminal's parser handles that).
+//      middle of an escape sequence or UTF-8 character: the terminal's parser handles that). Right after the
+//      snapshot, the output the server's parser had not reached yet is replayed (paced by the socket) before
+//      live output; to the client it is all the same byte stream.
 //   3. TEXT {"type":"resize","cols":n,"rows":n} when the pty is resized (by any viewer), in stream order.
 //   4. TEXT {"type":"exit","exitCode":n,"signal":n|null} when the program has exited; the server then
 //      closes the socket with code 1000 ("program exited"). Attaching to an ended session gives the
