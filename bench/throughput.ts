@@ -123,7 +123,7 @@ export async function throughput(ctx: BenchContext): Promise<Row[]> {
     const parse: number[] = [];
     for (let i = 0; i < reps; i++) parse.push(await headlessParse(Math.min(bytes, 20 * 1048576)));
     const rp = fromRuns({ bench: '1 relay throughput', figure: 'diagnostic: @xterm/headless parse rate of the same text, in-process', unit: 'MB/s',
-      baseline: { label: 'node-pty direct', value: b }, note: 'every byte goes through the server\'s headless terminal and the pty is paused while it lags 1 MB behind (pty-session.ts PAUSE_AT), so the relay cannot exceed this rate' }, parse);
+      baseline: { label: 'node-pty direct', value: b }, note: 'the server\'s headless terminal parses every byte on the main thread, behind the live stream (it no longer pauses the pty), so it competes with the relay for the same core' }, parse);
     rp.ratio = rp.value / b;
     const rb = fromRuns({ bench: '1 relay throughput', figure: `${mb} MB node-pty direct (baseline)`, unit: 'MB/s' }, base);
     const lost = fromRuns({ bench: '1 relay throughput', figure: 'bytes lost when a program exits right after writing 1 MiB (output log)', unit: 'B',
