@@ -254,6 +254,8 @@ describe('scrollback', () => {
       const t = new TermClient(s.url, inst.id);
       await t.opened;
       await t.until(() => ((t.snapshot?.data ?? '') + t.text()).includes('500'), 'the last line');
+      // The server's screen parses behind the live stream: once it has caught up, a snapshot holds everything.
+      await s.ctx.manager.get(inst.id)!.session.whenParsed();
       const again = new TermClient(s.url, inst.id);
       await again.until(() => again.snapshot !== null, 'a snapshot');
       const lines = again.snapshot!.data.split('\r\n').map((l) => l.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').trim()).filter(Boolean);
