@@ -4,9 +4,9 @@
 // context, the fake API's tool_use reply → the same event (includes Claude Code's own work and the hook's curl).
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { SseClient, type SseEvent } from '../test/helpers/sse.js';
 import { startFakeAnthropic } from '../test/fakes/anthropic-api.js';
+import { offlineClaudeEnv } from '../test/fakes/claude-offline.js';
 import { makeConfig } from '../src/server/config.js';
 import { startServer } from '../src/server/server.js';
 import { api, ok, ROOT, startChildServer, tempDir } from './lib/server.js';
@@ -50,15 +50,9 @@ async function claude(ctx: BenchContext): Promise<Row[]> {
     await sse.ready;
     const proj = tempDir('areyouj-claude-proj-');
     const configDir = tempDir('areyouj-claude-cfg-');
-    const key = `sk-ant-test-${randomUUID().replace(/-/g, '')}`;
-    fs.writeFileSync(path.join(configDir, '.claude.json'), JSON.stringify({
-      hasCompletedOnboarding: true, customApiKeyResponses: { approved: [key.slice(-20)], rejected: [] },
-      projects: { [proj]: { hasTrustDialogAccepted: true } },
-    }));
     const agent = await ok(api(srv.url, 'POST', '/api/agents', {
       name: 'claude', projectPath: proj, kind: 'claude', command: CLAUDE, args: ['--permission-mode', 'default'],
-      // HOME: the machine's dotfiles stay out (a login shell's profile must not slow Claude's Bash tool)
-      env: { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_API_KEY: key, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', CLAUDE_CONFIG_DIR: configDir, HOME: configDir },
+      env: offlineClaudeEnv({ apiUrl: fake.url, configDir, project: proj }),
     }), 'claude agent');
     const inst = await ok(api(srv.url, 'POST', `/api/agents/${agent.id}/instances`, { cols: 120, rows: 40 }), 'claude instance');
     const id: string = inst.id;

@@ -1,13 +1,13 @@
 // The real Claude Code CLI as a `claude` agent, in the browser, offline against test/fakes/anthropic-api.ts:
 // a prompt from the composer, the permission banner (tool and command), Allow, the command runs, back to idle.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-api.js';
+import { offlineClaudeEnv } from '../fakes/claude-offline.js';
 import { ensureWebBuild, launch, newPage, rmHome, ROOT, shot, startServer, waitForTerm, type Server } from './harness.js';
 
 const CLAUDE = path.join(ROOT, 'node_modules', '.bin', 'claude');
@@ -41,15 +41,9 @@ describe('Claude Code in the dashboard', { skip, timeout: 180_000 }, () => {
   });
 
   it('asks for permission with the tool and its command, and runs it once allowed', async () => {
-    const key = `sk-ant-test-${randomUUID().replace(/-/g, '')}`;
-    fs.writeFileSync(path.join(configDir, '.claude.json'), JSON.stringify({
-      hasCompletedOnboarding: true, customApiKeyResponses: { approved: [key.slice(-20)], rejected: [] },
-      projects: { [proj]: { hasTrustDialogAccepted: true } },
-    }));
     const agent = await srv.api<{ id: string }>('POST', '/api/agents', {
       name: 'claude', projectPath: proj, kind: 'claude', command: CLAUDE, args: ['--permission-mode', 'default'], color: '#e0af68',
-      // HOME too: Claude's Bash tool sources the user's shell start-up files, which are not this test's to run (and may be slow).
-      env: { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_API_KEY: key, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', CLAUDE_CONFIG_DIR: configDir, HOME: configDir },
+      env: offlineClaudeEnv({ apiUrl: fake.url, configDir, project: proj }),
     });
     const inst = await srv.api<{ id: string }>('POST', `/api/agents/${agent.id}/instances`, { cols: 110, rows: 36 });
     await page.goto(`${srv.url}/#/i/${inst.id}`);

@@ -4,14 +4,14 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-api.js';
+import { CLAUDE_CLI, offlineClaudeEnv } from '../fakes/claude-offline.js';
 import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 import { SseClient, type SseEvent } from '../helpers/sse.js';
 import { ClaudeDriver } from '../../src/server/integrations/claude/driver.js';
 import { HOOK_SECRET_HEADER } from '../../src/server/integrations/claude/launch.js';
 
-const CLAUDE = path.resolve('node_modules/.bin/claude');
+const CLAUDE = CLAUDE_CLI;
 const skip = !fs.existsSync(CLAUDE) && 'claude CLI not installed';
 
 describe('Claude Code through the server', { skip, timeout: 180_000 }, () => {
@@ -31,17 +31,9 @@ describe('Claude Code through the server', { skip, timeout: 180_000 }, () => {
   async function startClaude() {
     const proj = tempDir('ayj-claude-proj-');
     const configDir = tempDir('ayj-claude-cfg-');
-    const key = `sk-ant-test-${randomUUID().replace(/-/g, '')}`;
-    fs.writeFileSync(path.join(configDir, '.claude.json'), JSON.stringify({
-      hasCompletedOnboarding: true, customApiKeyResponses: { approved: [key.slice(-20)], rejected: [] },
-      projects: { [proj]: { hasTrustDialogAccepted: true } },
-    }));
     const agent = await s.api('POST', '/api/agents', {
       name: `claude-${++n}`, projectPath: proj, kind: 'claude', command: CLAUDE, args: ['--permission-mode', 'default'],
-      env: { ANTHROPIC_BASE_URL: api.url, ANTHROPIC_API_KEY: key, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', CLAUDE_CONFIG_DIR: configDir,
-        // The machine's dotfiles stay out of it: Claude's Bash tool runs a login shell, and a user's profile
-        // (here pyenv's rehash lock) must not decide whether a test passes.
-        HOME: configDir },
+      env: offlineClaudeEnv({ apiUrl: api.url, configDir, project: proj }),
     });
     assert.equal(agent.status, 201, JSON.stringify(agent.body));
     const from = sse.events.length;

@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import pty from 'node-pty';
 import xterm from '@xterm/headless';
 import { startFakeAnthropic } from '../fakes/anthropic-api.js';
+import { offlineClaudeEnv } from '../fakes/claude-offline.js';
 import { prepareClaudeLaunch, HOOK_SECRET_HEADER } from '../../src/server/integrations/claude/launch.js';
 import { mapClaudeHook, type ClaudeHookPayload } from '../../src/server/integrations/claude/hooks.js';
 import { TranscriptTailer, type TranscriptMapping } from '../../src/server/integrations/claude/transcript.js';
@@ -46,12 +47,7 @@ test('real Claude Code: hook sequence for a plain prompt, a permission allowed, 
     const dataDir = path.join(root, 'data');
     fs.mkdirSync(configDir);
     fs.mkdirSync(proj);
-    const key = `sk-ant-test-${randomUUID().replace(/-/g, '')}`;
-    fs.writeFileSync(path.join(configDir, '.claude.json'), JSON.stringify({
-      hasCompletedOnboarding: true,
-      customApiKeyResponses: { approved: [key.slice(-20)], rejected: [] },
-      projects: { [proj]: { hasTrustDialogAccepted: true } },
-    }));
+    const claudeEnv = offlineClaudeEnv({ apiUrl: '', configDir, project: proj }); // the API url is set once the fake listens
 
     const w = waiter<unknown>();
     const hooks: ClaudeHookPayload[] = [];
@@ -85,8 +81,7 @@ test('real Claude Code: hook sequence for a plain prompt, a permission allowed, 
     };
     const child = pty.spawn(CLAUDE, launch.args, {
       name: 'xterm-256color', cols: 120, rows: 40, cwd: proj,
-      env: { ...process.env, ...launch.env, ANTHROPIC_BASE_URL: api.url, ANTHROPIC_API_KEY: key, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-        CLAUDE_CONFIG_DIR: configDir, HOME: configDir, TERM: 'xterm-256color' } as Record<string, string>, // HOME: no user dotfiles
+      env: { ...process.env, ...launch.env, ...claudeEnv, ANTHROPIC_BASE_URL: api.url, TERM: 'xterm-256color' } as Record<string, string>,
     });
     let exitCode: number | null = null;
     child.onData((d) => term.write(d, () => w.poke()));
