@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-api.js';
 import { offlineClaudeEnv } from '../fakes/claude-offline.js';
-import { ensureWebBuild, launch, newPage, rmHome, ROOT, shot, startServer, waitForTerm, type Server } from './harness.js';
+import { ensureWebBuild, launch, newPage, ROOT, shot, startServer, waitForTerm, type Server, teardown } from './harness.js';
 
 const CLAUDE = path.join(ROOT, 'node_modules', '.bin', 'claude');
 const skip = !fs.existsSync(CLAUDE) && 'claude CLI not installed';
@@ -33,11 +33,8 @@ describe('Claude Code in the dashboard', { skip, timeout: 180_000 }, () => {
   });
 
   after(async () => {
-    await browser?.close();
-    await srv?.stop();
     await fake?.close();
-    if (srv) rmHome(srv.home);
-    for (const d of [proj, configDir]) if (d) rmHome(d);
+    await teardown(browser, srv, proj, configDir);
   });
 
   it('asks for permission with the tool and its command, and runs it once allowed', async () => {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { ensureWebBuild, FAKE_AGENT, launch, newPage, rmHome, shot, startServer, termText, waitForTerm, type Server } from './harness.js';
+import { ensureWebBuild, FAKE_AGENT, launch, newPage, shot, startServer, termText, waitForTerm, type Server, teardown } from './harness.js';
 
 describe('dashboard', { timeout: 180_000 }, () => {
   let srv: Server;
@@ -22,11 +22,7 @@ describe('dashboard', { timeout: 180_000 }, () => {
     await shot(page, '01-welcome');
   });
 
-  after(async () => {
-    await browser?.close();
-    await srv?.stop();
-    if (srv) rmHome(srv.home);
-  });
+  after(() => teardown(browser, srv));
 
   it('creates an agent through the form, showing the server\'s errors next to the field', async () => {
     await page.click('[data-testid=new-agent]');

@@ -119,3 +119,10 @@ export async function waitForTerm(page: Page, instanceId: string, re: RegExp, ti
 export function rmHome(home: string) {
   try { fs.rmSync(home, { recursive: true, force: true }); } catch { /* best effort */ }
 }
+
+/** After a suite: the browser, the server, its home and any other temp dirs, whichever were set up. */
+export async function teardown(browser: Browser | undefined, srv: Server | undefined, ...dirs: (string | undefined)[]) {
+  await browser?.close();
+  await srv?.stop();
+  for (const d of [srv?.home, ...dirs]) if (d) rmHome(d);
+}

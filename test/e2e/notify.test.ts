@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ensureWebBuild, FAKE_AGENT, launch, newPage, rmHome, shot, startServer, type Server } from './harness.js';
+import { ensureWebBuild, FAKE_AGENT, launch, newPage, shot, startServer, type Server, teardown } from './harness.js';
 
 declare global { interface Window { __notes: { title: string; body?: string; tag?: string }[]; __focused?: boolean } }
 
@@ -60,11 +60,7 @@ describe('notifications', { timeout: 120_000 }, () => {
     await page.waitForSelector('[data-testid=instances-table]');
   });
 
-  after(async () => {
-    await browser?.close();
-    await srv?.stop();
-    if (srv) rmHome(srv.home);
-  });
+  after(() => teardown(browser, srv));
 
   it('raises one notification per awaiting_input event while the page is not focused, and counts them in the title', async () => {
     await page.click('[data-testid=notify-toggle]');

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { ensureWebBuild, launch, newPage, rmHome, shot, startServer, TASKS_FIXTURE, waitForTerm, type Server } from './harness.js';
+import { ensureWebBuild, launch, newPage, shot, startServer, TASKS_FIXTURE, waitForTerm, type Server, teardown } from './harness.js';
 
 describe('phone layout and connection', { timeout: 180_000 }, () => {
   let srv: Server;
@@ -31,11 +31,7 @@ describe('phone layout and connection', { timeout: 180_000 }, () => {
     await page.waitForSelector('[data-testid=overview]');
   });
 
-  after(async () => {
-    await browser?.close();
-    await srv?.stop();
-    if (srv) rmHome(srv.home);
-  });
+  after(() => teardown(browser, srv));
 
   it('opens the sidebar as a drawer and shows a terminal with a key row', async () => {
     const box = await page.locator('[data-testid=sidebar]').boundingBox();

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { ensureWebBuild, launch, newPage, rmHome, startServer, waitForTerm, type Server } from './harness.js';
+import { ensureWebBuild, launch, newPage, startServer, waitForTerm, type Server, teardown } from './harness.js';
 
 const LINES = 5000;
 
@@ -46,11 +46,7 @@ describe('tab switch time', { timeout: 120_000 }, () => {
     ({ page, errors } = await newPage(browser));
   });
 
-  after(async () => {
-    await browser?.close();
-    await srv?.stop();
-    if (srv) rmHome(srv.home);
-  });
+  after(() => teardown(browser, srv));
 
   it(`switches to an instance with ${LINES} lines of scrollback (printed)`, async () => {
     const agent = await srv.api<{ id: string }>('POST', '/api/agents', { name: 'sh', projectPath: srv.home, kind: 'generic', command: 'bash', args: ['--norc', '--noprofile'], settings: { maxConcurrentInstances: 2 } });

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { ensureWebBuild, FAKE_AGENT, launch, newPage, rmHome, shot, startServer, TASKS_FIXTURE, waitForTerm, type Server } from './harness.js';
+import { ensureWebBuild, FAKE_AGENT, launch, newPage, shot, startServer, TASKS_FIXTURE, waitForTerm, type Server, teardown } from './harness.js';
 
 const XSS = '<img src=x onerror=alert(1)>';
 
@@ -32,11 +32,7 @@ describe('task board', { timeout: 180_000 }, () => {
     await page.waitForSelector('[data-testid=task-row]');
   });
 
-  after(async () => {
-    await browser?.close();
-    await srv?.stop();
-    if (srv) rmHome(srv.home);
-  });
+  after(() => teardown(browser, srv));
 
   it('shows the fixture: 4 main tasks, 24 in all, subtasks on demand', async () => {
     assert.equal(await page.locator('[data-testid=task-row]').count(), 4);
