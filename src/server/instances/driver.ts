@@ -26,7 +26,5 @@ export interface Driver {
   deliver(text: string): Promise<void>;
   /** Answers the open question or permission dialog; false when the choice does not fit it (may wait for the screen). */
   respond(choice: string | number): boolean | Promise<boolean>;
-  /** A structured signal from the program (Claude Code hooks); returns a JSON answer for the hook. */
-  hook?(payload: Record<string, unknown>): unknown;
   dispose(): void;
 }

@@ -68,7 +68,7 @@ export class InstanceManager {
       throw conflict('limit_reached', `${total} of the server's ${this.ctx.config.maxInstances} allowed instances are running`,
         { scope: 'server', running: total, limit: this.ctx.config.maxInstances });
     }
-    const count = this.ctx.instances.list({ agentId }).length;
+    const count = this.ctx.instances.count(agentId);
     let inst = this.ctx.instances.create({
       agentId, name: req.name ?? `#${count + 1}`, projectPath, cols: req.cols ?? 120, rows: req.rows ?? 32,
       taskId: req.taskId ?? null, taskProject,

@@ -85,6 +85,11 @@ export class InstanceStore {
     return (this.db.prepare(sql).all(...args) as InstanceRow[]).map(toInstance);
   }
 
+  /** How many instances an agent has had (live or ended). */
+  count(agentId: string): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM agent_instances WHERE agent_id = ?').get(agentId) as { n: number }).n;
+  }
+
   countLive(agentId?: string): number {
     const sql = `SELECT COUNT(*) AS n FROM agent_instances WHERE status IN ('starting','idle','active','awaiting_input')${agentId ? ' AND agent_id = ?' : ''}`;
     return (this.db.prepare(sql).get(...(agentId ? [agentId] : [])) as { n: number }).n;
