@@ -39,7 +39,10 @@ export async function output(s: TestServer, id: string): Promise<string> {
   return r.text();
 }
 
-/** A terminal-channel client that records the snapshot and the bytes that follow. */
+/**
+ * A terminal-channel client that records the snapshot and the bytes that follow. What a viewer has seen is the
+ * snapshot plus the live bytes: output printed before it attached is in the snapshot, not in the live stream.
+ */
 export class TermClient {
   ws: WebSocket;
   snapshot: { data: string; cols: number; rows: number } | null = null;
@@ -66,7 +69,11 @@ export class TermClient {
 
   private wake() { for (const w of this.waiters.splice(0)) w(); }
 
-  text() { return this.received.toString('utf8'); }
+  /** Everything this viewer has seen: the snapshot's data (the screen as escape sequences), then the live output. */
+  text() { return (this.snapshot?.data ?? '') + this.received.toString('utf8'); }
+
+  /** Only the live output received after the snapshot. */
+  live() { return this.received.toString('utf8'); }
 
   async until(pred: () => boolean, what: string, timeoutMs = 15_000) {
     const deadline = Date.now() + timeoutMs;
