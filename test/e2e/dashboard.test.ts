@@ -1,6 +1,8 @@
 // The dashboard in a real browser against a real server: agents, instances with real terminals, tabs, the queue,
 // awaiting-input banners. Screenshots of the main screens go to test-results/.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { ensureWebBuild, FAKE_AGENT, launch, newPage, shot, startServer, termText, waitForTerm, type Server, teardown } from './harness.js';
@@ -106,7 +108,8 @@ describe('dashboard', { timeout: 180_000 }, () => {
     await page.waitForSelector(`[data-testid=tab][data-instance="${id}"][data-status=idle]`, { timeout: 15_000 });
 
     const composer = pane.locator('[data-testid=composer-input]');
-    await composer.fill('first job');
+    // The first job lasts until the test releases it, so the next message is queued behind it whatever the machine's speed.
+    await composer.fill('hold first-job-done');
     await composer.press('Enter');
     await page.waitForSelector(`[data-testid=tab][data-instance="${id}"][data-status=active]`);
     // While it works, queue the next message, then edit it.
@@ -120,7 +123,8 @@ describe('dashboard', { timeout: 180_000 }, () => {
     await queued.locator('[data-testid=queue-edit-input]').fill('second job, edited');
     await shot(page, '05-queue');
     await queued.locator('[data-testid=queue-save]').click();
-    await page.waitForFunction(() => /edited/.test(document.querySelector('[data-testid=queued-message]')?.textContent ?? '') || !document.querySelector('[data-testid=queued-message]'));
+    await page.waitForFunction(() => /edited/.test(document.querySelector('[data-testid=queued-message]')?.textContent ?? ''));
+    fs.writeFileSync(path.join(srv.home, 'first-job-done'), '');
     // It is delivered when the instance is idle again.
     await waitForTerm(page, id, /done: second job, edited/, 20_000);
     await pane.locator('[data-testid=queued-message]').waitFor({ state: 'detached' });

@@ -45,7 +45,8 @@ describe('instances', () => {
 
   test('a whole conversation: states, messages, a question answered through the API, queue order across turns', async () => {
     const a = await createAgent(s, { name: 'fake', command: FAKE_AGENT, args: ['--work-ms', '300', '--bracketed-paste'] });
-    const inst = await startInstance(s, a.id, { prompt: 'first task' });
+    // The first task lasts until the test releases it (the fake agent's `hold FILE`), whatever the machine's speed.
+    const inst = await startInstance(s, a.id, { prompt: 'hold first-done first task' });
     await waitStatus(sse, inst.id, 'idle'); // the banner and prompt, then the prompt is typed
     await waitStatus(sse, inst.id, 'active', Number((await waitStatus(sse, inst.id, 'idle')).id));
     // While it works on the first task, queue two more; they go in order, one per turn.
@@ -53,6 +54,7 @@ describe('instances', () => {
     const q2 = await s.api('POST', `/api/instances/${inst.id}/messages`, { content: 'ask before third' });
     assert.equal(q1.body.delivery, 'queued');
     assert.equal(q2.status, 202);
+    fs.writeFileSync(`${a.projectPath}/first-done`, '');
     const asked = await waitStatus(sse, inst.id, 'awaiting_input');
     const msgs = (await s.api('GET', `/api/instances/${inst.id}/messages`)).body;
     const question = msgs.find((m: any) => m.requiresUserInput);
@@ -68,12 +70,12 @@ describe('instances', () => {
     assert.equal(r.status, 200);
     await waitStatus(sse, inst.id, 'idle', Number(asked.id));
     const out = await output(s, inst.id);
-    const order = ['done: first task', 'done: second task', 'received: ask before third', 'Proceed? [y/N] y'].map((x) => out.indexOf(x));
+    const order = ['done: hold first-done first task', 'done: second task', 'received: ask before third', 'Proceed? [y/N] y'].map((x) => out.indexOf(x));
     assert.ok(order.every((x) => x >= 0), `all delivered: ${order}`);
     assert.deepEqual([...order].sort((x, y) => x - y), order, 'delivered in order');
     const after = (await s.api('GET', `/api/instances/${inst.id}/messages`)).body;
     assert.deepEqual(after.filter((m: any) => m.senderType === 'user').map((m: any) => [m.content, m.delivery]),
-      [['first task', 'sent'], ['second task', 'sent'], ['ask before third', 'sent']]);
+      [['hold first-done first task', 'sent'], ['second task', 'sent'], ['ask before third', 'sent']]);
     assert.equal(after.find((m: any) => m.id === question.id).requiresUserInput, false, 'the answered question is settled');
     const trail = statusTrail(sse, inst.id);
     // The banner is output (active), then the prompt (idle); the first task is typed (active)…
