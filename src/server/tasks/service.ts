@@ -9,6 +9,9 @@ import { TaskStore } from './store.js';
 
 interface Watched { store: TaskStore; watcher: fs.FSWatcher | null; timer: NodeJS.Timeout | null; version: number | null }
 
+/** Further checks after an outside write event that showed no committed change yet (ms after the previous check). */
+const RECHECK_MS = [200, 1000];
+
 export class TaskService {
   private projects = new Map<string, Watched>();
 
@@ -89,8 +92,7 @@ export class TaskService {
           return;
         }
         if (!name || !String(name).startsWith('tasks.db')) return;
-        if (w.timer) return;
-        w.timer = setTimeout(() => { w.timer = null; this.check(w); }, this.debounceMs);
+        this.schedule(w, 0);
       });
       w.watcher.on('error', () => { w.watcher?.close(); w.watcher = null; });
     } catch {
@@ -98,12 +100,26 @@ export class TaskService {
     }
   }
 
-  private check(w: Watched) {
+  /**
+   * Checks after the debounce, and again later when nothing had changed yet: a writer's last step (the WAL index in
+   * tasks.db-shm, written through mmap) makes no inotify event, so a check that runs between its WAL write and that
+   * step sees the old version and nothing else would come to look again.
+   */
+  private schedule(w: Watched, attempt: number) {
+    if (w.timer) return;
+    w.timer = setTimeout(() => {
+      w.timer = null;
+      if (!this.check(w) && attempt < RECHECK_MS.length) this.schedule(w, attempt + 1);
+    }, attempt === 0 ? this.debounceMs : RECHECK_MS[attempt - 1]);
+  }
+
+  /** Publishes tasks.changed when another connection committed since we last looked; true when it had. */
+  private check(w: Watched): boolean {
     let v: number | null;
-    try { v = w.store.dataVersion(); } catch { return; }
-    if (v !== w.version) {
-      w.version = v;
-      this.bus.publish('tasks.changed', { project: w.store.project });
-    }
+    try { v = w.store.dataVersion(); } catch { return false; }
+    if (v === w.version) return false;
+    w.version = v;
+    this.bus.publish('tasks.changed', { project: w.store.project });
+    return true;
   }
 }
