@@ -32,8 +32,8 @@ async function generic(ctx: BenchContext): Promise<Row> {
     r.note = `beyond quietMs: median ${(r.value - probe.quietMs).toFixed(1)} ms, max ${(Math.max(...lat) - probe.quietMs).toFixed(1)} ms`;
     return r;
   } finally {
-    sse.close();
     await s.close();
+    sse.close();
   }
 }
 
@@ -104,9 +104,9 @@ async function claude(ctx: BenchContext): Promise<Row[]> {
     a.met = null;
     return [h, a];
   } finally {
-    sse.close();
     await srv.close();
     await fake.close();
+    sse.close();
   }
 }
 

@@ -25,7 +25,7 @@ describe('Claude Code through the server', { skip, timeout: 180_000 }, () => {
     sse = new SseClient(`${s.url}/api/events`);
     await sse.ready;
   });
-  after(async () => { sse?.close(); await s?.close(); await api?.close(); });
+  after(async () => { await s?.close(); await api?.close(); sse?.close(); });
 
   /** A claude agent on a fresh project and config dir, and one instance of it. */
   async function startClaude() {
@@ -93,11 +93,13 @@ describe('Claude Code through the server', { skip, timeout: 180_000 }, () => {
     assert.equal(waiting.data.instance.statusReason, 'permission: Bash');
     const perm = (await c.event(from, (e) => e.event === 'message.created' && e.data.message.kind === 'permission', 'permission message')).data.message;
     assert.equal(perm.requiresUserInput, true);
-    assert.equal(perm.metadata.toolName, 'Bash');
-    assert.equal(perm.metadata.toolInput.command, 'echo hello > out.txt');
-    const drawn = await c.event(from, (e) => e.event === 'message.updated' && e.data.message.id === perm.id && e.data.message.metadata.options.length > 0, 'options from the screen');
-    assert.deepEqual(drawn.data.message.metadata.options[0], { key: '1', label: 'Yes', number: 1, choice: 'allow' });
-    assert.ok(drawn.data.message.metadata.options.some((o: any) => o.choice === 'deny'));
+    assert.equal(perm.question.type, 'permission');
+    assert.equal(perm.question.tool, 'Bash');
+    assert.equal(perm.question.input.command, 'echo hello > out.txt');
+    const drawn = await c.event(from, (e) => e.event === 'message.updated' && e.data.message.id === perm.id && e.data.message.question.options[0].key === '1', 'options from the screen');
+    assert.deepEqual(drawn.data.message.question.options[0], { key: '1', label: 'Yes', intent: 'allow' });
+    assert.ok(drawn.data.message.question.options.some((o: any) => o.intent === 'deny'));
+    assert.equal(drawn.data.message.question.prompt, 'Do you want to proceed?');
 
     const r = await s.api('POST', `/api/instances/${c.id}/respond`, { choice: 'allow' });
     assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -133,7 +135,7 @@ describe('Claude Code through the server', { skip, timeout: 180_000 }, () => {
     const from = sse.events.length;
     await c.send('run: echo typed > typed.txt');
     const aw = sse.events.indexOf(await c.status(from, 'awaiting_input'));
-    await c.event(from, (e) => e.event === 'message.updated' && e.data.message.metadata?.options?.length > 0, 'dialog on screen');
+    await c.event(from, (e) => e.event === 'message.updated' && e.data.message.question?.options[0]?.key === '1', 'dialog on screen');
     // Claude Code drops keys typed in the dialog's first ~100-200 ms; a dropped "1" leaves the dialog open, so press again.
     const left = (e: SseEvent) => e.event === 'instance.updated' && e.data.instance.status !== 'awaiting_input';
     let moved: SseEvent | null = null;

@@ -19,7 +19,7 @@ describe('instances', () => {
     sse = new SseClient(`${s.url}/api/events`);
     await sse.ready;
   });
-  after(async () => { sse.close(); await s.close(); });
+  after(async () => { await s.close(); sse.close(); });
   // Whatever a test leaves running (a failed assertion midway) must not count against the next one's limits.
   afterEach(async () => { await s.ctx.manager.stopAll(); });
 
@@ -60,7 +60,8 @@ describe('instances', () => {
     assert.match(question.content, /Proceed\? \[y\/N\]/);
     assert.match(question.content, /^\[turn 3\] received: ask before third\n/, 'the question starts after the submitted line');
     assert.ok(!question.content.includes('second task'), 'nothing from the previous turn');
-    assert.deepEqual(question.metadata.options.map((o: any) => o.key), ['y', 'n']);
+    assert.equal(question.question.type, 'screen');
+    assert.deepEqual(question.question.options.map((o: any) => o.key), ['y', 'n']);
     assert.equal((await s.api('POST', `/api/instances/${inst.id}/respond`, { choice: 'maybe' })).body.error.code, 'invalid_choice');
     const listed = (await s.api('GET', `/api/instances/${inst.id}`)).body;
     assert.equal(listed.lastMessage.id, question.id, 'the instance carries its newest message');
@@ -264,6 +265,6 @@ describe('scrollback', () => {
       assert.ok(!lines.includes('300'), 'old lines are not in the snapshot');
       assert.match(await output(s, inst.id), /(^|\n)1\r\n2\r\n3\r\n/, 'the log has everything');
       t.close(); again.close();
-    } finally { sse.close(); await s.close(); }
+    } finally { await s.close(); sse.close(); }
   });
 });

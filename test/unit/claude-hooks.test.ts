@@ -40,9 +40,11 @@ test('PermissionRequest → awaiting_input with a permission message carrying to
   assert.equal(m.kind, 'permission');
   assert.equal(m.requiresUserInput, true);
   assert.equal(m.content, 'Claude wants to use Bash: echo hello > out.txt');
-  assert.equal(m.metadata!.toolName, 'Bash');
-  assert.deepEqual(m.metadata!.toolInput, { command: 'echo hello > out.txt', description: 'Run the requested command' });
-  assert.ok(Array.isArray(m.metadata!.options));
+  assert.equal(m.question?.type, 'permission');
+  assert.ok(m.question?.type === 'permission');
+  assert.equal(m.question.tool, 'Bash');
+  assert.deepEqual(m.question.input, { command: 'echo hello > out.txt', description: 'Run the requested command' });
+  assert.deepEqual(m.question.options.map((o) => [o.key, o.intent]), [['allow', 'allow'], ['allow_always', 'allow_always'], ['deny', 'deny']]);
   assert.equal(fx.notify?.kind, 'awaiting_input');
   // the same payload twice yields the same key (stored once)
   assert.equal(mapClaudeHook(byEvent(rec.allow, 'PermissionRequest')[0]).messages![0].externalKey, m.externalKey);
@@ -130,8 +132,7 @@ test('readPermissionDialog reads the options off the recorded screen; respond ke
   const d = readPermissionDialog(DIALOG);
   assert.equal(d.visible, true);
   assert.equal(d.question, 'Do you want to proceed?');
-  assert.deepEqual(d.options.map((o) => [o.number, o.choice]), [[1, 'allow'], [2, 'allow_always'], [3, undefined], [4, 'deny']]);
-  assert.equal(d.selected, 1);
+  assert.deepEqual(d.options.map((o) => [o.key, o.intent]), [['1', 'allow'], ['2', 'allow_always'], ['3', undefined], ['4', 'deny']]);
   assert.equal(readPermissionDialog('❯ \n  ⏸ manual mode on').visible, false);
   assert.equal(permissionKeys('allow'), '1');
   assert.equal(permissionKeys('allow_always'), '2');

@@ -1,6 +1,7 @@
 // The event bus: every domain change becomes one event with a monotonically increasing id.
 // The last `capacity` events are kept so that a client reconnecting with Last-Event-ID can catch up.
-import type { EventType, ServerEvent } from '../../common/schema.js';
+import type { EventType } from '../../common/constants.js';
+import type { EventData, ServerEvent } from '../../common/events.js';
 
 export type Listener = (e: ServerEvent) => void;
 
@@ -15,8 +16,9 @@ export class EventBus {
     this.nextId = firstId;
   }
 
-  publish<T>(type: EventType, data: T): ServerEvent<T> {
-    const e: ServerEvent<T> = { id: this.nextId++, type, data, at: new Date().toISOString() };
+  publish<K extends EventType>(type: K, data: EventData<K>): void {
+    // K is one event type, so this is that type's member of the ServerEvent union (TS cannot correlate the two).
+    const e = { id: this.nextId++, type, data, at: new Date().toISOString() } as ServerEvent;
     if (this.ring.length < this.capacity) this.ring.push(e);
     else {
       this.ring[this.start] = e;
@@ -25,7 +27,6 @@ export class EventBus {
     for (const l of this.listeners) {
       try { l(e); } catch { /* a listener's failure is its own */ }
     }
-    return e;
   }
 
   subscribe(l: Listener): () => void {

@@ -1,11 +1,13 @@
 // GET /api/events: Server-Sent Events with ids, Last-Event-ID replay, a reset when too far behind, and heartbeats.
 import type { FastifyInstance } from 'fastify';
-import type { ServerEvent } from '../../common/schema.js';
+import type { StreamEventType } from '../../common/constants.js';
+import type { StreamEventMap } from '../../common/events.js';
 import type { Ctx } from '../server.js';
 
 const MAX_BUFFERED = 8 * 1024 * 1024; // a client this far behind is dropped; it reconnects with Last-Event-ID
 
-const frame = (e: ServerEvent) => `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`;
+/** One SSE frame: the event's data alone (no envelope) as `data:`, its type as `event:`. */
+const frame = <K extends StreamEventType>(id: number, type: K, data: StreamEventMap[K]) => `id: ${id}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
 
 export function eventRoutes(app: FastifyInstance, ctx: Ctx) {
   app.get<{ Querystring: { lastEventId?: string } }>('/api/events', (req, reply) => {
@@ -22,13 +24,13 @@ export function eventRoutes(app: FastifyInstance, ctx: Ctx) {
     if (last !== undefined && last !== '') {
       const id = Number(last);
       const missed = Number.isInteger(id) ? ctx.bus.since(id) : null;
-      if (missed === null) raw.write(`id: ${ctx.bus.lastId}\nevent: reset\ndata: ${JSON.stringify({ reason: 'history_too_old', lastId: ctx.bus.lastId })}\n\n`);
-      else for (const e of missed) raw.write(frame(e));
+      if (missed === null) raw.write(frame(ctx.bus.lastId, 'reset', { reason: 'history_too_old', lastId: ctx.bus.lastId }));
+      else for (const e of missed) raw.write(frame(e.id, e.type, e.data));
     }
     const close = () => { unsubscribe(); clearInterval(beat); if (!raw.destroyed) raw.end(); };
     const unsubscribe = ctx.bus.subscribe((e) => {
       if (raw.writableLength > MAX_BUFFERED) { raw.destroy(); return close(); }
-      raw.write(frame(e));
+      raw.write(frame(e.id, e.type, e.data));
     });
     const beat = setInterval(() => raw.write(`: heartbeat ${Date.now()}\n\n`), ctx.config.heartbeatMs);
     raw.on('close', close);

@@ -260,7 +260,7 @@ export class InstanceManager {
   }
 
   private cancelQueue(id: string, reason: string) {
-    for (const m of this.ctx.instances.queued(id)) this.updateMessage(m.id, { delivery: 'cancelled', metadata: { ...(m.metadata ?? {}), cancelReason: reason } });
+    for (const m of this.ctx.instances.queued(id)) this.updateMessage(m.id, { delivery: 'cancelled', metadata: { ...m.metadata, cancelReason: reason } });
   }
 
   private makeHost(live: Live): DriverHost & { terminateReason?: string } {
@@ -269,6 +269,10 @@ export class InstanceManager {
       status: () => this.ctx.instances.get(live.id).status,
       setStatus: (status, opts) => this.setStatus(live, status, opts),
       addMessage: (m) => this.addMessage(live.id, m),
+      updateQuestion: (key, question) => {
+        const cur = this.ctx.instances.findMessageByKey(live.id, key);
+        if (cur) this.updateMessage(cur.id, { question });
+      },
       notify: (kind, body) => {
         if (!live.agent.settings.notificationEnabled) return;
         const inst = this.ctx.instances.find(live.id);

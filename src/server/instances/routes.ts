@@ -90,7 +90,7 @@ export function instanceRoutes(app: FastifyInstance, ctx: Ctx) {
   });
   app.delete<PM>('/api/instances/:id/messages/:messageId', async (req) => {
     const msg = queuedMessage(req);
-    return m.updateMessage(msg.id, { delivery: 'cancelled', metadata: { ...(msg.metadata ?? {}), cancelReason: 'cancelled_by_user' } });
+    return m.updateMessage(msg.id, { delivery: 'cancelled', metadata: { ...msg.metadata, cancelReason: 'cancelled_by_user' } });
   });
 
   // ---------- answering without a terminal ----------
@@ -105,7 +105,7 @@ export function instanceRoutes(app: FastifyInstance, ctx: Ctx) {
     const { choice } = parse(RespondBody, req.body);
     const live = running(req.params.id);
     if (ctx.instances.get(req.params.id).status !== 'awaiting_input') throw new ApiError(409, 'not_awaiting_input', 'nothing is waiting for an answer');
-    const ok = await live.driver.respond(choice);
+    const ok = await live.driver.respond(String(choice));
     if (!ok) throw new ApiError(400, 'invalid_choice', `${JSON.stringify(choice)} is not one of the options offered`);
     return ctx.instances.get(req.params.id);
   });

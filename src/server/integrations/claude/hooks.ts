@@ -2,7 +2,7 @@
 // notifications) and follows the session id / transcript path. Event sequences observed with Claude Code 2.1.330
 // are in docs/claude.md.
 import { createHash } from 'node:crypto';
-import type { InstanceStatus } from '../../../common/schema.js';
+import type { InstanceStatus, Json, Option } from '../../../common/schema.js';
 import type { NewMessage } from '../../instances/store.js';
 
 export interface ClaudeHookPayload {
@@ -18,10 +18,10 @@ export interface ClaudeHookPayload {
   reason?: string;
   prompt?: string;
   tool_name?: string;
-  tool_input?: Record<string, unknown>;
+  tool_input?: Json;
   tool_use_id?: string;
   tool_response?: unknown;
-  permission_suggestions?: unknown[];
+  permission_suggestions?: Json;
   /** Notification: permission_prompt | idle_prompt | ... */
   notification_type?: string;
   message?: string;
@@ -29,8 +29,6 @@ export interface ClaudeHookPayload {
   stop_hook_active?: boolean;
   [k: string]: unknown;
 }
-
-export interface PermissionOption { number: number; label: string; choice?: 'allow' | 'allow_always' | 'deny' }
 
 export interface HookEffects {
   /** New status, when this event changes it. */
@@ -82,14 +80,15 @@ export function summarizeToolUse(name: string, input: unknown): string {
   return oneLine(detail ? `${name}: ${detail}` : name);
 }
 
-/** The options Claude Code's permission dialog offers for a tool (2.1.330). The exact labels are on the screen. */
-export function defaultPermissionOptions(toolName: string): PermissionOption[] {
-  return [
-    { number: 1, label: 'Yes', choice: 'allow' },
-    { number: 2, label: toolName === 'Bash' ? "Yes, and don't ask again for this command/directory" : "Yes, and don't ask again this session", choice: 'allow_always' },
-    { number: 3, label: 'No', choice: 'deny' },
-  ];
-}
+/**
+ * What a permission request offers until Claude Code's dialog is read from the screen: the dialog's numbers and labels
+ * vary (2.1.330 shows 3 or 4 options), so the answers are the intents, which the driver maps onto the dialog drawn.
+ */
+export const PERMISSION_OPTIONS: readonly Option[] = [
+  { key: 'allow', label: 'Allow', intent: 'allow' },
+  { key: 'allow_always', label: 'Always allow', intent: 'allow_always' },
+  { key: 'deny', label: 'Deny', intent: 'deny' },
+];
 
 const shortHash = (v: unknown) => createHash('sha1').update(JSON.stringify(v ?? null)).digest('hex').slice(0, 12);
 /** External key of a typed prompt: the transcript tailer uses the same key for the same prompt (promptId). */
@@ -127,8 +126,10 @@ export function mapClaudeHook(p: ClaudeHookPayload, opts: MapHookOptions = {}): 
           senderType: 'agent', kind: 'permission', requiresUserInput: true,
           content: `Claude wants to use ${summary}`,
           externalKey: `permission:${turn}:${shortHash([p.tool_name, p.tool_input])}`,
-          metadata: { toolName, toolInput: p.tool_input ?? null, options: defaultPermissionOptions(toolName),
-            permissionSuggestions: p.permission_suggestions ?? null, claudeSessionId: p.session_id ?? null },
+          question: {
+            type: 'permission', tool: p.tool_name ?? null, input: p.tool_input ?? null, options: [...PERMISSION_OPTIONS],
+            ...(Array.isArray(p.permission_suggestions) ? { suggestions: p.permission_suggestions } : {}),
+          },
         }],
         notify: { kind: 'awaiting_input', title: 'Claude needs your permission', body: summary },
       };
@@ -141,7 +142,8 @@ export function mapClaudeHook(p: ClaudeHookPayload, opts: MapHookOptions = {}): 
         return {
           ...ids, status: 'awaiting_input', reason: 'permission prompt',
           messages: [{ senderType: 'agent', kind: 'permission', requiresUserInput: true, content: body,
-            externalKey: `notification:${turn}:permission_prompt`, metadata: { options: defaultPermissionOptions('') } }],
+            externalKey: `notification:${turn}:permission_prompt`,
+            question: { type: 'permission', tool: null, input: null, options: [...PERMISSION_OPTIONS] } }],
           notify: { kind: 'awaiting_input', title: 'Claude needs your permission', body },
         };
       }

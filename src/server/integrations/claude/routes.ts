@@ -19,10 +19,6 @@ export function registerClaude(app: FastifyInstance, ctx: Ctx): void {
     dataDir: ctx.config.runDir,
     serverUrl: () => ctx.manager.url,
     projectPath: ctx.instances.get(instanceId).projectPath,
-    updateMessageMetadata: (key, patch) => {
-      const cur = ctx.instances.findMessageByKey(instanceId, key);
-      if (cur) ctx.manager.updateMessage(cur.id, { metadata: { ...(cur.metadata ?? {}), ...patch } });
-    },
   }));
 
   app.post<{ Params: { instanceId: string } }>('/api/hooks/claude/:instanceId', {
