@@ -7,6 +7,7 @@ import path from 'node:path';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-api.js';
 import { CLAUDE_CLI, offlineClaudeEnv } from '../fakes/claude-offline.js';
 import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
+import { hookArrivals } from '../helpers/hook-arrivals.js';
 import { SseClient, type SseEvent } from '../helpers/sse.js';
 import { ClaudeDriver } from '../../src/server/integrations/claude/driver.js';
 import { HOOK_SECRET_HEADER } from '../../src/server/integrations/claude/launch.js';
@@ -214,6 +215,7 @@ describe('Claude Code through the server', { skip, timeout: 180_000 }, () => {
 
   test('latency: PermissionRequest hook arriving → awaiting_input at an SSE client (printed, not asserted)', async () => {
     const c = await startClaude();
+    const arrivals = hookArrivals(s.app.server);
     const runs: number[] = [];
     for (let i = 0; i < 8; i++) {
       const from = sse.events.length;
@@ -224,7 +226,7 @@ describe('Claude Code through the server', { skip, timeout: 180_000 }, () => {
         seenAt = performance.now();
         return true;
       }, 'awaiting_input');
-      runs.push(seenAt - c.driver().hookArrivals.get('PermissionRequest')!);
+      runs.push(seenAt - arrivals.lastBefore(seenAt)!); // the PermissionRequest hook: the one that made it awaiting_input
       await s.api('POST', `/api/instances/${c.id}/respond`, { choice: 'allow' });
       await c.reply(from, 'Done. Output');
       await c.status(from, 'idle');

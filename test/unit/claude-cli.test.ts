@@ -156,7 +156,7 @@ test('real Claude Code: hook sequence for a plain prompt, a permission allowed, 
     await send('/exit');
     const end = await hookN('SessionEnd', 1) as ClaudeHookPayload;
     assert.equal(end.reason, 'prompt_input_exit');
-    assert.equal(mapClaudeHook(end).sessionEnded, true);
+    assert.equal(mapClaudeHook(end).status, undefined, 'SessionEnd changes nothing: the exit decides');
     await w.until(() => exitCode !== null);
     assert.equal(exitCode, 0);
     assert.equal(rejected, 0);

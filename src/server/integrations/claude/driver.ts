@@ -36,8 +36,6 @@ interface ScreenWaiter { pred: (screen: string) => boolean; resolve: (ok: boolea
 export class ClaudeDriver implements Driver {
   readonly secret = randomBytes(24).toString('base64url');
   readonly echo = new PromptEchoFilter();
-  /** Arrival times (performance.now()) of the last hook of each event, for latency measurements. */
-  readonly hookArrivals = new Map<string, number>();
   private launch: ClaudeLaunch | null = null;
   private env: Record<string, string> = {};
   private host!: DriverHost;
@@ -92,10 +90,9 @@ export class ClaudeDriver implements Driver {
 
   // ---------- hooks ----------
   /** Applies one hook body (already answered with 204). Garbage is ignored. */
-  hook(body: unknown, arrivedAt = performance.now()): void {
+  hook(body: unknown): void {
     const p = parseClaudeHookPayload(body);
     if (!p || this.disposed || !this.host) return;
-    this.hookArrivals.set(p.hook_event_name, arrivedAt);
     const status = this.host.status();
     const fx = mapClaudeHook(p, { status, transcript: this.tailer.path !== null });
     if (fx.transcriptPath && (p.hook_event_name === 'SessionStart' || this.tailer.path === null)) this.tailer.follow(fx.transcriptPath);
@@ -103,7 +100,7 @@ export class ClaudeDriver implements Driver {
     this.tailer.read(); // the transcript's entries of this turn go in before the state that follows them (sub-ms)
     if (fx.status === 'awaiting_input') return this.onPermission(fx.messages?.[0], fx.reason);
     for (const m of fx.messages ?? []) this.store(m);
-    if (fx.notify?.kind === 'idle_prompt') this.host.notify('idle_prompt', fx.notify.body);
+    if (fx.notify) this.host.notify(fx.notify.kind, fx.notify.body);
     if (fx.status === 'active') this.setStatus('active', fx.reason);
     if (fx.status !== 'idle') return;
     // Claude Code writes the turn's last reply to the transcript just after the Stop hook: store it before the idle

@@ -30,22 +30,17 @@ export interface ClaudeHookPayload {
   [k: string]: unknown;
 }
 
+/** What one hook changes; the driver applies each field (docs/claude.md). */
 export interface HookEffects {
   /** New status, when this event changes it. */
   status?: InstanceStatus;
   reason?: string;
   /** Messages to store (each with an externalKey, so a repeated hook stores nothing twice). */
   messages?: NewMessage[];
-  /** Open permission/question messages are answered or moot: clear their requires_user_input. */
-  settleQuestions?: boolean;
-  /** Something happened: bump last_activity_at. */
-  activity?: boolean;
-  notify?: { kind: 'awaiting_input' | 'idle_prompt' | 'turn_end' | 'notification'; title: string; body: string };
-  /** The Claude session id in effect (changes on /clear); follow its transcript. */
-  sessionId?: string;
+  /** Claude Code says it has been waiting for the user for a while (Notification idle_prompt). */
+  notify?: { kind: 'idle_prompt'; body: string };
+  /** The transcript of the session in effect (a new one after /clear): follow it. */
   transcriptPath?: string;
-  /** Claude's session ended for good (not /clear): the process exit that follows decides completed/error. */
-  sessionEnded?: boolean;
 }
 
 export interface MapHookOptions {
@@ -95,75 +90,68 @@ const shortHash = (v: unknown) => createHash('sha1').update(JSON.stringify(v ?? 
 export const promptKey = (promptId: string) => `prompt:${promptId}`;
 
 export function mapClaudeHook(p: ClaudeHookPayload, opts: MapHookOptions = {}): HookEffects {
-  const ids: HookEffects = {};
-  if (p.session_id) ids.sessionId = p.session_id;
-  if (p.transcript_path) ids.transcriptPath = p.transcript_path;
+  const ids: HookEffects = p.transcript_path ? { transcriptPath: p.transcript_path } : {};
   const turn = p.prompt_id ?? p.session_id ?? 'none';
   switch (p.hook_event_name) {
     case 'SessionStart':
       // compact fires mid-turn after auto-compaction: not a return to the prompt.
-      if (p.source === 'compact') return { ...ids, activity: true };
-      return { ...ids, status: 'idle', reason: `session ${p.source ?? 'start'}`, settleQuestions: true, activity: true };
+      if (p.source === 'compact') return ids;
+      return { ...ids, status: 'idle', reason: `session ${p.source ?? 'start'}` };
     case 'UserPromptSubmit': {
-      const fx: HookEffects = { ...ids, status: 'active', reason: 'prompt submitted', settleQuestions: true, activity: true };
+      const fx: HookEffects = { ...ids, status: 'active', reason: 'prompt submitted' };
       if (p.prompt && p.prompt.trim()) {
         fx.messages = [{ senderType: 'user', content: p.prompt, kind: 'text', externalKey: p.prompt_id ? promptKey(p.prompt_id) : `prompt:${p.session_id}:${shortHash(p.prompt)}`, metadata: { source: 'terminal' } }];
       }
       return fx;
     }
     case 'PreToolUse':
-      return { ...ids, status: 'active', reason: p.tool_name ? `tool ${p.tool_name}` : 'tool', activity: true,
-        settleQuestions: opts.status === 'awaiting_input' };
+      return { ...ids, status: 'active', reason: p.tool_name ? `tool ${p.tool_name}` : 'tool' };
     case 'PostToolUse':
     case 'PostToolUseFailure':
-      return { ...ids, status: 'active', reason: p.tool_name ? `tool ${p.tool_name} done` : 'tool done', activity: true, settleQuestions: true };
+      return { ...ids, status: 'active', reason: p.tool_name ? `tool ${p.tool_name} done` : 'tool done' };
     case 'PermissionRequest': {
       const toolName = p.tool_name ?? 'a tool';
-      const summary = summarizeToolUse(toolName, p.tool_input);
       return {
-        ...ids, status: 'awaiting_input', reason: `permission: ${toolName}`, activity: true,
+        ...ids, status: 'awaiting_input', reason: `permission: ${toolName}`,
         messages: [{
           senderType: 'agent', kind: 'permission', requiresUserInput: true,
-          content: `Claude wants to use ${summary}`,
+          content: `Claude wants to use ${summarizeToolUse(toolName, p.tool_input)}`,
           externalKey: `permission:${turn}:${shortHash([p.tool_name, p.tool_input])}`,
           question: {
             type: 'permission', tool: p.tool_name ?? null, input: p.tool_input ?? null, options: [...PERMISSION_OPTIONS],
             ...(Array.isArray(p.permission_suggestions) ? { suggestions: p.permission_suggestions } : {}),
           },
         }],
-        notify: { kind: 'awaiting_input', title: 'Claude needs your permission', body: summary },
       };
     }
     case 'Notification': {
       const body = p.message ?? p.notification_type ?? 'notification';
       if (p.notification_type === 'permission_prompt') {
         // Normally PermissionRequest came first (~6 s earlier); this is the fallback if it did not.
-        if (opts.status === 'awaiting_input') return { ...ids };
+        if (opts.status === 'awaiting_input') return ids;
         return {
           ...ids, status: 'awaiting_input', reason: 'permission prompt',
           messages: [{ senderType: 'agent', kind: 'permission', requiresUserInput: true, content: body,
             externalKey: `notification:${turn}:permission_prompt`,
             question: { type: 'permission', tool: null, input: null, options: [...PERMISSION_OPTIONS] } }],
-          notify: { kind: 'awaiting_input', title: 'Claude needs your permission', body },
         };
       }
-      if (p.notification_type === 'idle_prompt') return { ...ids, notify: { kind: 'idle_prompt', title: 'Claude is waiting for your input', body } };
-      return { ...ids, notify: { kind: 'notification', title: 'Claude Code', body } };
+      if (p.notification_type === 'idle_prompt') return { ...ids, notify: { kind: 'idle_prompt', body } };
+      return ids;
     }
     case 'Stop': {
-      const fx: HookEffects = { ...ids, status: 'idle', reason: 'turn finished', settleQuestions: true, activity: true,
-        notify: { kind: 'turn_end', title: 'Claude finished', body: oneLine(p.last_assistant_message ?? '', 300) } };
+      const fx: HookEffects = { ...ids, status: 'idle', reason: 'turn finished' };
       if (opts.transcript === false && p.last_assistant_message) {
         fx.messages = [{ senderType: 'agent', kind: 'text', content: p.last_assistant_message, externalKey: `stop:${turn}` }];
       }
       return fx;
     }
     case 'SessionEnd':
-      // /clear ends the old session and a SessionStart(source clear) with a new id follows at once.
-      if (p.reason === 'clear') return {};
-      return { ...ids, sessionEnded: true, reason: `session ended (${p.reason ?? 'unknown'})`, settleQuestions: true };
+      // The process exit that follows decides completed / error; /clear ends the old session and a SessionStart (source
+      // clear) with a new id and transcript follows at once.
+      return p.reason === 'clear' ? {} : ids;
     default:
-      return { ...ids, activity: true };
+      return ids;
   }
 }
 

@@ -10,7 +10,7 @@ import { ClaudeDriver } from './driver.js';
 import { HOOK_SECRET_HEADER } from './launch.js';
 
 declare module 'fastify' {
-  interface FastifyRequest { claudeDriver?: ClaudeDriver; hookArrivedAt?: number }
+  interface FastifyRequest { claudeDriver?: ClaudeDriver }
 }
 
 export function registerClaude(app: FastifyInstance, ctx: Ctx): void {
@@ -23,7 +23,6 @@ export function registerClaude(app: FastifyInstance, ctx: Ctx): void {
 
   app.post<{ Params: { instanceId: string } }>('/api/hooks/claude/:instanceId', {
     onRequest: async (req) => {
-      req.hookArrivedAt = performance.now();
       const live = ctx.manager.get(req.params.instanceId);
       const driver = live?.driver instanceof ClaudeDriver ? live.driver : undefined;
       if (!driver) throw new ApiError(404, 'not_found', 'no running Claude Code instance with this id');
@@ -33,10 +32,9 @@ export function registerClaude(app: FastifyInstance, ctx: Ctx): void {
   }, async (req, reply) => {
     const driver = req.claudeDriver!;
     const body = req.body;
-    const at = req.hookArrivedAt;
     reply.code(204).send();
     setImmediate(() => {
-      try { driver.hook(body, at); } catch (e) {
+      try { driver.hook(body); } catch (e) {
         process.stderr.write(`[areyouj] claude hook for ${req.params.instanceId} failed: ${(e as Error).stack ?? e}\n`);
       }
     });
