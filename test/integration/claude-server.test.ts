@@ -44,7 +44,7 @@ describe('Claude Code through the server', { skip, timeout: 180_000 }, () => {
     const mine = (e: SseEvent) => (e.data?.instance?.id ?? e.data?.message?.instanceId ?? e.data?.instanceId) === id;
     const c = {
       id, proj, from,
-      driver: () => s.ctx.manager.get(id)!.driver as ClaudeDriver,
+      driver: () => s.manager.get(id)!.driver as ClaudeDriver,
       /** The next event of this instance (from index `since`) matching pred. */
       event: (since: number, pred: (e: SseEvent) => boolean, what: string, timeoutMs = 30_000) =>
         sse.waitFor((e) => mine(e) && sse.events.indexOf(e) >= since && pred(e), timeoutMs, what),
@@ -210,7 +210,7 @@ describe('Claude Code through the server', { skip, timeout: 180_000 }, () => {
     await c.send('/exit');
     const done = await c.status(from, 'completed');
     assert.equal(done.data.instance.exitCode, 0);
-    assert.equal(fs.existsSync(path.join(s.ctx.config.runDir, 'claude', c.id)), false, 'per-instance settings and secret removed');
+    assert.equal(fs.existsSync(path.join(s.config.runDir, 'claude', c.id)), false, 'per-instance settings and secret removed');
   });
 
   test('latency: PermissionRequest hook arriving → awaiting_input at an SSE client (printed, not asserted)', async () => {

@@ -21,7 +21,7 @@ describe('instances', () => {
   });
   after(async () => { await s.close(); sse.close(); });
   // Whatever a test leaves running (a failed assertion midway) must not count against the next one's limits.
-  afterEach(async () => { await s.ctx.manager.stopAll(); });
+  afterEach(async () => { await s.manager.stopAll(); });
 
   test('several instances at once, each with its own output and environment', async () => {
     const a = await createAgent(s, { name: 'shells', command: 'bash', args: ['--norc', '--noprofile'], env: { GREETING: 'hi' }, settings: { maxConcurrentInstances: 3 } });
@@ -133,7 +133,7 @@ describe('instances', () => {
     }
     assert.equal(started.length + 1, 8);
     await Promise.all([i1.id, ...started].map((id) => s.api('DELETE', `/api/instances/${id}`)));
-    assert.equal(s.ctx.manager.live.size, 0);
+    assert.equal(s.manager.live.size, 0);
   });
 
   test('exit codes: 0 is completed, non-zero and signals are error; a missing command or directory is error with the reason', async () => {
@@ -238,7 +238,7 @@ describe('instances', () => {
       assert.equal(r.body.status, 'terminated');
       await s.api('DELETE', `/api/instances/${i.id}`);
     }
-    assert.equal(s.ctx.manager.live.size, 0);
+    assert.equal(s.manager.live.size, 0);
     assert.ok(children() <= kids0, `child processes: ${kids0} before, ${children()} after`);
     assert.ok(fds() <= fd0 + 3, `file descriptors: ${fd0} before, ${fds()} after`);
   });
@@ -256,7 +256,7 @@ describe('scrollback', () => {
       await t.opened;
       await t.until(() => t.text().includes('500'), 'the last line');
       // The server's screen parses behind the live stream: once it has caught up, a snapshot holds everything.
-      await s.ctx.manager.get(inst.id)!.session.whenParsed();
+      await s.manager.get(inst.id)!.session.whenParsed();
       const again = new TermClient(s.url, inst.id);
       await again.until(() => again.snapshot !== null, 'a snapshot');
       const lines = again.snapshot!.data.split('\r\n').map((l) => l.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').trim()).filter(Boolean);

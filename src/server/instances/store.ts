@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { MessageMeta, Question, type Delivery, type Instance, type InstanceStatus, type Message } from '../../common/schema.js';
 import type { DB } from '../db/sqlite.js';
-import { notFound } from '../http/errors.js';
+import { notFound } from '../errors.js';
 
 interface InstanceRow {
   id: string; agent_id: string; agent_name: string; name: string; status: InstanceStatus; status_reason: string | null;

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { findOption, type Message, type Question } from '../../../common/schema.js';
-import { ApiError } from '../../http/errors.js';
+import { conflict } from '../../errors.js';
 import type { Driver, DriverHost, LaunchSpec } from '../../instances/driver.js';
 import type { NewMessage } from '../../instances/store.js';
 import { pasteText } from '../../sessions/keys.js';
@@ -227,12 +227,12 @@ export class ClaudeDriver implements Driver {
   async respond(choice: string): Promise<boolean> {
     let c: ReturnType<typeof normalizeChoice>;
     try { c = normalizeChoice(choice); } catch { return false; }
-    if (this.responding) throw new ApiError(409, 'answer_in_progress', 'another answer to this dialog is being typed');
+    if (this.responding) throw conflict('answer_in_progress', 'another answer to this dialog is being typed');
     this.responding = true;
     try {
       const seq = this.permissionSeq;
       if (!(await this.waitScreen((s) => readPermissionDialog(s).visible, DIALOG_WAIT_MS))) {
-        throw new ApiError(409, 'no_dialog', 'no permission dialog is on the screen');
+        throw conflict('no_dialog', 'no permission dialog is on the screen');
       }
       this.onScreen(); // dialogSeenAt
       const dialog = readPermissionDialog(this.screen());
@@ -251,7 +251,7 @@ export class ClaudeDriver implements Driver {
           return true;
         }
       }
-      throw new ApiError(409, 'answer_not_taken', 'the permission dialog is still open after the answer was typed');
+      throw conflict('answer_not_taken', 'the permission dialog is still open after the answer was typed');
     } finally { this.responding = false; }
   }
 

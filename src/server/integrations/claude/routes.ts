@@ -5,7 +5,8 @@
 // each instance's hooks carry that instance's own secret.
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../http/errors.js';
-import type { Ctx } from '../../server.js';
+import type { InstanceManager } from '../../instances/manager.js';
+import type { InstanceStore } from '../../instances/store.js';
 import { ClaudeDriver } from './driver.js';
 import { HOOK_SECRET_HEADER } from './launch.js';
 
@@ -13,17 +14,24 @@ declare module 'fastify' {
   interface FastifyRequest { claudeDriver?: ClaudeDriver }
 }
 
-export function registerClaude(app: FastifyInstance, ctx: Ctx): void {
-  ctx.manager.registerDriver('claude', (_agent, instanceId) => new ClaudeDriver({
+export interface ClaudeDeps {
+  manager: InstanceManager;
+  instances: InstanceStore;
+  /** AreYouJ's data dir (config.runDir): per-instance settings and secrets. */
+  runDir: string;
+}
+
+export function registerClaude(app: FastifyInstance, deps: ClaudeDeps): void {
+  deps.manager.registerDriver('claude', (_agent, instanceId) => new ClaudeDriver({
     instanceId,
-    dataDir: ctx.config.runDir,
-    serverUrl: () => ctx.manager.url,
-    projectPath: ctx.instances.get(instanceId).projectPath,
+    dataDir: deps.runDir,
+    serverUrl: () => deps.manager.url,
+    projectPath: deps.instances.get(instanceId).projectPath,
   }));
 
   app.post<{ Params: { instanceId: string } }>('/api/hooks/claude/:instanceId', {
     onRequest: async (req) => {
-      const live = ctx.manager.get(req.params.instanceId);
+      const live = deps.manager.get(req.params.instanceId);
       const driver = live?.driver instanceof ClaudeDriver ? live.driver : undefined;
       if (!driver) throw new ApiError(404, 'not_found', 'no running Claude Code instance with this id');
       if (!driver.checkSecret(req.headers[HOOK_SECRET_HEADER])) throw new ApiError(401, 'unauthorized', 'wrong or missing hook secret');
