@@ -5,6 +5,7 @@ import {
   AGENT_KINDS, DEFAULT_AWAITING_PATTERNS, DEFAULT_IDLE_PATTERNS, DELIVERY_STATES, INSTANCE_STATUSES, MESSAGE_KINDS, OPTION_INTENTS,
   TASK_PRIORITIES, TASK_STATUSES,
 } from './constants.js';
+import { TERMINAL_SIZE_LIMITS as T } from './limits.js';
 import { Question } from './questions.js';
 
 export * from './constants.js';
@@ -133,8 +134,8 @@ export type Agent = z.infer<typeof Agent>;
 // ---------- instances ----------
 export const InstanceCreate = z.strictObject({
   name: z.string().trim().min(1).max(100).optional(),
-  cols: z.number().int().min(2).max(1000).optional(),
-  rows: z.number().int().min(2).max(500).optional(),
+  cols: z.number().int().min(T.minCols).max(T.maxCols).optional(),
+  rows: z.number().int().min(T.minRows).max(T.maxRows).optional(),
   prompt: z.string().min(1).max(200_000).optional(),
   projectPath: z.string().min(1).max(4096).optional(),
   taskId: taskId.optional(),

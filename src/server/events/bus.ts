@@ -2,6 +2,7 @@
 // The last `capacity` events are kept so that a client reconnecting with Last-Event-ID can catch up.
 import type { EventType } from '../../common/constants.js';
 import type { EventData, ServerEvent } from '../../common/events.js';
+import { EVENT_HISTORY } from '../limits.js';
 
 export type Listener = (e: ServerEvent) => void;
 
@@ -12,7 +13,7 @@ export class EventBus {
   private listeners = new Set<Listener>();
 
   // Ids start from the clock so that ids from an earlier server run are older than this run's.
-  constructor(readonly capacity = 10_000, firstId = Date.now()) {
+  constructor(readonly capacity = EVENT_HISTORY, firstId = Date.now()) {
     this.nextId = firstId;
   }
 

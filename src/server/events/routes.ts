@@ -2,9 +2,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { StreamEventType } from '../../common/constants.js';
 import type { StreamEventMap } from '../../common/events.js';
+import { SSE_MAX_BUFFERED_BYTES } from '../limits.js';
 import type { EventBus } from './bus.js';
 
-const MAX_BUFFERED = 8 * 1024 * 1024; // a client this far behind is dropped; it reconnects with Last-Event-ID
 
 /** One SSE frame: the event's data alone (no envelope) as `data:`, its type as `event:`. */
 const frame = <K extends StreamEventType>(id: number, type: K, data: StreamEventMap[K]) => `id: ${id}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
@@ -29,7 +29,7 @@ export function eventRoutes(app: FastifyInstance, deps: { bus: EventBus; heartbe
     }
     const close = () => { unsubscribe(); clearInterval(beat); if (!raw.destroyed) raw.end(); };
     const unsubscribe = deps.bus.subscribe((e) => {
-      if (raw.writableLength > MAX_BUFFERED) { raw.destroy(); return close(); }
+      if (raw.writableLength > SSE_MAX_BUFFERED_BYTES) { raw.destroy(); return close(); }
       raw.write(frame(e.id, e.type, e.data));
     });
     const beat = setInterval(() => raw.write(`: heartbeat ${Date.now()}\n\n`), deps.heartbeatMs);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import {
   isLive, LIVE_STATUSES, type Agent, type Instance, type InstanceCreate, type InstanceStatus, type Message, type NotificationKind,
 } from '../../common/schema.js';
+import { DEFAULT_TERMINAL_SIZE } from '../../common/limits.js';
 import { conflict, invalid } from '../errors.js';
 import { checkProjectPath } from '../agents/store.js';
 import { PtySession, SpawnError, type ExitInfo } from '../sessions/pty-session.js';
@@ -81,7 +82,7 @@ export class InstanceManager {
     }
     const count = this.deps.instances.count(agentId);
     let inst = this.deps.instances.create({
-      agentId, name: req.name ?? `#${count + 1}`, projectPath, cols: req.cols ?? 120, rows: req.rows ?? 32,
+      agentId, name: req.name ?? `#${count + 1}`, projectPath, cols: req.cols ?? DEFAULT_TERMINAL_SIZE.cols, rows: req.rows ?? DEFAULT_TERMINAL_SIZE.rows,
       taskId: req.taskId ?? null, taskProject,
     });
     this.deps.bus.publish('instance.created', { instance: inst });

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { InputSend, InstanceCreate, InstanceStatus, InstanceUpdate, isLive, MessageEdit, MessageSend, RespondBody } from '../../common/schema.js';
 import { ApiError } from '../http/errors.js';
 import { intParam, parse } from '../http/validate.js';
+import { MESSAGE_PAGE, OUTPUT_READ } from '../limits.js';
 import { keysBytes } from '../sessions/keys.js';
 import { attachSocket } from '../sessions/terminal-channel.js';
 import type { AgentStore } from '../agents/store.js';
@@ -75,7 +76,7 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceRoutesDeps) {
   app.get<P & { Querystring: { offset?: string; limit?: string } }>('/api/instances/:id/output', async (req, reply) => {
     deps.instances.get(req.params.id);
     const offset = intParam(req.query.offset, 'offset', 0);
-    const limit = intParam(req.query.limit, 'limit', 1 << 20, 1, 16 << 20);
+    const limit = intParam(req.query.limit, 'limit', OUTPUT_READ.default, 1, OUTPUT_READ.max);
     const { data, total } = readRange(m.logFile(req.params.id), offset, limit);
     reply.header('x-total-bytes', String(total)).header('x-offset', String(offset)).header('x-next-offset', String(offset + data.length));
     reply.type('application/octet-stream');
@@ -85,7 +86,7 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceRoutesDeps) {
   // ---------- messages ----------
   app.get<P & { Querystring: { after?: string; limit?: string } }>('/api/instances/:id/messages', async (req) => {
     deps.instances.get(req.params.id);
-    return deps.instances.messages(req.params.id, intParam(req.query.after, 'after', 0), intParam(req.query.limit, 'limit', 100, 1, 1000));
+    return deps.instances.messages(req.params.id, intParam(req.query.after, 'after', 0), intParam(req.query.limit, 'limit', MESSAGE_PAGE.default, 1, MESSAGE_PAGE.max));
   });
   app.post<P>('/api/instances/:id/messages', async (req, reply) => {
     const body = parse(MessageSend, req.body);

@@ -1,7 +1,7 @@
 // Instances and their messages in agents.db. Plain data access: the manager decides, this stores.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { MessageMeta, Question, type Delivery, type Instance, type InstanceStatus, type Message } from '../../common/schema.js';
+import { LIVE_STATUSES, MessageMeta, Question, type Delivery, type Instance, type InstanceStatus, type Message } from '../../common/schema.js';
 import type { DB } from '../db/sqlite.js';
 import { notFound } from '../errors.js';
 
@@ -108,8 +108,8 @@ export class InstanceStore {
   }
 
   countLive(agentId?: string): number {
-    const sql = `SELECT COUNT(*) AS n FROM agent_instances WHERE status IN ('starting','idle','active','awaiting_input')${agentId ? ' AND agent_id = ?' : ''}`;
-    return (this.db.prepare(sql).get(...(agentId ? [agentId] : [])) as { n: number }).n;
+    const sql = `SELECT COUNT(*) AS n FROM agent_instances WHERE status IN (${LIVE_STATUSES.map(() => '?').join(',')})${agentId ? ' AND agent_id = ?' : ''}`;
+    return (this.db.prepare(sql).get(...LIVE_STATUSES, ...(agentId ? [agentId] : [])) as { n: number }).n;
   }
 
   /** Live instances linked to the given tasks of one project (the cross-database query, as an indexed lookup). */
