@@ -15,7 +15,6 @@ export const MESSAGE_KINDS = ['text', 'question', 'permission', 'tool', 'system'
 export const DELIVERY_STATES = ['queued', 'sent', 'cancelled'] as const;
 /** What an answer means, when the program says so: /respond takes these names as well as option keys. */
 export const OPTION_INTENTS = ['allow', 'allow_always', 'deny'] as const;
-export type OptionIntent = (typeof OPTION_INTENTS)[number];
 
 // ---------- events (SSE) ----------
 /** Every event the bus publishes; src/common/events.ts holds the schema of each one's data (checked equal at compile time). */

@@ -47,7 +47,6 @@ export const PermissionQuestion = z.strictObject({
 
 export const Question = z.discriminatedUnion('type', [ScreenQuestion, PermissionQuestion]);
 export type Question = z.infer<typeof Question>;
-export type QuestionType = Question['type'];
 
 /** The option a /respond choice names: its key, else the option whose intent it names. */
 export function findOption(options: readonly Option[], choice: string): Option | undefined {

@@ -152,11 +152,6 @@ export class InstanceStore {
     return this.getMessage(Number(r.lastInsertRowid));
   }
 
-  /** True when a message with this external key (e.g. a transcript entry's uuid) is already stored. */
-  hasMessageKey(instanceId: string, key: string): boolean {
-    return !!this.findMessageByKey(instanceId, key);
-  }
-
   findMessageByKey(instanceId: string, key: string): Message | undefined {
     const r = this.db.prepare('SELECT * FROM agent_messages WHERE agent_instance_id = ? AND external_key = ?').get(instanceId, key) as MessageRow | undefined;
     return r && toMessage(r);
@@ -198,9 +193,5 @@ export class InstanceStore {
     if (!open.length) return [];
     this.db.prepare('UPDATE agent_messages SET requires_user_input = 0 WHERE agent_instance_id = ? AND requires_user_input = 1').run(instanceId);
     return open.map((o) => this.getMessage(o.id));
-  }
-
-  deleteMessage(id: number): void {
-    this.db.prepare('DELETE FROM agent_messages WHERE id = ?').run(id);
   }
 }

@@ -172,7 +172,6 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
   get cols(): number { return this.final?.cols ?? this.term.cols; }
   get rows(): number { return this.final?.rows ?? this.term.rows; }
   get exited(): boolean { return this.exitInfo !== null; }
-  get clientCount(): number { return this.clients.size + this.catching.size; }
   /** Whether the program has enabled bracketed paste (DECSET 2004), as of the parsed output. */
   get bracketedPasteEnabled(): boolean { return this.final?.bracketed ?? this.term.modes.bracketedPasteMode; }
   /** Whether the program has enabled application cursor keys (DECCKM): arrows are then ESC O A… */
