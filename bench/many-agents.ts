@@ -127,8 +127,8 @@ async function one(ctx: BenchContext, n: number, durationMs: number): Promise<Ro
   } finally {
     for (const c of clients) c.close();
     probe?.close();
-    sse.close();
     await s.close();
+    sse.close();
   }
 }
 

@@ -4,6 +4,7 @@
 // context, the fake API's tool_use reply → the same event (includes Claude Code's own work and the hook's curl).
 import fs from 'node:fs';
 import path from 'node:path';
+import { hookArrivals } from '../test/helpers/hook-arrivals.js';
 import { SseClient, type SseEvent } from '../test/helpers/sse.js';
 import { startFakeAnthropic } from '../test/fakes/anthropic-api.js';
 import { offlineClaudeEnv } from '../test/fakes/claude-offline.js';
@@ -32,8 +33,8 @@ async function generic(ctx: BenchContext): Promise<Row> {
     r.note = `beyond quietMs: median ${(r.value - probe.quietMs).toFixed(1)} ms, max ${(Math.max(...lat) - probe.quietMs).toFixed(1)} ms`;
     return r;
   } finally {
-    sse.close();
     await s.close();
+    sse.close();
   }
 }
 
@@ -43,8 +44,10 @@ async function claude(ctx: BenchContext): Promise<Row[]> {
   if (!fs.existsSync(CLAUDE)) return [{ bench, figure: 'Claude Code PermissionRequest → awaiting_input', unit: 'ms', value: NaN, met: null, note: 'not measured: the claude CLI is not installed' }];
   const reps = ctx.pick({ full: 10, quick: 2, smoke: 1 });
   const fake = await startFakeAnthropic();
-  // In-process server: the hook's arrival time is read from the driver (ClaudeDriver.hookArrivals).
+  // In-process server: the hooks' arrival times are seen on its HTTP server (the PermissionRequest hook is the last one
+  // before awaiting_input).
   const srv = await startServer(makeConfig({ home: tempDir(), port: 0, graceMs: 1500 }));
+  const arrivals = hookArrivals(srv.app.server);
   const sse = new SseClient(`${srv.url}/api/events`);
   try {
     await sse.ready;
@@ -74,8 +77,7 @@ async function claude(ctx: BenchContext): Promise<Row[]> {
       try {
         await ok(api(srv.url, 'POST', `/api/instances/${id}/messages`, { content: `run: ${cmd}` }), 'send');
         await waiting;
-        const driver = srv.ctx.manager.get(id)!.driver as unknown as { hookArrivals: Map<string, number> };
-        const hookAt = driver.hookArrivals.get('PermissionRequest');
+        const hookAt = arrivals.lastBefore(seenPerf);
         const toolUse = fake.mainRequests().find((r) => r.lastUserText.includes(cmd)); // the request answered with the tool_use
         if (i > 0) {
           if (hookAt !== undefined) hookLat.push(seenPerf - hookAt);
@@ -104,9 +106,9 @@ async function claude(ctx: BenchContext): Promise<Row[]> {
     a.met = null;
     return [h, a];
   } finally {
-    sse.close();
     await srv.close();
     await fake.close();
+    sse.close();
   }
 }
 

@@ -36,8 +36,6 @@ export interface Row {
   note?: string;
 }
 
-export function row(r: Row): Row { return r; }
-
 /** A row from repeated runs: median and p25–p75 (n ≥ 5) or min–max (fewer runs). */
 export function fromRuns(base: Omit<Row, 'value' | 'spread'>, runs: number[]): Row {
   const s = summarize(runs);
@@ -53,6 +51,5 @@ export function fmt(v: number | undefined, unit = ''): string {
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-export const now = () => performance.now();
 /** Wall-clock milliseconds with sub-ms precision, comparable across processes on this machine. */
 export const epochMs = () => performance.timeOrigin + performance.now();

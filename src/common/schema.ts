@@ -1,9 +1,15 @@
 // One schema definition shared by the server (validation), the web app and the tests.
 // JSON on the wire is camelCase; the databases keep their snake_case columns.
 import { z } from 'zod';
-import { AGENT_KINDS, DEFAULT_AWAITING_PATTERNS, DEFAULT_IDLE_PATTERNS, INSTANCE_STATUSES, TASK_PRIORITIES, TASK_STATUSES } from './constants.js';
+import {
+  AGENT_KINDS, DEFAULT_AWAITING_PATTERNS, DEFAULT_IDLE_PATTERNS, DELIVERY_STATES, INSTANCE_STATUSES, MESSAGE_KINDS, OPTION_INTENTS,
+  TASK_PRIORITIES, TASK_STATUSES,
+} from './constants.js';
+import { TERMINAL_SIZE_LIMITS as T } from './limits.js';
+import { Question } from './questions.js';
 
 export * from './constants.js';
+export * from './questions.js';
 
 // ---------- tasks (the original AreYouJ tasks.db format) ----------
 export const TaskStatus = z.enum(TASK_STATUSES);
@@ -27,22 +33,29 @@ export type TaskCreate = z.infer<typeof TaskCreate>;
 export const TaskUpdate = TaskCreate.omit({ parentId: true }).partial();
 export type TaskUpdate = z.infer<typeof TaskUpdate>;
 
-export interface TaskInstanceLink { id: string; agentId: string; agentName: string; name: string; status: InstanceStatus }
-export interface Task {
-  id: string;
-  title: string;
-  description: string;
-  status: z.infer<typeof TaskStatus>;
-  priority: z.infer<typeof TaskPriority>;
-  notes: string | null;
-  details: string;
-  parentId: string | null;
-  dependencies: string[];
-  createdAt: string | null;
-  updatedAt: string | null;
-  subtasks?: Task[];
-  instances?: TaskInstanceLink[];
-}
+export const InstanceStatus = z.enum(INSTANCE_STATUSES);
+export type InstanceStatus = z.infer<typeof InstanceStatus>;
+
+export const TaskInstanceLink = z.strictObject({ id: z.string(), agentId: z.string(), agentName: z.string(), name: z.string(), status: InstanceStatus });
+export type TaskInstanceLink = z.infer<typeof TaskInstanceLink>;
+
+/** A task as served: subtasks nested in lists, and the instances started for it. */
+export const Task = z.strictObject({
+  id: z.string(),
+  title: z.string(),
+  description: z.string(),
+  status: TaskStatus,
+  priority: TaskPriority,
+  notes: z.string().nullable(),
+  details: z.string(),
+  parentId: z.string().nullable(),
+  dependencies: z.array(z.string()),
+  createdAt: z.string().nullable(),
+  updatedAt: z.string().nullable(),
+  get subtasks(): z.ZodOptional<z.ZodArray<typeof Task>> { return z.array(Task).optional(); },
+  instances: z.array(TaskInstanceLink).optional(),
+});
+export type Task = z.infer<typeof Task>;
 export interface TaskList { project: string; exists: boolean; tasks: Task[] }
 
 // ---------- agents ----------
@@ -102,29 +115,27 @@ export type AgentCreate = z.infer<typeof AgentCreate>;
 export const AgentUpdate = AgentCreate.partial();
 export type AgentUpdate = z.infer<typeof AgentUpdate>;
 
-export interface Agent {
-  id: string;
-  name: string;
-  projectPath: string;
-  description: string | null;
-  command: string;
-  args: string[];
-  env: Record<string, string>;
-  kind: AgentKind;
-  color: string | null;
-  settings: AgentSettings;
-  createdAt: string;
-  updatedAt: string;
-}
+export const Agent = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  projectPath: z.string(),
+  description: z.string().nullable(),
+  command: z.string(),
+  args: z.array(z.string()),
+  env: z.record(z.string(), z.string()),
+  kind: AgentKind,
+  color: z.string().nullable(),
+  settings: AgentSettings,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Agent = z.infer<typeof Agent>;
 
 // ---------- instances ----------
-export const InstanceStatus = z.enum(INSTANCE_STATUSES);
-export type InstanceStatus = z.infer<typeof InstanceStatus>;
-
 export const InstanceCreate = z.strictObject({
   name: z.string().trim().min(1).max(100).optional(),
-  cols: z.number().int().min(2).max(1000).optional(),
-  rows: z.number().int().min(2).max(500).optional(),
+  cols: z.number().int().min(T.minCols).max(T.maxCols).optional(),
+  rows: z.number().int().min(T.minRows).max(T.maxRows).optional(),
   prompt: z.string().min(1).max(200_000).optional(),
   projectPath: z.string().min(1).max(4096).optional(),
   taskId: taskId.optional(),
@@ -140,48 +151,69 @@ export const InstanceUpdate = z.strictObject({
 });
 export type InstanceUpdate = z.infer<typeof InstanceUpdate>;
 
-export interface MessagePreview { id: number; senderType: 'user' | 'agent'; kind: string; content: string; createdAt: string }
-
-export interface Instance {
-  id: string;
-  agentId: string;
-  agentName: string;
-  name: string;
-  status: InstanceStatus;
-  statusReason: string | null;
-  projectPath: string;
-  ptySessionId: string | null;
-  pid: number | null;
-  exitCode: number | null;
-  taskId: string | null;
-  taskProject: string | null;
-  cols: number;
-  rows: number;
-  startedAt: string;
-  completedAt: string | null;
-  lastActivityAt: string;
-  /** The newest message (its first 200 characters), for overviews. */
-  lastMessage: MessagePreview | null;
-}
-
 // ---------- messages ----------
-export const MESSAGE_KINDS = ['text', 'question', 'permission', 'tool', 'system'] as const;
 export const MessageKind = z.enum(MESSAGE_KINDS);
-export const DELIVERY_STATES = ['queued', 'sent', 'cancelled'] as const;
+export type MessageKind = z.infer<typeof MessageKind>;
 export type Delivery = (typeof DELIVERY_STATES)[number];
+export const SenderType = z.enum(['user', 'agent']);
 
-export interface Message {
-  id: number;
-  instanceId: string;
-  senderType: 'user' | 'agent';
-  content: string;
-  requiresUserInput: boolean;
-  kind: z.infer<typeof MessageKind>;
-  metadata: Record<string, unknown> | null;
-  delivery: Delivery | null;
-  createdAt: string;
-  deliveredAt: string | null;
-}
+/** What else is known about a message, by its producer. */
+export const MessageMeta = z.strictObject({
+  /** A user message typed in the terminal (Claude Code's UserPromptSubmit) or read from the transcript. */
+  source: z.enum(['terminal', 'transcript']).optional(),
+  /** A slash command typed in Claude Code (`/clear`). */
+  command: z.literal(true).optional(),
+  /** A tool call (kind `tool`) or a denied one (kind `system`). */
+  toolName: z.string().optional(),
+  toolUseId: z.string().nullable().optional(),
+  /** A denied tool call: how it was denied (Claude Code's toolDenialKind, or user-rejected). */
+  denial: z.string().optional(),
+  /** A cancelled queued message: why (cancelled_by_user, the instance ended…). */
+  cancelReason: z.string().optional(),
+});
+export type MessageMeta = z.infer<typeof MessageMeta>;
+
+export const Message = z.strictObject({
+  id: z.number().int(),
+  instanceId: z.string(),
+  senderType: SenderType,
+  content: z.string(),
+  requiresUserInput: z.boolean(),
+  kind: MessageKind,
+  /** The question or permission request, on an agent's message that asks the user something. */
+  question: Question.nullable(),
+  metadata: MessageMeta.nullable(),
+  delivery: z.enum(DELIVERY_STATES).nullable(),
+  createdAt: z.string(),
+  deliveredAt: z.string().nullable(),
+});
+export type Message = z.infer<typeof Message>;
+
+export const MessagePreview = z.strictObject({ id: z.number().int(), senderType: SenderType, kind: MessageKind, content: z.string(), createdAt: z.string() });
+export type MessagePreview = z.infer<typeof MessagePreview>;
+
+export const Instance = z.strictObject({
+  id: z.string(),
+  agentId: z.string(),
+  agentName: z.string(),
+  name: z.string(),
+  status: InstanceStatus,
+  statusReason: z.string().nullable(),
+  projectPath: z.string(),
+  ptySessionId: z.string().nullable(),
+  pid: z.number().int().nullable(),
+  exitCode: z.number().int().nullable(),
+  taskId: z.string().nullable(),
+  taskProject: z.string().nullable(),
+  cols: z.number().int(),
+  rows: z.number().int(),
+  startedAt: z.string(),
+  completedAt: z.string().nullable(),
+  lastActivityAt: z.string(),
+  /** The newest message (its first 200 characters), for overviews. */
+  lastMessage: MessagePreview.nullable(),
+});
+export type Instance = z.infer<typeof Instance>;
 
 export const MessageSend = z.strictObject({
   content: z.string().min(1, 'content must not be empty').max(200_000),
@@ -197,19 +229,9 @@ export const InputSend = z.strictObject({
 }).refine((v) => v.text !== undefined || v.keys !== undefined, 'give text or keys');
 
 export const RespondBody = z.strictObject({
-  // allow / allow_always / deny, an option number, or an option key the question offered (y, n, enter…)
-  choice: z.union([z.enum(['allow', 'allow_always', 'deny']), z.number().int().min(1).max(9), z.string().regex(/^[A-Za-z0-9_-]{1,20}$/, 'an option key')]),
+  // an option key the question offered (y, n, 1, enter…), an option number, or an intent (allow / allow_always / deny)
+  choice: z.union([z.enum(OPTION_INTENTS), z.number().int().min(1).max(9), z.string().regex(/^[A-Za-z0-9_-]{1,20}$/, 'an option key')]),
 });
-
-// ---------- events (SSE) ----------
-export type EventType =
-  | 'task.created' | 'task.updated' | 'task.deleted' | 'tasks.changed'
-  | 'agent.created' | 'agent.updated' | 'agent.deleted'
-  | 'instance.created' | 'instance.updated' | 'instance.deleted'
-  | 'message.created' | 'message.updated' | 'message.deleted'
-  | 'notification';
-
-export interface ServerEvent<T = unknown> { id: number; type: EventType; data: T; at: string }
 
 // ---------- errors ----------
 export interface ApiErrorBody { error: { code: string; message: string; details?: unknown } }

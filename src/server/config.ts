@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_SCROLLBACK } from '../common/limits.js';
+import { BODY_LIMIT_BYTES, DEFAULT_MAX_INSTANCES, SSE_HEARTBEAT_MS, TERMINATE_GRACE_MS } from './limits.js';
 
 export interface Config {
   home: string;
@@ -34,7 +36,8 @@ export function makeConfig(over: Partial<Config> & { home: string }): Config {
   const home = path.resolve(over.home);
   const web = path.join(PACKAGE_ROOT, 'dist', 'web');
   return {
-    host: '127.0.0.1', port: 3001, token: null, maxInstances: 64, scrollback: 10_000, bodyLimit: 1024 * 1024, heartbeatMs: 15_000, graceMs: 5000,
+    host: '127.0.0.1', port: 3001, token: null, maxInstances: DEFAULT_MAX_INSTANCES, scrollback: DEFAULT_SCROLLBACK, bodyLimit: BODY_LIMIT_BYTES,
+    heartbeatMs: SSE_HEARTBEAT_MS, graceMs: TERMINATE_GRACE_MS,
     version: readVersion(), webRoot: fs.existsSync(path.join(web, 'index.html')) ? web : null,
     logsDir: path.join(home, 'docs', 'logs'), runDir: path.join(home, 'docs', 'run'),
     ...over,

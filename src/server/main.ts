@@ -2,7 +2,9 @@
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { DEFAULT_SCROLLBACK, MAX_SCROLLBACK } from '../common/limits.js';
 import { makeConfig, readVersion } from './config.js';
+import { DEFAULT_MAX_INSTANCES } from './limits.js';
 import { isLoopback } from './http/guards.js';
 import { startServer } from './server.js';
 
@@ -14,8 +16,8 @@ Usage: areyouj [options]
   --port N             port to listen on (default 3001; 0 picks a free one)
   --host H             address to bind (default 127.0.0.1; anything else requires a token)
   --token T            require this token (default: $AREYOUJ_TOKEN; generated on a non-loopback host)
-  --max-instances N    live instances at most, across all agents (default 64)
-  --scrollback N       lines of scrollback kept per instance for snapshots (default 10000; about 2 KB
+  --max-instances N    live instances at most, across all agents (default ${DEFAULT_MAX_INSTANCES})
+  --scrollback N       lines of scrollback kept per instance for snapshots (default ${DEFAULT_SCROLLBACK}; about 2 KB
                        of memory per line at 120 columns; the full output is always in docs/logs)
   --help               this text
   --version            the version
@@ -42,10 +44,10 @@ export async function main(argv = process.argv.slice(2)) {
 
   const port = Number(values.port ?? 3001);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a number from 0 to 65535, not ${JSON.stringify(values.port)}`);
-  const maxInstances = Number(values['max-instances'] ?? 64);
+  const maxInstances = Number(values['max-instances'] ?? DEFAULT_MAX_INSTANCES);
   if (!Number.isInteger(maxInstances) || maxInstances < 1) fail('--max-instances must be a positive integer');
-  const scrollback = Number(values.scrollback ?? 10_000);
-  if (!Number.isInteger(scrollback) || scrollback < 0 || scrollback > 1_000_000) fail('--scrollback must be an integer from 0 to 1000000');
+  const scrollback = Number(values.scrollback ?? DEFAULT_SCROLLBACK);
+  if (!Number.isInteger(scrollback) || scrollback < 0 || scrollback > MAX_SCROLLBACK) fail(`--scrollback must be an integer from 0 to ${MAX_SCROLLBACK}`);
   const host = values.host ?? '127.0.0.1';
   let token = values.token ?? process.env.AREYOUJ_TOKEN ?? null;
   let generated = false;

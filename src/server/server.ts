@@ -5,7 +5,6 @@ import { openAgentsDb } from './agents/db.js';
 import { agentRoutes } from './agents/routes.js';
 import { AgentStore } from './agents/store.js';
 import type { Config } from './config.js';
-import type { DB } from './db/sqlite.js';
 import { EventBus } from './events/bus.js';
 import { eventRoutes } from './events/routes.js';
 import { buildApp } from './http/app.js';
@@ -18,17 +17,7 @@ import { InstanceStore } from './instances/store.js';
 import { taskRoutes } from './tasks/routes.js';
 import { TaskService } from './tasks/service.js';
 
-export interface Ctx {
-  config: Config;
-  bus: EventBus;
-  db: DB;
-  agents: AgentStore;
-  instances: InstanceStore;
-  tasks: TaskService;
-  manager: InstanceManager;
-}
-
-export interface Server { app: FastifyInstance; ctx: Ctx; url: string; close(): Promise<void> }
+export interface Server { app: FastifyInstance; config: Config; manager: InstanceManager; url: string; close(): Promise<void> }
 
 export async function startServer(config: Config): Promise<Server> {
   if (!isLoopback(config.host) && !config.token) throw new Error('a token is required when listening on a non-loopback host');
@@ -38,13 +27,16 @@ export async function startServer(config: Config): Promise<Server> {
   const agents = new AgentStore(db);
   const instances = new InstanceStore(db);
   const tasks = new TaskService(config.home, bus);
-  const ctx = { config, bus, db, agents, instances, tasks } as Ctx;
-  ctx.manager = new InstanceManager(ctx);
+  const manager = new InstanceManager({ config, bus, agents, instances, tasks });
 
   const guardCfg = { host: config.host, port: config.port, token: config.token };
   const { app } = await buildApp({ guard: guardCfg, bodyLimit: config.bodyLimit, webRoot: config.webRoot });
-  for (const routes of [miscRoutes, taskRoutes, agentRoutes, instanceRoutes, eventRoutes]) routes(app, ctx);
-  registerClaude(app, ctx); // the `claude` driver and POST /api/hooks/claude/:instanceId
+  miscRoutes(app, { config, bus });
+  taskRoutes(app, { tasks, instances });
+  agentRoutes(app, { agents, bus, manager });
+  instanceRoutes(app, { agents, instances, tasks, manager, scrollback: config.scrollback });
+  eventRoutes(app, { bus, heartbeatMs: config.heartbeatMs });
+  registerClaude(app, { manager, instances, runDir: config.runDir }); // the `claude` driver and POST /api/hooks/claude/:instanceId
 
   // Upgrade sockets are detached from the HTTP server: track them so that close() never waits on one.
   const upgraded = new Set<import('node:stream').Duplex>();
@@ -56,15 +48,15 @@ export async function startServer(config: Config): Promise<Server> {
   config.port = port;
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${['0.0.0.0', '::'].includes(config.host) ? '127.0.0.1' : hostForUrl}:${port}`;
-  await ctx.manager.recover(url);
+  await manager.recover(url);
 
   let closed = false;
   return {
-    app, ctx, url,
+    app, config, manager, url,
     async close() {
       if (closed) return;
       closed = true;
-      await ctx.manager.stopAll();
+      await manager.stopAll();
       for (const sock of upgraded) sock.destroy();
       await app.close();
       tasks.close();

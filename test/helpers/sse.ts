@@ -1,9 +1,16 @@
-// A small Server-Sent Events client over fetch that records events and lets a test await one.
+// A small Server-Sent Events client over fetch that records events and lets a test await one. Every event is checked
+// against its schema (src/common/events.ts): an unknown type or a payload that does not fit fails the waiting test,
+// every later waitFor, and close().
+import { z } from 'zod';
+import { StreamEventSchemas } from '../../src/common/events.js';
+
 export interface SseEvent { id: string | null; event: string; data: any }
 
 export class SseClient {
   events: SseEvent[] = [];
   comments: string[] = [];
+  /** Events that did not fit their schema, as readable errors. */
+  problems: string[] = [];
   private waiters: { pred: (e: SseEvent) => boolean; resolve: (e: SseEvent) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }[] = [];
   private ctrl = new AbortController();
   ready: Promise<void>;
@@ -45,14 +52,25 @@ export class SseClient {
     }
     if (!data.length) return;
     const e = { id, event, data: JSON.parse(data.join('\n')) };
+    this.check(e);
     this.events.push(e);
     for (const w of [...this.waiters]) {
       if (w.pred(e)) { clearTimeout(w.timer); this.waiters.splice(this.waiters.indexOf(w), 1); w.resolve(e); }
     }
   }
 
+  private check(e: SseEvent) {
+    const schema = (StreamEventSchemas as Record<string, z.ZodType | undefined>)[e.event];
+    const r = schema?.safeParse(e.data);
+    if (r?.success) return;
+    const problem = `SSE event ${e.event} (id ${e.id}) does not fit its schema: ${r ? z.prettifyError(r.error) : 'unknown event type'}\n${JSON.stringify(e.data).slice(0, 500)}`;
+    this.problems.push(problem);
+    for (const w of this.waiters.splice(0)) { clearTimeout(w.timer); w.reject(new Error(problem)); }
+  }
+
   /** Resolves with the first event (already received or coming) that matches. */
   waitFor(pred: (e: SseEvent) => boolean, timeoutMs = 15_000, what = 'event'): Promise<SseEvent> {
+    if (this.problems.length) return Promise.reject(new Error(this.problems[0]));
     const seen = this.events.find(pred);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
@@ -61,5 +79,9 @@ export class SseClient {
     });
   }
 
-  close() { this.ctrl.abort(); for (const w of this.waiters) clearTimeout(w.timer); }
+  close() {
+    this.ctrl.abort();
+    for (const w of this.waiters) clearTimeout(w.timer);
+    if (this.problems.length) throw new Error(this.problems.join('\n'));
+  }
 }

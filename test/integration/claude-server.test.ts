@@ -7,6 +7,7 @@ import path from 'node:path';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-api.js';
 import { CLAUDE_CLI, offlineClaudeEnv } from '../fakes/claude-offline.js';
 import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
+import { hookArrivals } from '../helpers/hook-arrivals.js';
 import { SseClient, type SseEvent } from '../helpers/sse.js';
 import { ClaudeDriver } from '../../src/server/integrations/claude/driver.js';
 import { HOOK_SECRET_HEADER } from '../../src/server/integrations/claude/launch.js';
@@ -25,7 +26,7 @@ describe('Claude Code through the server', { skip, timeout: 180_000 }, () => {
     sse = new SseClient(`${s.url}/api/events`);
     await sse.ready;
   });
-  after(async () => { sse?.close(); await s?.close(); await api?.close(); });
+  after(async () => { await s?.close(); await api?.close(); sse?.close(); });
 
   /** A claude agent on a fresh project and config dir, and one instance of it. */
   async function startClaude() {
@@ -43,7 +44,7 @@ describe('Claude Code through the server', { skip, timeout: 180_000 }, () => {
     const mine = (e: SseEvent) => (e.data?.instance?.id ?? e.data?.message?.instanceId ?? e.data?.instanceId) === id;
     const c = {
       id, proj, from,
-      driver: () => s.ctx.manager.get(id)!.driver as ClaudeDriver,
+      driver: () => s.manager.get(id)!.driver as ClaudeDriver,
       /** The next event of this instance (from index `since`) matching pred. */
       event: (since: number, pred: (e: SseEvent) => boolean, what: string, timeoutMs = 30_000) =>
         sse.waitFor((e) => mine(e) && sse.events.indexOf(e) >= since && pred(e), timeoutMs, what),
@@ -93,11 +94,13 @@ describe('Claude Code through the server', { skip, timeout: 180_000 }, () => {
     assert.equal(waiting.data.instance.statusReason, 'permission: Bash');
     const perm = (await c.event(from, (e) => e.event === 'message.created' && e.data.message.kind === 'permission', 'permission message')).data.message;
     assert.equal(perm.requiresUserInput, true);
-    assert.equal(perm.metadata.toolName, 'Bash');
-    assert.equal(perm.metadata.toolInput.command, 'echo hello > out.txt');
-    const drawn = await c.event(from, (e) => e.event === 'message.updated' && e.data.message.id === perm.id && e.data.message.metadata.options.length > 0, 'options from the screen');
-    assert.deepEqual(drawn.data.message.metadata.options[0], { key: '1', label: 'Yes', number: 1, choice: 'allow' });
-    assert.ok(drawn.data.message.metadata.options.some((o: any) => o.choice === 'deny'));
+    assert.equal(perm.question.type, 'permission');
+    assert.equal(perm.question.tool, 'Bash');
+    assert.equal(perm.question.input.command, 'echo hello > out.txt');
+    const drawn = await c.event(from, (e) => e.event === 'message.updated' && e.data.message.id === perm.id && e.data.message.question.options[0].key === '1', 'options from the screen');
+    assert.deepEqual(drawn.data.message.question.options[0], { key: '1', label: 'Yes', intent: 'allow' });
+    assert.ok(drawn.data.message.question.options.some((o: any) => o.intent === 'deny'));
+    assert.equal(drawn.data.message.question.prompt, 'Do you want to proceed?');
 
     const r = await s.api('POST', `/api/instances/${c.id}/respond`, { choice: 'allow' });
     assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -133,7 +136,7 @@ describe('Claude Code through the server', { skip, timeout: 180_000 }, () => {
     const from = sse.events.length;
     await c.send('run: echo typed > typed.txt');
     const aw = sse.events.indexOf(await c.status(from, 'awaiting_input'));
-    await c.event(from, (e) => e.event === 'message.updated' && e.data.message.metadata?.options?.length > 0, 'dialog on screen');
+    await c.event(from, (e) => e.event === 'message.updated' && e.data.message.question?.options[0]?.key === '1', 'dialog on screen');
     // Claude Code drops keys typed in the dialog's first ~100-200 ms; a dropped "1" leaves the dialog open, so press again.
     const left = (e: SseEvent) => e.event === 'instance.updated' && e.data.instance.status !== 'awaiting_input';
     let moved: SseEvent | null = null;
@@ -207,11 +210,12 @@ describe('Claude Code through the server', { skip, timeout: 180_000 }, () => {
     await c.send('/exit');
     const done = await c.status(from, 'completed');
     assert.equal(done.data.instance.exitCode, 0);
-    assert.equal(fs.existsSync(path.join(s.ctx.config.runDir, 'claude', c.id)), false, 'per-instance settings and secret removed');
+    assert.equal(fs.existsSync(path.join(s.config.runDir, 'claude', c.id)), false, 'per-instance settings and secret removed');
   });
 
   test('latency: PermissionRequest hook arriving → awaiting_input at an SSE client (printed, not asserted)', async () => {
     const c = await startClaude();
+    const arrivals = hookArrivals(s.app.server);
     const runs: number[] = [];
     for (let i = 0; i < 8; i++) {
       const from = sse.events.length;
@@ -222,7 +226,7 @@ describe('Claude Code through the server', { skip, timeout: 180_000 }, () => {
         seenAt = performance.now();
         return true;
       }, 'awaiting_input');
-      runs.push(seenAt - c.driver().hookArrivals.get('PermissionRequest')!);
+      runs.push(seenAt - arrivals.lastBefore(seenAt)!); // the PermissionRequest hook: the one that made it awaiting_input
       await s.api('POST', `/api/instances/${c.id}/respond`, { choice: 'allow' });
       await c.reply(from, 'Done. Output');
       await c.status(from, 'idle');

@@ -57,7 +57,7 @@ describe('event stream', () => {
 
   test('the bus keeps at least its capacity and tells when an id is too old', () => {
     const bus = new EventBus(10_000, 1);
-    for (let i = 0; i < 10_050; i++) bus.publish('task.updated', { i });
+    for (let i = 0; i < 10_050; i++) bus.publish('tasks.changed', { project: `p${i}` });
     assert.equal(bus.lastId, 10_050);
     assert.equal(bus.since(10)?.length ?? null, null);
     const tail = bus.since(50)!;

@@ -19,9 +19,9 @@ describe('instances', () => {
     sse = new SseClient(`${s.url}/api/events`);
     await sse.ready;
   });
-  after(async () => { sse.close(); await s.close(); });
+  after(async () => { await s.close(); sse.close(); });
   // Whatever a test leaves running (a failed assertion midway) must not count against the next one's limits.
-  afterEach(async () => { await s.ctx.manager.stopAll(); });
+  afterEach(async () => { await s.manager.stopAll(); });
 
   test('several instances at once, each with its own output and environment', async () => {
     const a = await createAgent(s, { name: 'shells', command: 'bash', args: ['--norc', '--noprofile'], env: { GREETING: 'hi' }, settings: { maxConcurrentInstances: 3 } });
@@ -62,7 +62,8 @@ describe('instances', () => {
     assert.match(question.content, /Proceed\? \[y\/N\]/);
     assert.match(question.content, /^\[turn 3\] received: ask before third\n/, 'the question starts after the submitted line');
     assert.ok(!question.content.includes('second task'), 'nothing from the previous turn');
-    assert.deepEqual(question.metadata.options.map((o: any) => o.key), ['y', 'n']);
+    assert.equal(question.question.type, 'screen');
+    assert.deepEqual(question.question.options.map((o: any) => o.key), ['y', 'n']);
     assert.equal((await s.api('POST', `/api/instances/${inst.id}/respond`, { choice: 'maybe' })).body.error.code, 'invalid_choice');
     const listed = (await s.api('GET', `/api/instances/${inst.id}`)).body;
     assert.equal(listed.lastMessage.id, question.id, 'the instance carries its newest message');
@@ -134,7 +135,7 @@ describe('instances', () => {
     }
     assert.equal(started.length + 1, 8);
     await Promise.all([i1.id, ...started].map((id) => s.api('DELETE', `/api/instances/${id}`)));
-    assert.equal(s.ctx.manager.live.size, 0);
+    assert.equal(s.manager.live.size, 0);
   });
 
   test('exit codes: 0 is completed, non-zero and signals are error; a missing command or directory is error with the reason', async () => {
@@ -239,7 +240,7 @@ describe('instances', () => {
       assert.equal(r.body.status, 'terminated');
       await s.api('DELETE', `/api/instances/${i.id}`);
     }
-    assert.equal(s.ctx.manager.live.size, 0);
+    assert.equal(s.manager.live.size, 0);
     assert.ok(children() <= kids0, `child processes: ${kids0} before, ${children()} after`);
     assert.ok(fds() <= fd0 + 3, `file descriptors: ${fd0} before, ${fds()} after`);
   });
@@ -257,7 +258,7 @@ describe('scrollback', () => {
       await t.opened;
       await t.until(() => t.text().includes('500'), 'the last line');
       // The server's screen parses behind the live stream: once it has caught up, a snapshot holds everything.
-      await s.ctx.manager.get(inst.id)!.session.whenParsed();
+      await s.manager.get(inst.id)!.session.whenParsed();
       const again = new TermClient(s.url, inst.id);
       await again.until(() => again.snapshot !== null, 'a snapshot');
       const lines = again.snapshot!.data.split('\r\n').map((l) => l.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').trim()).filter(Boolean);
@@ -266,6 +267,6 @@ describe('scrollback', () => {
       assert.ok(!lines.includes('300'), 'old lines are not in the snapshot');
       assert.match(await output(s, inst.id), /(^|\n)1\r\n2\r\n3\r\n/, 'the log has everything');
       t.close(); again.close();
-    } finally { sse.close(); await s.close(); }
+    } finally { await s.close(); sse.close(); }
   });
 });

@@ -28,7 +28,7 @@ describe('secure by default', () => {
   });
 
   test('foreign Host headers are 403 (DNS rebinding)', async () => {
-    const port = s.ctx.config.port;
+    const port = s.config.port;
     for (const host of ['evil.example:' + port, 'localhost:1', '127.0.0.1']) {
       const r = await raw(`${s.url}/api/agents`, { headers: { host } });
       assert.equal(r.status, 403, host);

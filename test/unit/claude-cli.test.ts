@@ -133,7 +133,7 @@ test('real Claude Code: hook sequence for a plain prompt, a permission allowed, 
     assert.equal(perm.tool_name, 'Bash');
     assert.equal((perm.tool_input as { command: string }).command, 'echo hello > out.txt');
     assert.equal(mapClaudeHook(perm).status, 'awaiting_input');
-    assert.deepEqual(readPermissionDialog(await w.until(() => readPermissionDialog(screen()).visible && screen()) as string).options[0], { number: 1, label: 'Yes', choice: 'allow' });
+    assert.deepEqual(readPermissionDialog(await w.until(() => readPermissionDialog(screen()).visible && screen()) as string).options[0], { key: '1', label: 'Yes', intent: 'allow' });
     await answer('allow');
     await hookN('Stop', 2);
     assert.deepEqual(names().slice(3), ['UserPromptSubmit', 'PreToolUse', 'PermissionRequest', 'PostToolUse', 'Stop']);
@@ -156,7 +156,7 @@ test('real Claude Code: hook sequence for a plain prompt, a permission allowed, 
     await send('/exit');
     const end = await hookN('SessionEnd', 1) as ClaudeHookPayload;
     assert.equal(end.reason, 'prompt_input_exit');
-    assert.equal(mapClaudeHook(end).sessionEnded, true);
+    assert.equal(mapClaudeHook(end).status, undefined, 'SessionEnd changes nothing: the exit decides');
     await w.until(() => exitCode !== null);
     assert.equal(exitCode, 0);
     assert.equal(rejected, 0);

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import xtermHeadless from '@xterm/headless';
 import serializeAddon from '@xterm/addon-serialize';
+import { DEFAULT_TERMINAL_SIZE } from '../../src/common/limits.js';
 import { PtySession } from '../../src/server/sessions/pty-session.js';
 import { attachSocket, CLOSE_SLOW_CONSUMER, SLOW_CONSUMER_REASON } from '../../src/server/sessions/terminal-channel.js';
 
@@ -84,7 +85,7 @@ test('framing: snapshot first, then binary output, input both ways, resize, erro
   attachSocket(s, server);
   await client.until(() => client.received().includes('ready'));
   assert.equal(client.order[0], 'snapshot');
-  assert.deepEqual([client.texts[0].cols, client.texts[0].rows], [80, 24]);
+  assert.deepEqual([client.texts[0].cols, client.texts[0].rows], [DEFAULT_TERMINAL_SIZE.cols, DEFAULT_TERMINAL_SIZE.rows]);
 
   client.ws.send('{"type":"bogus"}');
   client.ws.send('not json');

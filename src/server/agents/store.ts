@@ -4,7 +4,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { AgentSettings, type Agent, type AgentCreate, type AgentUpdate } from '../../common/schema.js';
 import type { DB } from '../db/sqlite.js';
-import { ApiError, conflict, notFound } from '../http/errors.js';
+import { conflict, invalid, notFound } from '../errors.js';
 
 interface Row {
   id: string; name: string; project_path: string; description: string | null; command: string; args: string; env: string;
@@ -32,13 +32,13 @@ function toAgent(r: Row): Agent {
 
 /** A project path must be an absolute path to an existing directory. */
 export function checkProjectPath(p: string, field = 'projectPath'): string {
-  if (!path.isAbsolute(p)) throw new ApiError(400, 'invalid_path', `${field} must be an absolute path: ${JSON.stringify(p)}`, { field });
+  if (!path.isAbsolute(p)) throw invalid('invalid_path', field, `${field} must be an absolute path: ${JSON.stringify(p)}`);
   const resolved = path.resolve(p);
   let st: fs.Stats;
   try { st = fs.statSync(resolved); } catch {
-    throw new ApiError(400, 'invalid_path', `${field} does not exist: ${JSON.stringify(resolved)}`, { field });
+    throw invalid('invalid_path', field, `${field} does not exist: ${JSON.stringify(resolved)}`);
   }
-  if (!st.isDirectory()) throw new ApiError(400, 'invalid_path', `${field} is not a directory: ${JSON.stringify(resolved)}`, { field });
+  if (!st.isDirectory()) throw invalid('invalid_path', field, `${field} is not a directory: ${JSON.stringify(resolved)}`);
   return resolved;
 }
 

@@ -10,5 +10,3 @@ export function openSqlite(file: string, opts: { readonly?: boolean; fileMustExi
   db.pragma('foreign_keys = ON');
   return db;
 }
-
-export const nowIso = () => new Date().toISOString();

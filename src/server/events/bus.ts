@@ -1,6 +1,8 @@
 // The event bus: every domain change becomes one event with a monotonically increasing id.
 // The last `capacity` events are kept so that a client reconnecting with Last-Event-ID can catch up.
-import type { EventType, ServerEvent } from '../../common/schema.js';
+import type { EventType } from '../../common/constants.js';
+import type { EventData, ServerEvent } from '../../common/events.js';
+import { EVENT_HISTORY } from '../limits.js';
 
 export type Listener = (e: ServerEvent) => void;
 
@@ -11,12 +13,13 @@ export class EventBus {
   private listeners = new Set<Listener>();
 
   // Ids start from the clock so that ids from an earlier server run are older than this run's.
-  constructor(readonly capacity = 10_000, firstId = Date.now()) {
+  constructor(readonly capacity = EVENT_HISTORY, firstId = Date.now()) {
     this.nextId = firstId;
   }
 
-  publish<T>(type: EventType, data: T): ServerEvent<T> {
-    const e: ServerEvent<T> = { id: this.nextId++, type, data, at: new Date().toISOString() };
+  publish<K extends EventType>(type: K, data: EventData<K>): void {
+    // K is one event type, so this is that type's member of the ServerEvent union (TS cannot correlate the two).
+    const e = { id: this.nextId++, type, data, at: new Date().toISOString() } as ServerEvent;
     if (this.ring.length < this.capacity) this.ring.push(e);
     else {
       this.ring[this.start] = e;
@@ -25,7 +28,6 @@ export class EventBus {
     for (const l of this.listeners) {
       try { l(e); } catch { /* a listener's failure is its own */ }
     }
-    return e;
   }
 
   subscribe(l: Listener): () => void {

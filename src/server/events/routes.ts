@@ -1,13 +1,15 @@
 // GET /api/events: Server-Sent Events with ids, Last-Event-ID replay, a reset when too far behind, and heartbeats.
 import type { FastifyInstance } from 'fastify';
-import type { ServerEvent } from '../../common/schema.js';
-import type { Ctx } from '../server.js';
+import type { StreamEventType } from '../../common/constants.js';
+import type { StreamEventMap } from '../../common/events.js';
+import { SSE_MAX_BUFFERED_BYTES } from '../limits.js';
+import type { EventBus } from './bus.js';
 
-const MAX_BUFFERED = 8 * 1024 * 1024; // a client this far behind is dropped; it reconnects with Last-Event-ID
 
-const frame = (e: ServerEvent) => `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`;
+/** One SSE frame: the event's data alone (no envelope) as `data:`, its type as `event:`. */
+const frame = <K extends StreamEventType>(id: number, type: K, data: StreamEventMap[K]) => `id: ${id}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
 
-export function eventRoutes(app: FastifyInstance, ctx: Ctx) {
+export function eventRoutes(app: FastifyInstance, deps: { bus: EventBus; heartbeatMs: number }) {
   app.get<{ Querystring: { lastEventId?: string } }>('/api/events', (req, reply) => {
     const raw = reply.raw;
     reply.hijack();
@@ -17,20 +19,20 @@ export function eventRoutes(app: FastifyInstance, ctx: Ctx) {
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
-    raw.write(`retry: 2000\n: connected, last id ${ctx.bus.lastId}\n\n`);
+    raw.write(`retry: 2000\n: connected, last id ${deps.bus.lastId}\n\n`);
     const last = req.headers['last-event-id'] ?? req.query.lastEventId;
     if (last !== undefined && last !== '') {
       const id = Number(last);
-      const missed = Number.isInteger(id) ? ctx.bus.since(id) : null;
-      if (missed === null) raw.write(`id: ${ctx.bus.lastId}\nevent: reset\ndata: ${JSON.stringify({ reason: 'history_too_old', lastId: ctx.bus.lastId })}\n\n`);
-      else for (const e of missed) raw.write(frame(e));
+      const missed = Number.isInteger(id) ? deps.bus.since(id) : null;
+      if (missed === null) raw.write(frame(deps.bus.lastId, 'reset', { reason: 'history_too_old', lastId: deps.bus.lastId }));
+      else for (const e of missed) raw.write(frame(e.id, e.type, e.data));
     }
     const close = () => { unsubscribe(); clearInterval(beat); if (!raw.destroyed) raw.end(); };
-    const unsubscribe = ctx.bus.subscribe((e) => {
-      if (raw.writableLength > MAX_BUFFERED) { raw.destroy(); return close(); }
-      raw.write(frame(e));
+    const unsubscribe = deps.bus.subscribe((e) => {
+      if (raw.writableLength > SSE_MAX_BUFFERED_BYTES) { raw.destroy(); return close(); }
+      raw.write(frame(e.id, e.type, e.data));
     });
-    const beat = setInterval(() => raw.write(`: heartbeat ${Date.now()}\n\n`), ctx.config.heartbeatMs);
+    const beat = setInterval(() => raw.write(`: heartbeat ${Date.now()}\n\n`), deps.heartbeatMs);
     raw.on('close', close);
     raw.on('error', close);
   });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
-import { ApiError } from './errors.js';
+import { ApiError, toApiError } from './errors.js';
 import { makeGuard, type GuardConfig } from './guards.js';
 
 export interface AppOptions { guard: GuardConfig; bodyLimit: number; webRoot: string | null; logger?: boolean }
@@ -36,9 +36,10 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
     return payload;
   });
 
-  app.setErrorHandler((err: FastifyError | ApiError | Error, req, reply) => {
-    if (err instanceof ApiError) {
-      return reply.status(err.status).send({ error: { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) } });
+  app.setErrorHandler((err: FastifyError | Error, req, reply) => {
+    const api = toApiError(err);
+    if (api) {
+      return reply.status(api.status).send({ error: { code: api.code, message: api.message, ...(api.details !== undefined ? { details: api.details } : {}) } });
     }
     const fe = err as FastifyError;
     const known = fe.code ? FASTIFY_CODES[fe.code] : undefined;
@@ -64,7 +65,7 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
     }
   });
 
-  await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
+  await app.register(fastifyWebsocket, { options: { maxPayload: opts.bodyLimit } });
 
   if (opts.webRoot && fs.existsSync(path.join(opts.webRoot, 'index.html'))) {
     await app.register(fastifyStatic, { root: opts.webRoot, wildcard: false, index: ['index.html'] });

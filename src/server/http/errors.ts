@@ -1,9 +1,17 @@
-// One error type for the whole server; the HTTP layer turns it into {error:{code,message,details?}}.
+// Errors the HTTP layer raises itself (guards, validation, routes), and the one place domain errors get a status.
+import { DomainError } from '../errors.js';
+
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string, readonly details?: unknown) {
     super(message);
   }
 }
-export const notFound = (what: string, id: string) => new ApiError(404, 'not_found', `${what} ${JSON.stringify(id)} does not exist`);
-export const badRequest = (message: string, details?: unknown) => new ApiError(400, 'bad_request', message, details);
-export const conflict = (code: string, message: string, details?: unknown) => new ApiError(409, code, message, details);
+
+const STATUS: Record<DomainError['kind'], number> = { not_found: 404, conflict: 409, invalid: 400 };
+
+/** A domain error as the API answers it; null for anything else. */
+export function toApiError(err: unknown): ApiError | null {
+  if (err instanceof ApiError) return err;
+  if (err instanceof DomainError) return new ApiError(STATUS[err.kind], err.code, err.message, err.details);
+  return null;
+}

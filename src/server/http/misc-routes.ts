@@ -3,14 +3,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from './errors.js';
-import type { Ctx } from '../server.js';
+import type { Config } from '../config.js';
+import type { EventBus } from '../events/bus.js';
 
-export function miscRoutes(app: FastifyInstance, ctx: Ctx) {
-  app.get('/api/info', async () => ({ version: ctx.config.version, home: ctx.config.home, maxInstances: ctx.config.maxInstances, lastEventId: ctx.bus.lastId }));
+export function miscRoutes(app: FastifyInstance, deps: { config: Pick<Config, 'version' | 'home' | 'maxInstances'>; bus: EventBus }) {
+  app.get('/api/info', async () => ({ version: deps.config.version, home: deps.config.home, maxInstances: deps.config.maxInstances, lastEventId: deps.bus.lastId }));
 
   // Lists sub-directories only (never files), for choosing an agent's project path.
   app.get<{ Querystring: { path?: string; hidden?: string } }>('/api/fs/dirs', async (req) => {
-    const p = req.query.path || ctx.config.home;
+    const p = req.query.path || deps.config.home;
     if (!path.isAbsolute(p)) throw new ApiError(400, 'invalid_path', `path must be absolute: ${JSON.stringify(p)}`, { field: 'path' });
     const dir = path.resolve(p);
     let entries: fs.Dirent[];

@@ -1,6 +1,6 @@
 // A driver knows how one kind of agent signals its state and takes messages. The manager owns the
 // lifecycle (pty, limits, exit, queue); drivers only translate: `generic` reads the screen, `claude` its hooks.
-import type { Agent, InstanceStatus, Message } from '../../common/schema.js';
+import type { Agent, InstanceStatus, Message, NotificationKind, Question } from '../../common/schema.js';
 import type { PtySession } from '../sessions/pty-session.js';
 import type { NewMessage } from './store.js';
 
@@ -12,7 +12,9 @@ export interface DriverHost {
   /** Moves the instance to a state; `text` (awaiting_input) becomes an agent message needing the user. */
   setStatus(status: 'idle' | 'active' | 'awaiting_input', opts?: { reason?: string; question?: NewMessage }): void;
   addMessage(m: NewMessage): Message;
-  notify(kind: 'awaiting_input' | 'turn_end' | 'error' | 'idle_prompt', body: string): void;
+  /** Replaces the question of this instance's message stored under `externalKey` (e.g. the dialog's own options, once drawn). */
+  updateQuestion(externalKey: string, question: Question): void;
+  notify(kind: NotificationKind, body: string): void;
 }
 
 export interface LaunchSpec { command: string; args: string[]; env: Record<string, string> }
@@ -24,7 +26,10 @@ export interface Driver {
   start(host: DriverHost): void;
   /** Types a message into the program, as a user would (paste, then Enter). */
   deliver(text: string): Promise<void>;
-  /** Answers the open question or permission dialog; false when the choice does not fit it (may wait for the screen). */
-  respond(choice: string | number): boolean | Promise<boolean>;
+  /**
+   * Answers the open question or permission dialog with an option key, an option number ('1'…'9') or an intent
+   * (allow / allow_always / deny); false when the choice does not fit it (may wait for the screen).
+   */
+  respond(choice: string): boolean | Promise<boolean>;
   dispose(): void;
 }

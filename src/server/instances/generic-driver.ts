@@ -1,9 +1,11 @@
 // The driver for any terminal program: its state is read from the screen by ScreenStateDetector.
+import type { Option } from '../../common/schema.js';
 import { ScreenStateDetector } from '../sessions/detector.js';
 import { pasteText } from '../sessions/keys.js';
 import type { Driver, DriverHost } from './driver.js';
 
-export interface QuestionOption { key: string; label: string; send: string }
+/** An answer and the keys that give it. */
+export interface QuestionOption extends Option { send: string }
 
 /** The answers a question on the screen offers: y/n for [y/N]-style prompts, numbered menu entries. */
 export function questionOptions(text: string): QuestionOption[] {
@@ -44,7 +46,7 @@ export class GenericDriver implements Driver {
           reason: 'screen',
           question: {
             senderType: 'agent', content: text, requiresUserInput: true, kind: 'question',
-            metadata: { lines: text.split('\n'), options: this.options.map(({ key, label }) => ({ key, label })) },
+            question: { type: 'screen', lines: text.split('\n'), options: this.options.map(({ key, label }) => ({ key, label })) },
           },
         });
       } else {

@@ -3,24 +3,36 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  isLive, LIVE_STATUSES, type Agent, type Instance, type InstanceCreate, type InstanceStatus, type Message,
+  isLive, LIVE_STATUSES, type Agent, type Instance, type InstanceCreate, type InstanceStatus, type Message, type NotificationKind,
 } from '../../common/schema.js';
-import { ApiError, conflict } from '../http/errors.js';
+import { DEFAULT_TERMINAL_SIZE } from '../../common/limits.js';
+import { conflict, invalid } from '../errors.js';
 import { checkProjectPath } from '../agents/store.js';
 import { PtySession, SpawnError, type ExitInfo } from '../sessions/pty-session.js';
-import type { Ctx } from '../server.js';
+import type { AgentStore } from '../agents/store.js';
+import type { Config } from '../config.js';
+import type { EventBus } from '../events/bus.js';
+import type { TaskService } from '../tasks/service.js';
 import type { Driver, DriverHost, LaunchSpec } from './driver.js';
 import { GenericDriver } from './generic-driver.js';
-import type { NewMessage } from './store.js';
+import type { InstancePatch, InstanceStore, MessagePatch, NewMessage } from './store.js';
 
 export interface Live {
   id: string;
   agent: Agent;
   session: PtySession;
   driver: Driver;
-  host: DriverHost & { terminateReason?: string };
-  terminating: boolean;
+  /** Set by terminate(): the exit is then `terminated` with this reason. */
+  terminateReason: string | null;
   lastActivityWrite: number;
+}
+
+export interface ManagerDeps {
+  config: Pick<Config, 'logsDir' | 'maxInstances' | 'scrollback' | 'graceMs'>;
+  bus: EventBus;
+  agents: AgentStore;
+  instances: InstanceStore;
+  tasks: TaskService;
 }
 
 export type DriverFactory = (agent: Agent, instanceId: string) => Driver;
@@ -32,20 +44,20 @@ export class InstanceManager {
   readonly live = new Map<string, Live>();
   private drivers: Partial<Record<Agent['kind'], DriverFactory>> = { generic: () => new GenericDriver() };
 
-  constructor(private ctx: Ctx) {}
+  constructor(private readonly deps: ManagerDeps) {}
 
   registerDriver(kind: Agent['kind'], f: DriverFactory) { this.drivers[kind] = f; }
 
-  logFile(id: string) { return path.join(this.ctx.config.logsDir, `${id}.log`); }
+  logFile(id: string) { return path.join(this.deps.config.logsDir, `${id}.log`); }
 
   /** On start: instances a crashed server left live are marked error (server_restarted); then autoStart agents start. */
   async recover(url: string): Promise<void> {
     this.url = url;
-    for (const i of this.ctx.instances.list({ statuses: LIVE_STATUSES })) {
+    for (const i of this.deps.instances.list({ statuses: LIVE_STATUSES })) {
       this.update(i.id, { status: 'error', statusReason: 'server_restarted', completedAt: new Date().toISOString(), pid: null });
       this.cancelQueue(i.id, 'server_restarted');
     }
-    for (const agent of this.ctx.agents.list()) {
+    for (const agent of this.deps.agents.list()) {
       if (!agent.settings.autoStart) continue;
       try { this.start(agent.id, { name: 'auto' }); } catch (e) {
         process.stderr.write(`[areyouj] auto-start of ${agent.name} failed: ${(e as Error).message}\n`);
@@ -54,26 +66,26 @@ export class InstanceManager {
   }
 
   start(agentId: string, req: InstanceCreate): Instance {
-    const agent = this.ctx.agents.get(agentId);
+    const agent = this.deps.agents.get(agentId);
     const projectPath = req.projectPath ? checkProjectPath(req.projectPath) : agent.projectPath;
-    const taskProject = req.taskId ? (req.taskProject ? this.ctx.tasks.resolveProject(req.taskProject) : projectPath) : null;
+    const taskProject = req.taskId ? (req.taskProject ? this.deps.tasks.resolveProject(req.taskProject) : projectPath) : null;
     if (req.taskId) this.checkTask(taskProject!, req.taskId);
-    const perAgent = this.ctx.instances.countLive(agentId);
+    const perAgent = this.deps.instances.countLive(agentId);
     if (perAgent >= agent.settings.maxConcurrentInstances) {
       throw conflict('limit_reached', `agent ${agent.name} already runs ${perAgent} of its ${agent.settings.maxConcurrentInstances} allowed instances`,
         { scope: 'agent', running: perAgent, limit: agent.settings.maxConcurrentInstances });
     }
-    const total = this.ctx.instances.countLive();
-    if (total >= this.ctx.config.maxInstances) {
-      throw conflict('limit_reached', `${total} of the server's ${this.ctx.config.maxInstances} allowed instances are running`,
-        { scope: 'server', running: total, limit: this.ctx.config.maxInstances });
+    const total = this.deps.instances.countLive();
+    if (total >= this.deps.config.maxInstances) {
+      throw conflict('limit_reached', `${total} of the server's ${this.deps.config.maxInstances} allowed instances are running`,
+        { scope: 'server', running: total, limit: this.deps.config.maxInstances });
     }
-    const count = this.ctx.instances.count(agentId);
-    let inst = this.ctx.instances.create({
-      agentId, name: req.name ?? `#${count + 1}`, projectPath, cols: req.cols ?? 120, rows: req.rows ?? 32,
+    const count = this.deps.instances.count(agentId);
+    let inst = this.deps.instances.create({
+      agentId, name: req.name ?? `#${count + 1}`, projectPath, cols: req.cols ?? DEFAULT_TERMINAL_SIZE.cols, rows: req.rows ?? DEFAULT_TERMINAL_SIZE.rows,
       taskId: req.taskId ?? null, taskProject,
     });
-    this.ctx.bus.publish('instance.created', { instance: inst });
+    this.deps.bus.publish('instance.created', { instance: inst });
     if (req.prompt) this.addMessage(inst.id, { senderType: 'user', content: req.prompt, delivery: 'queued' });
 
     const driver = (this.drivers[agent.kind] ?? this.drivers.generic!)(agent, inst.id);
@@ -85,7 +97,7 @@ export class InstanceManager {
     try {
       spec = driver.prepare?.(spec) ?? spec;
       session = PtySession.start({
-        ...spec, cwd: projectPath, cols: inst.cols, rows: inst.rows, logFile: this.logFile(inst.id), scrollback: this.ctx.config.scrollback,
+        ...spec, cwd: projectPath, cols: inst.cols, rows: inst.rows, logFile: this.logFile(inst.id), scrollback: this.deps.config.scrollback,
       });
     } catch (e) {
       driver.dispose();
@@ -94,12 +106,11 @@ export class InstanceManager {
       return this.update(inst.id, { status: 'error', statusReason: reason, completedAt: new Date().toISOString() });
     }
     inst = this.update(inst.id, { pid: session.pid, ptySessionId: String(session.pid) }, false);
-    const live: Live = { id: inst.id, agent, session, driver, terminating: false, lastActivityWrite: Date.now(), host: null! };
-    live.host = this.makeHost(live);
+    const live: Live = { id: inst.id, agent, session, driver, terminateReason: null, lastActivityWrite: Date.now() };
     this.live.set(inst.id, live);
     session.on('data', () => this.touch(live));
     session.on('exit', (info) => this.onExit(live, info));
-    driver.start(live.host);
+    driver.start(this.makeHost(live));
     return inst;
   }
 
@@ -107,28 +118,27 @@ export class InstanceManager {
 
   /** A task an instance is linked to must exist (400 otherwise). */
   checkTask(project: string, taskId: string) {
-    if (!this.ctx.tasks.store(project).find(taskId)) {
-      throw new ApiError(400, 'invalid_task', `task ${JSON.stringify(taskId)} does not exist in ${project}`, { field: 'taskId' });
+    if (!this.deps.tasks.store(project).find(taskId)) {
+      throw invalid('invalid_task', 'taskId', `task ${JSON.stringify(taskId)} does not exist in ${project}`);
     }
   }
 
   /** SIGTERM to the process group, SIGKILL after the grace period; resolves when it has exited. */
   async terminate(id: string, reason = 'terminated_by_user'): Promise<Instance> {
     const live = this.live.get(id);
-    const inst = this.ctx.instances.get(id);
+    const inst = this.deps.instances.get(id);
     if (!live) {
       if (isLive(inst.status)) return this.update(id, { status: 'terminated', statusReason: reason, completedAt: new Date().toISOString(), pid: null });
       return inst;
     }
-    live.terminating = true;
-    live.host.terminateReason = reason;
-    await live.session.terminate(this.ctx.config.graceMs);
+    live.terminateReason = reason;
+    await live.session.terminate(this.deps.config.graceMs);
     await this.exited(id);
-    return this.ctx.instances.get(id);
+    return this.deps.instances.get(id);
   }
 
   async restart(id: string): Promise<Instance> {
-    const old = this.ctx.instances.get(id);
+    const old = this.deps.instances.get(id);
     if (this.live.has(id)) await this.terminate(id, 'restarted');
     return this.start(old.agentId, {
       name: old.name, cols: old.cols, rows: old.rows, projectPath: old.projectPath,
@@ -137,11 +147,11 @@ export class InstanceManager {
   }
 
   async remove(id: string): Promise<void> {
-    this.ctx.instances.get(id);
+    this.deps.instances.get(id);
     if (this.live.has(id)) await this.terminate(id, 'deleted');
-    this.ctx.instances.delete(id);
+    this.deps.instances.delete(id);
     fs.rmSync(this.logFile(id), { force: true });
-    this.ctx.bus.publish('instance.deleted', { id });
+    this.deps.bus.publish('instance.deleted', { id });
   }
 
   async stopAgent(agentId: string): Promise<void> {
@@ -153,15 +163,15 @@ export class InstanceManager {
   }
 
   // ---------- state ----------
-  update(id: string, patch: Parameters<Ctx['instances']['update']>[1], publish = true): Instance {
-    const inst = this.ctx.instances.update(id, patch);
-    if (publish) this.ctx.bus.publish('instance.updated', { instance: inst });
+  update(id: string, patch: InstancePatch, publish = true): Instance {
+    const inst = this.deps.instances.update(id, patch);
+    if (publish) this.deps.bus.publish('instance.updated', { instance: inst });
     return inst;
   }
 
   setStatus(live: Live, status: InstanceStatus, opts: { reason?: string; question?: NewMessage } = {}) {
     if (!this.live.has(live.id)) return;
-    const prev = this.ctx.instances.get(live.id).status;
+    const prev = this.deps.instances.get(live.id).status;
     if (prev === status && !opts.question) return;
     if (prev === 'awaiting_input' && status !== 'awaiting_input') this.settleQuestions(live.id);
     this.update(live.id, { status, statusReason: opts.reason ?? null, lastActivityAt: new Date().toISOString() });
@@ -172,10 +182,10 @@ export class InstanceManager {
         this.settleQuestions(live.id);
         this.addMessage(live.id, opts.question);
       }
-      live.host.notify('awaiting_input', opts.question?.content ?? 'needs your input');
+      this.notify(live, 'awaiting_input', opts.question?.content ?? 'needs your input');
     }
     if (status === 'idle') {
-      if (prev === 'active' && s.notifyOnTurnEnd) live.host.notify('turn_end', 'finished its turn');
+      if (prev === 'active' && s.notifyOnTurnEnd) this.notify(live, 'turn_end', 'finished its turn');
       void this.deliverNext(live);
     }
   }
@@ -198,13 +208,13 @@ export class InstanceManager {
     this.live.delete(live.id);
     this.settleQuestions(live.id);
     const ok = info.exitCode === 0 && !info.signal;
-    const status: InstanceStatus = live.terminating ? 'terminated' : ok ? 'completed' : 'error';
-    const reason = live.terminating ? live.host.terminateReason ?? 'terminated_by_user'
+    const status: InstanceStatus = live.terminateReason !== null ? 'terminated' : ok ? 'completed' : 'error';
+    const reason = live.terminateReason !== null ? live.terminateReason
       : ok ? 'exited' : info.error ?? (info.signal ? `killed by signal ${info.signal}` : `exit code ${info.exitCode}`);
     this.cancelQueue(live.id, status);
     try {
       this.update(live.id, { status, statusReason: reason, exitCode: info.exitCode, completedAt: new Date().toISOString(), pid: null });
-      if (status === 'error') live.host.notify('error', reason);
+      if (status === 'error') this.notify(live, 'error', reason);
     } catch { /* deleted meanwhile */ }
     for (const w of this.exitWaiters.get(live.id) ?? []) w();
     this.exitWaiters.delete(live.id);
@@ -213,25 +223,25 @@ export class InstanceManager {
   // ---------- messages ----------
   addMessage(instanceId: string, m: NewMessage): Message {
     // A message mirrored twice (same external key) is stored and announced once.
-    const existing = m.externalKey ? this.ctx.instances.findMessageByKey(instanceId, m.externalKey) : undefined;
+    const existing = m.externalKey ? this.deps.instances.findMessageByKey(instanceId, m.externalKey) : undefined;
     if (existing) return existing;
-    const msg = this.ctx.instances.addMessage(instanceId, m);
-    this.ctx.bus.publish('message.created', { message: msg });
+    const msg = this.deps.instances.addMessage(instanceId, m);
+    this.deps.bus.publish('message.created', { message: msg });
     return msg;
   }
 
-  updateMessage(id: number, patch: Parameters<Ctx['instances']['updateMessage']>[1]): Message {
-    const msg = this.ctx.instances.updateMessage(id, patch);
-    this.ctx.bus.publish('message.updated', { message: msg });
+  updateMessage(id: number, patch: MessagePatch): Message {
+    const msg = this.deps.instances.updateMessage(id, patch);
+    this.deps.bus.publish('message.updated', { message: msg });
     return msg;
   }
 
   /** Records a user message and types it now (idle, or mode now) or queues it for the next idle. */
   async send(id: string, content: string, mode: 'auto' | 'now' | 'queue'): Promise<{ message: Message; delivery: 'sent' | 'queued' }> {
-    const inst = this.ctx.instances.get(id);
+    const inst = this.deps.instances.get(id);
     const live = this.live.get(id);
-    if (!live || !isLive(inst.status)) throw new ApiError(409, 'not_running', `instance ${id} is ${inst.status}; start or restart it to send messages`);
-    const now = mode === 'now' || (mode === 'auto' && inst.status === 'idle' && this.ctx.instances.queued(id).length === 0);
+    if (!live || !isLive(inst.status)) throw conflict('not_running', `instance ${id} is ${inst.status}; start or restart it to send messages`);
+    const now = mode === 'now' || (mode === 'auto' && inst.status === 'idle' && this.deps.instances.queued(id).length === 0);
     const message = this.addMessage(id, { senderType: 'user', content, delivery: now ? 'sent' : 'queued' });
     if (now) await this.type(live, content);
     return { message, delivery: now ? 'sent' : 'queued' };
@@ -241,8 +251,8 @@ export class InstanceManager {
   /** Delivers the oldest queued message when the instance is idle. */
   async deliverNext(live: Live): Promise<void> {
     if (this.delivering.has(live.id)) return;
-    const next = this.ctx.instances.queued(live.id)[0];
-    if (!next || this.ctx.instances.get(live.id).status !== 'idle') return;
+    const next = this.deps.instances.queued(live.id)[0];
+    if (!next || this.deps.instances.get(live.id).status !== 'idle') return;
     this.delivering.add(live.id);
     try {
       this.updateMessage(next.id, { delivery: 'sent' });
@@ -252,36 +262,42 @@ export class InstanceManager {
 
   private async type(live: Live, content: string) {
     await live.driver.deliver(content);
-    if (this.live.has(live.id) && this.ctx.instances.get(live.id).status === 'idle') this.setStatus(live, 'active', { reason: 'message_sent' });
+    if (this.live.has(live.id) && this.deps.instances.get(live.id).status === 'idle') this.setStatus(live, 'active', { reason: 'message_sent' });
   }
 
   private settleQuestions(id: string) {
-    for (const m of this.ctx.instances.settleQuestions(id)) this.ctx.bus.publish('message.updated', { message: m });
+    for (const m of this.deps.instances.settleQuestions(id)) this.deps.bus.publish('message.updated', { message: m });
   }
 
   private cancelQueue(id: string, reason: string) {
-    for (const m of this.ctx.instances.queued(id)) this.updateMessage(m.id, { delivery: 'cancelled', metadata: { ...(m.metadata ?? {}), cancelReason: reason } });
+    for (const m of this.deps.instances.queued(id)) this.updateMessage(m.id, { delivery: 'cancelled', metadata: { ...m.metadata, cancelReason: reason } });
   }
 
-  private makeHost(live: Live): DriverHost & { terminateReason?: string } {
+  private makeHost(live: Live): DriverHost {
     return {
       instanceId: live.id, agent: live.agent, session: live.session,
-      status: () => this.ctx.instances.get(live.id).status,
+      status: () => this.deps.instances.get(live.id).status,
       setStatus: (status, opts) => this.setStatus(live, status, opts),
       addMessage: (m) => this.addMessage(live.id, m),
-      notify: (kind, body) => {
-        if (!live.agent.settings.notificationEnabled) return;
-        const inst = this.ctx.instances.find(live.id);
-        this.ctx.bus.publish('notification', {
-          instanceId: live.id, agentId: live.agent.id, kind, body: body.slice(0, 500),
-          title: `${live.agent.name} ${inst?.name ?? ''}: ${TITLES[kind]}`,
-        });
+      updateQuestion: (key, question) => {
+        const cur = this.deps.instances.findMessageByKey(live.id, key);
+        if (cur) this.updateMessage(cur.id, { question });
       },
+      notify: (kind, body) => this.notify(live, kind, body),
     };
+  }
+
+  private notify(live: Live, kind: NotificationKind, body: string) {
+    if (!live.agent.settings.notificationEnabled) return;
+    const inst = this.deps.instances.find(live.id);
+    this.deps.bus.publish('notification', {
+      instanceId: live.id, agentId: live.agent.id, kind, body: body.slice(0, 500),
+      title: `${live.agent.name} ${inst?.name ?? ''}: ${TITLES[kind]}`,
+    });
   }
 }
 
-const TITLES = { awaiting_input: 'needs your input', turn_end: 'finished its turn', error: 'failed', idle_prompt: 'is waiting for you' };
+const TITLES: Record<NotificationKind, string> = { awaiting_input: 'needs your input', turn_end: 'finished its turn', error: 'failed', idle_prompt: 'is waiting for you' };
 
 /** The server's environment minus what must not leak into agents (our token, npm's script variables). */
 function cleanEnv(env: NodeJS.ProcessEnv): Record<string, string> {

@@ -22,7 +22,10 @@ export function readRange(file: string, offset: number, limit: number): { data: 
 }
 
 /** The screen and scrollback an ended instance left, replayed from the tail of its log. */
-export async function replaySnapshot(file: string, cols: number, rows: number, scrollback = 10_000, maxBytes = 8 << 20): Promise<string> {
+/** At most the log's last 8 MB are replayed: more than 10,000 lines of scrollback of most output, in ~100 ms of parsing. */
+const REPLAY_MAX_BYTES = 8 << 20;
+
+export async function replaySnapshot(file: string, cols: number, rows: number, scrollback: number, maxBytes = REPLAY_MAX_BYTES): Promise<string> {
   const size = fs.existsSync(file) ? fs.statSync(file).size : 0;
   const { data } = readRange(file, Math.max(0, size - maxBytes), maxBytes);
   const term = new xtermHeadless.Terminal({ cols, rows, scrollback, allowProposedApi: true });

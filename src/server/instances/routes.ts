@@ -2,25 +2,35 @@ import type { FastifyInstance } from 'fastify';
 import { InputSend, InstanceCreate, InstanceStatus, InstanceUpdate, isLive, MessageEdit, MessageSend, RespondBody } from '../../common/schema.js';
 import { ApiError } from '../http/errors.js';
 import { intParam, parse } from '../http/validate.js';
+import { MESSAGE_PAGE, OUTPUT_READ } from '../limits.js';
 import { keysBytes } from '../sessions/keys.js';
 import { attachSocket } from '../sessions/terminal-channel.js';
-import type { Ctx } from '../server.js';
+import type { AgentStore } from '../agents/store.js';
+import type { TaskService } from '../tasks/service.js';
+import type { InstanceManager } from './manager.js';
+import type { InstanceStore } from './store.js';
 import { readRange, replaySnapshot } from './output.js';
 
 type P = { Params: { id: string } };
 type PM = { Params: { id: string; messageId: string } };
 
-export function instanceRoutes(app: FastifyInstance, ctx: Ctx) {
-  const m = ctx.manager;
+export interface InstanceRoutesDeps {
+  agents: AgentStore; instances: InstanceStore; tasks: TaskService; manager: InstanceManager;
+  /** Lines of scrollback in the screen rebuilt for an ended instance. */
+  scrollback: number;
+}
+
+export function instanceRoutes(app: FastifyInstance, deps: InstanceRoutesDeps) {
+  const m = deps.manager;
   const running = (id: string) => {
-    const inst = ctx.instances.get(id);
+    const inst = deps.instances.get(id);
     const live = m.get(id);
     if (!live) throw new ApiError(409, 'not_running', `instance ${id} is ${inst.status}`);
     return live;
   };
   const queuedMessage = (req: { params: { id: string; messageId: string } }) => {
-    ctx.instances.get(req.params.id);
-    const msg = ctx.instances.findMessage(Number(req.params.messageId));
+    deps.instances.get(req.params.id);
+    const msg = deps.instances.findMessage(Number(req.params.messageId));
     if (!msg || msg.instanceId !== req.params.id) throw new ApiError(404, 'not_found', `message ${req.params.messageId} does not exist on this instance`);
     if (msg.delivery !== 'queued') throw new ApiError(409, 'not_queued', `message ${msg.id} is ${msg.delivery ?? 'not a queued message'}; only queued messages can change`);
     return msg;
@@ -28,26 +38,26 @@ export function instanceRoutes(app: FastifyInstance, ctx: Ctx) {
 
   app.get<{ Querystring: { status?: string; agentId?: string } }>('/api/instances', async (req) => {
     const statuses = req.query.status ? req.query.status.split(',').map((x) => parse(InstanceStatus, x)) : undefined;
-    return ctx.instances.list({ agentId: req.query.agentId, statuses });
+    return deps.instances.list({ agentId: req.query.agentId, statuses });
   });
   app.get<P>('/api/agents/:id/instances', async (req) => {
-    ctx.agents.get(req.params.id);
-    return ctx.instances.list({ agentId: req.params.id });
+    deps.agents.get(req.params.id);
+    return deps.instances.list({ agentId: req.params.id });
   });
   app.post<P>('/api/agents/:id/instances', async (req, reply) => {
     const inst = m.start(req.params.id, parse(InstanceCreate, req.body));
     reply.status(201);
     return inst;
   });
-  app.get<P>('/api/instances/:id', async (req) => ctx.instances.get(req.params.id));
+  app.get<P>('/api/instances/:id', async (req) => deps.instances.get(req.params.id));
   app.put<P>('/api/instances/:id', async (req) => {
     const body = parse(InstanceUpdate, req.body);
-    const inst = ctx.instances.get(req.params.id);
+    const inst = deps.instances.get(req.params.id);
     const patch: Parameters<typeof m.update>[1] = {};
     if (body.name !== undefined) patch.name = body.name;
     if (body.taskId === null) Object.assign(patch, { taskId: null, taskProject: null });
     else if (body.taskId !== undefined) {
-      const project = ctx.tasks.resolveProject(body.taskProject ?? inst.taskProject ?? inst.projectPath);
+      const project = deps.tasks.resolveProject(body.taskProject ?? inst.taskProject ?? inst.projectPath);
       m.checkTask(project, body.taskId);
       Object.assign(patch, { taskId: body.taskId, taskProject: project });
     }
@@ -64,9 +74,9 @@ export function instanceRoutes(app: FastifyInstance, ctx: Ctx) {
   });
 
   app.get<P & { Querystring: { offset?: string; limit?: string } }>('/api/instances/:id/output', async (req, reply) => {
-    ctx.instances.get(req.params.id);
+    deps.instances.get(req.params.id);
     const offset = intParam(req.query.offset, 'offset', 0);
-    const limit = intParam(req.query.limit, 'limit', 1 << 20, 1, 16 << 20);
+    const limit = intParam(req.query.limit, 'limit', OUTPUT_READ.default, 1, OUTPUT_READ.max);
     const { data, total } = readRange(m.logFile(req.params.id), offset, limit);
     reply.header('x-total-bytes', String(total)).header('x-offset', String(offset)).header('x-next-offset', String(offset + data.length));
     reply.type('application/octet-stream');
@@ -75,8 +85,8 @@ export function instanceRoutes(app: FastifyInstance, ctx: Ctx) {
 
   // ---------- messages ----------
   app.get<P & { Querystring: { after?: string; limit?: string } }>('/api/instances/:id/messages', async (req) => {
-    ctx.instances.get(req.params.id);
-    return ctx.instances.messages(req.params.id, intParam(req.query.after, 'after', 0), intParam(req.query.limit, 'limit', 100, 1, 1000));
+    deps.instances.get(req.params.id);
+    return deps.instances.messages(req.params.id, intParam(req.query.after, 'after', 0), intParam(req.query.limit, 'limit', MESSAGE_PAGE.default, 1, MESSAGE_PAGE.max));
   });
   app.post<P>('/api/instances/:id/messages', async (req, reply) => {
     const body = parse(MessageSend, req.body);
@@ -90,7 +100,7 @@ export function instanceRoutes(app: FastifyInstance, ctx: Ctx) {
   });
   app.delete<PM>('/api/instances/:id/messages/:messageId', async (req) => {
     const msg = queuedMessage(req);
-    return m.updateMessage(msg.id, { delivery: 'cancelled', metadata: { ...(msg.metadata ?? {}), cancelReason: 'cancelled_by_user' } });
+    return m.updateMessage(msg.id, { delivery: 'cancelled', metadata: { ...msg.metadata, cancelReason: 'cancelled_by_user' } });
   });
 
   // ---------- answering without a terminal ----------
@@ -104,20 +114,20 @@ export function instanceRoutes(app: FastifyInstance, ctx: Ctx) {
   app.post<P>('/api/instances/:id/respond', async (req) => {
     const { choice } = parse(RespondBody, req.body);
     const live = running(req.params.id);
-    if (ctx.instances.get(req.params.id).status !== 'awaiting_input') throw new ApiError(409, 'not_awaiting_input', 'nothing is waiting for an answer');
-    const ok = await live.driver.respond(choice);
+    if (deps.instances.get(req.params.id).status !== 'awaiting_input') throw new ApiError(409, 'not_awaiting_input', 'nothing is waiting for an answer');
+    const ok = await live.driver.respond(String(choice));
     if (!ok) throw new ApiError(400, 'invalid_choice', `${JSON.stringify(choice)} is not one of the options offered`);
-    return ctx.instances.get(req.params.id);
+    return deps.instances.get(req.params.id);
   });
 
   // ---------- terminal channel ----------
   app.get<P>('/api/instances/:id/terminal', { websocket: true }, async (socket, req) => {
-    const inst = ctx.instances.find(req.params.id);
+    const inst = deps.instances.find(req.params.id);
     if (!inst) return socket.close(4404, 'no such instance');
     const live = m.get(inst.id);
     if (live) return void attachSocket(live.session, socket);
     // Ended: the screen it left, rebuilt from its log, then the exit notice.
-    const data = await replaySnapshot(m.logFile(inst.id), inst.cols, inst.rows, ctx.config.scrollback);
+    const data = await replaySnapshot(m.logFile(inst.id), inst.cols, inst.rows, deps.scrollback);
     if (socket.readyState !== socket.OPEN) return;
     socket.send(JSON.stringify({ type: 'snapshot', data, cols: inst.cols, rows: inst.rows }));
     socket.send(JSON.stringify({ type: 'exit', exitCode: inst.exitCode, signal: null, status: inst.status }));

@@ -1,14 +1,15 @@
 // Instances and their messages in agents.db. Plain data access: the manager decides, this stores.
 import { randomUUID } from 'node:crypto';
-import type { Delivery, Instance, InstanceStatus, Message } from '../../common/schema.js';
+import { z } from 'zod';
+import { LIVE_STATUSES, MessageMeta, Question, type Delivery, type Instance, type InstanceStatus, type Message } from '../../common/schema.js';
 import type { DB } from '../db/sqlite.js';
-import { notFound } from '../http/errors.js';
+import { notFound } from '../errors.js';
 
 interface InstanceRow {
   id: string; agent_id: string; agent_name: string; name: string; status: InstanceStatus; status_reason: string | null;
   project_path: string; pty_session_id: string | null; pid: number | null; exit_code: number | null; task_id: string | null;
   task_project: string | null; cols: number; rows: number; started_at: string; completed_at: string | null; last_activity_at: string;
-  lm_id: number | null; lm_sender: 'user' | 'agent'; lm_kind: string; lm_content: string; lm_at: string;
+  lm_id: number | null; lm_sender: 'user' | 'agent'; lm_kind: Message['kind']; lm_content: string; lm_at: string;
 }
 interface MessageRow {
   id: number; agent_instance_id: string; sender_type: 'user' | 'agent'; content: string; requires_user_input: number;
@@ -28,10 +29,23 @@ const toInstance = (r: InstanceRow): Instance => ({
   lastActivityAt: r.last_activity_at,
   lastMessage: r.lm_id === null ? null : { id: r.lm_id, senderType: r.lm_sender, kind: r.lm_kind, content: r.lm_content, createdAt: r.lm_at },
 });
+// The metadata column holds {...metadata, question} as JSON. Read back through the schemas, so a row written by an
+// older version (another shape) is served without what no longer fits instead of as a wrong type.
+const StoredMeta = z.object({ ...MessageMeta.shape, question: z.unknown().optional() }); // unknown keys are dropped
+function readMeta(json: string | null): Pick<Message, 'question' | 'metadata'> {
+  let raw: unknown = null;
+  try { raw = json ? JSON.parse(json) : null; } catch { /* not JSON: nothing */ }
+  const r = StoredMeta.safeParse(raw);
+  if (!r.success) return { question: null, metadata: null };
+  const { question, ...metadata } = r.data;
+  return { question: Question.safeParse(question).data ?? null, metadata: Object.keys(metadata).length ? metadata : null };
+}
+const writeMeta = (question: Question | null | undefined, metadata: MessageMeta | null | undefined): string | null =>
+  question || (metadata && Object.keys(metadata).length) ? JSON.stringify({ ...(metadata ?? {}), ...(question ? { question } : {}) }) : null;
+
 const toMessage = (r: MessageRow): Message => ({
   id: r.id, instanceId: r.agent_instance_id, senderType: r.sender_type, content: r.content, requiresUserInput: !!r.requires_user_input,
-  kind: r.kind, metadata: r.metadata ? JSON.parse(r.metadata) : null, delivery: r.delivery, createdAt: r.created_at,
-  deliveredAt: r.delivered_at,
+  kind: r.kind, ...readMeta(r.metadata), delivery: r.delivery, createdAt: r.created_at, deliveredAt: r.delivered_at,
 });
 
 export interface NewInstance {
@@ -44,7 +58,10 @@ export interface InstancePatch {
 }
 export interface NewMessage {
   senderType: 'user' | 'agent'; content: string; requiresUserInput?: boolean; kind?: Message['kind'];
-  metadata?: Record<string, unknown> | null; delivery?: Delivery | null; externalKey?: string | null;
+  question?: Question | null; metadata?: MessageMeta | null; delivery?: Delivery | null; externalKey?: string | null;
+}
+export interface MessagePatch {
+  content?: string; delivery?: Delivery; requiresUserInput?: boolean; question?: Question | null; metadata?: MessageMeta | null;
 }
 
 const PATCH_COLUMNS: Record<keyof InstancePatch, string> = {
@@ -91,8 +108,8 @@ export class InstanceStore {
   }
 
   countLive(agentId?: string): number {
-    const sql = `SELECT COUNT(*) AS n FROM agent_instances WHERE status IN ('starting','idle','active','awaiting_input')${agentId ? ' AND agent_id = ?' : ''}`;
-    return (this.db.prepare(sql).get(...(agentId ? [agentId] : [])) as { n: number }).n;
+    const sql = `SELECT COUNT(*) AS n FROM agent_instances WHERE status IN (${LIVE_STATUSES.map(() => '?').join(',')})${agentId ? ' AND agent_id = ?' : ''}`;
+    return (this.db.prepare(sql).get(...LIVE_STATUSES, ...(agentId ? [agentId] : [])) as { n: number }).n;
   }
 
   /** Live instances linked to the given tasks of one project (the cross-database query, as an indexed lookup). */
@@ -129,15 +146,10 @@ export class InstanceStore {
     const r = this.db.prepare(`INSERT INTO agent_messages (agent_instance_id, sender_type, content, requires_user_input, kind, metadata,
       delivery, external_key, created_at, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT DO NOTHING`).run(
-      instanceId, m.senderType, m.content, m.requiresUserInput ? 1 : 0, m.kind ?? 'text', m.metadata ? JSON.stringify(m.metadata) : null,
+      instanceId, m.senderType, m.content, m.requiresUserInput ? 1 : 0, m.kind ?? 'text', writeMeta(m.question, m.metadata),
       m.delivery ?? null, m.externalKey ?? null, now, m.delivery === 'sent' ? now : null);
     if (r.changes === 0) return this.findMessageByKey(instanceId, m.externalKey!)!;
     return this.getMessage(Number(r.lastInsertRowid));
-  }
-
-  /** True when a message with this external key (e.g. a transcript entry's uuid) is already stored. */
-  hasMessageKey(instanceId: string, key: string): boolean {
-    return !!this.findMessageByKey(instanceId, key);
   }
 
   findMessageByKey(instanceId: string, key: string): Message | undefined {
@@ -166,11 +178,11 @@ export class InstanceStore {
       .all(instanceId) as MessageRow[]).map(toMessage);
   }
 
-  updateMessage(id: number, patch: { content?: string; delivery?: Delivery; requiresUserInput?: boolean; metadata?: Record<string, unknown> | null }): Message {
+  updateMessage(id: number, patch: MessagePatch): Message {
     const cur = this.getMessage(id);
     this.db.prepare(`UPDATE agent_messages SET content = ?, delivery = ?, requires_user_input = ?, metadata = ?, delivered_at = ? WHERE id = ?`).run(
       patch.content ?? cur.content, patch.delivery ?? cur.delivery, (patch.requiresUserInput ?? cur.requiresUserInput) ? 1 : 0,
-      patch.metadata !== undefined ? (patch.metadata ? JSON.stringify(patch.metadata) : null) : (cur.metadata ? JSON.stringify(cur.metadata) : null),
+      writeMeta(patch.question !== undefined ? patch.question : cur.question, patch.metadata !== undefined ? patch.metadata : cur.metadata),
       patch.delivery === 'sent' ? new Date().toISOString() : cur.deliveredAt, id);
     return this.getMessage(id);
   }
@@ -181,9 +193,5 @@ export class InstanceStore {
     if (!open.length) return [];
     this.db.prepare('UPDATE agent_messages SET requires_user_input = 0 WHERE agent_instance_id = ? AND requires_user_input = 1').run(instanceId);
     return open.map((o) => this.getMessage(o.id));
-  }
-
-  deleteMessage(id: number): void {
-    this.db.prepare('DELETE FROM agent_messages WHERE id = ?').run(id);
   }
 }

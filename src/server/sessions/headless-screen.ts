@@ -76,9 +76,6 @@ export class HeadlessScreen {
     return data;
   }
 
-  /** Whether the snapshot cache holds the current parsed state. */
-  get snapshotCached(): boolean { return this.snap !== null && this.snap.pos === this.parsed.pos && this.snap.rseq === this.parsed.rseq; }
-
   markViewed(start: number, end: number): void {
     if (end <= start) return;
     const last = this.viewed[this.viewed.length - 1];

@@ -4,6 +4,8 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as pty from 'node-pty';
+import { DEFAULT_SCROLLBACK, DEFAULT_TERMINAL_SIZE, validTerminalSize } from '../../common/limits.js';
+import { TERMINATE_GRACE_MS } from '../limits.js';
 import { HeadlessScreen } from './headless-screen.js';
 import { LogFile, OutputBuffer, type Cursor } from './output-log.js';
 import { SpawnError, checkCwd, descendants, ignoresSignal, resolveCommand, signalTree, waitSessionGone } from './spawn-check.js';
@@ -16,13 +18,14 @@ export interface PtyStartOptions {
   cwd: string;
   /** The complete environment of the program (not merged with process.env); TERM is set to xterm-256color. */
   env?: Record<string, string | undefined>;
+  /** The terminal's size (default DEFAULT_TERMINAL_SIZE, within TERMINAL_SIZE_LIMITS). */
   cols?: number;
   rows?: number;
   /** Raw output is appended here (directories are created). */
   logFile?: string;
   /** With logFile: output bytes kept in memory for the lagging parser and viewers (default MAX_MEMORY); the rest is read back from the log. */
   memoryLimit?: number;
-  /** Lines of scrollback kept by the headless terminal (default 10,000). */
+  /** Lines of scrollback kept by the headless terminal (default DEFAULT_SCROLLBACK). */
   scrollback?: number;
   /**
    * Who answers terminal queries (DA, cursor position report, mode reports) the program sends.
@@ -108,7 +111,7 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
 
   private constructor(opts: PtyStartOptions) {
     super();
-    const cols = opts.cols ?? 80, rows = opts.rows ?? 24;
+    const cols = opts.cols ?? DEFAULT_TERMINAL_SIZE.cols, rows = opts.rows ?? DEFAULT_TERMINAL_SIZE.rows;
     this.queryReplies = opts.queryReplies ?? 'auto';
     this.command = opts.command;
     const env: Record<string, string> = {};
@@ -153,7 +156,7 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
       }, () => this.setPause('log', false));
     }
 
-    this.screen = new HeadlessScreen(this.out, this.log, cols, rows, opts.scrollback ?? 10_000);
+    this.screen = new HeadlessScreen(this.out, this.log, cols, rows, opts.scrollback ?? DEFAULT_SCROLLBACK);
     this.screen.onProgress = () => { if (this.pauses.headless && this.screen!.behind < RESUME_AT) this.setPause('headless', false); };
     this.disposables.push(this.screen.term.onData((reply) => this.onTerminalReply(reply)));
 
@@ -169,7 +172,6 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
   get cols(): number { return this.final?.cols ?? this.term.cols; }
   get rows(): number { return this.final?.rows ?? this.term.rows; }
   get exited(): boolean { return this.exitInfo !== null; }
-  get clientCount(): number { return this.clients.size + this.catching.size; }
   /** Whether the program has enabled bracketed paste (DECSET 2004), as of the parsed output. */
   get bracketedPasteEnabled(): boolean { return this.final?.bracketed ?? this.term.modes.bracketedPasteMode; }
   /** Whether the program has enabled application cursor keys (DECCKM): arrows are then ESC O A… */
@@ -190,7 +192,7 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
   }
 
   resize(cols: number, rows: number): void {
-    if (!Number.isInteger(cols) || !Number.isInteger(rows) || cols < 1 || rows < 1 || cols > 2000 || rows > 1000) {
+    if (!validTerminalSize(cols, rows)) {
       throw new RangeError(`invalid terminal size ${cols}x${rows}`);
     }
     if (this.final || !this.screen) return;
@@ -297,7 +299,7 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
    * SIGTERM to the program's process group and session (plus SIGHUP to a leader that ignores SIGTERM,
    * like an interactive shell), SIGKILL after graceMs; resolves on exit.
    */
-  terminate(graceMs = 5000): Promise<ExitInfo> {
+  terminate(graceMs = TERMINATE_GRACE_MS): Promise<ExitInfo> {
     if (!this.exitInfo && !this.killTimer && !this.final) {
       // Descendants that left the session (setsid) are only findable while the leader is alive: note them now.
       for (const p of descendants(this.pid)) this.detached.add(p);

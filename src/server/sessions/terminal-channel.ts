@@ -32,6 +32,7 @@
 // output they received; output nobody watched is answered by the server (PtySession queryReplies).
 // ---------------------------------------------------------------------------------------------------
 import type { WebSocket, RawData } from 'ws';
+import { TERMINAL_SIZE_LIMITS as L, validTerminalSize } from '../../common/limits.js';
 import type { ExitInfo, PtySession } from './pty-session.js';
 
 export const CLOSE_EXITED = 1000;
@@ -42,6 +43,9 @@ const MAX_TEXT_INPUT = 1 << 20;
 const CLOSE_TIMEOUT_MS = 5000;
 /** While a viewer catches up after attach, the next block waits until at most this much is unsent. */
 const READY_AT = 512 * 1024;
+/** A viewer this far behind is dropped (4408) and reattaches from a fresh snapshot, rather than slowing the program or the
+ * other viewers: a bounded cost per viewer, far above what a full redraw of even a 1000×500 screen sends. */
+const MAX_BACKLOG = 4 * 1024 * 1024;
 
 export interface AttachOptions {
   /** Bytes the socket may hold unsent before it is dropped with 4408 (default 4 MB). */
@@ -56,7 +60,7 @@ function rawToBuffer(data: RawData): Buffer {
 
 /** Attaches a WebSocket to a session; returns a function that detaches it (without closing it). */
 export function attachSocket(session: PtySession, ws: WebSocket, opts: AttachOptions = {}): () => void {
-  const maxBacklog = opts.maxBacklogBytes ?? 4 * 1024 * 1024;
+  const maxBacklog = opts.maxBacklogBytes ?? MAX_BACKLOG;
   if (ws.readyState !== ws.OPEN) return () => {};
   let allowance = 0; // the snapshot, while it is being sent, does not count against the backlog
   let done = false;
@@ -99,8 +103,8 @@ export function attachSocket(session: PtySession, ws: WebSocket, opts: AttachOpt
       session.write(msg.data);
     } else if (msg.type === 'resize') {
       const { cols, rows } = msg;
-      if (!Number.isInteger(cols) || !Number.isInteger(rows) || (cols as number) < 2 || (cols as number) > 1000 || (rows as number) < 2 || (rows as number) > 500) {
-        return sendText({ type: 'error', message: 'resize needs integer cols 2..1000 and rows 2..500' });
+      if (!validTerminalSize(cols, rows)) {
+        return sendText({ type: 'error', message: `resize needs integer cols ${L.minCols}..${L.maxCols} and rows ${L.minRows}..${L.maxRows}` });
       }
       session.resize(cols as number, rows as number);
     } else {

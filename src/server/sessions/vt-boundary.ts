@@ -48,8 +48,6 @@ export class VtBoundary {
     return this.tail.length === 1 ? this.tail[0] : Buffer.concat(this.tail);
   }
 
-  get clean(): boolean { return this.tailBytes === 0; }
-
   reset(): void {
     this.state = GROUND;
     this.utf8Need = 0;

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Task, TaskCreate, TaskUpdate } from '../../common/schema.js';
 import type { EventBus } from '../events/bus.js';
-import { ApiError } from '../http/errors.js';
+import { invalid } from '../errors.js';
 import { TaskStore } from './store.js';
 
 interface Watched { store: TaskStore; watcher: fs.FSWatcher | null; timer: NodeJS.Timeout | null; version: number | null }
@@ -20,10 +20,10 @@ export class TaskService {
   /** Resolves `?project=` (default: the home) to an existing absolute directory. */
   resolveProject(project: string | undefined): string {
     if (project === undefined || project === '') return this.home;
-    if (!path.isAbsolute(project)) throw new ApiError(400, 'invalid_path', `project must be an absolute path: ${JSON.stringify(project)}`, { field: 'project' });
+    if (!path.isAbsolute(project)) throw invalid('invalid_path', 'project', `project must be an absolute path: ${JSON.stringify(project)}`);
     const dir = path.resolve(project);
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-      throw new ApiError(400, 'invalid_path', `project is not an existing directory: ${JSON.stringify(dir)}`, { field: 'project' });
+      throw invalid('invalid_path', 'project', `project is not an existing directory: ${JSON.stringify(dir)}`);
     }
     return dir;
   }

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Task, TaskCreate, TaskUpdate } from '../../common/schema.js';
 import { openSqlite, type DB } from '../db/sqlite.js';
-import { ApiError, notFound } from '../http/errors.js';
+import { invalid, notFound } from '../errors.js';
 import { compareTaskIds, findCycle, sortByTaskId } from './order.js';
 import { TASKS_SCHEMA } from './schema-sql.js';
 
@@ -98,8 +98,8 @@ export class TaskStore {
 
   create(input: TaskCreate): Task {
     if (!this.exists) { // nothing can be referenced yet: refuse before the file is created
-      if (input.parentId) throw new ApiError(400, 'invalid_parent', `parent task ${JSON.stringify(input.parentId)} does not exist`, { field: 'parentId' });
-      if (input.dependencies?.length) throw new ApiError(400, 'invalid_dependency', `dependencies name tasks that do not exist: ${input.dependencies.join(', ')}`, { field: 'dependencies', missing: input.dependencies });
+      if (input.parentId) throw invalid('invalid_parent', 'parentId', `parent task ${JSON.stringify(input.parentId)} does not exist`);
+      if (input.dependencies?.length) throw invalid('invalid_dependency', 'dependencies', `dependencies name tasks that do not exist: ${input.dependencies.join(', ')}`, { missing: input.dependencies });
     }
     const db = this.conn(true)!;
     // IMMEDIATE: take the write lock before reading, so another writer makes us wait (busy timeout) instead of
@@ -108,8 +108,8 @@ export class TaskStore {
       let id: string;
       if (input.parentId) {
         const parent = db.prepare('SELECT id, parent_id FROM tasks WHERE id = ?').get(input.parentId) as Row | undefined;
-        if (!parent) throw new ApiError(400, 'invalid_parent', `parent task ${JSON.stringify(input.parentId)} does not exist`, { field: 'parentId' });
-        if (parent.parent_id) throw new ApiError(400, 'invalid_parent', `task ${parent.id} is a subtask; subtasks have one level only`, { field: 'parentId' });
+        if (!parent) throw invalid('invalid_parent', 'parentId', `parent task ${JSON.stringify(input.parentId)} does not exist`);
+        if (parent.parent_id) throw invalid('invalid_parent', 'parentId', `task ${parent.id} is a subtask; subtasks have one level only`);
         const n = (db.prepare('SELECT id FROM tasks WHERE parent_id = ?').all(parent.id) as { id: string }[])
           .reduce((m, r) => Math.max(m, Number(r.id.split('.')[1]) || 0), 0);
         id = `${parent.id}.${n + 1}`;
@@ -174,11 +174,11 @@ export class TaskStore {
     const unique = [...new Set(wanted)];
     const exists = db.prepare('SELECT 1 FROM tasks WHERE id = ?');
     const missing = unique.filter((d) => !exists.get(d));
-    if (missing.length) throw new ApiError(400, 'invalid_dependency', `dependencies name tasks that do not exist: ${missing.join(', ')}`, { field: 'dependencies', missing });
+    if (missing.length) throw invalid('invalid_dependency', 'dependencies', `dependencies name tasks that do not exist: ${missing.join(', ')}`, { missing });
     const graph = this.dependencyMap(db);
     graph.set(id, unique);
     const cycle = findCycle(graph, id);
-    if (cycle) throw new ApiError(400, 'dependency_cycle', `dependencies would form a cycle: ${cycle.join(' → ')}`, { field: 'dependencies', cycle });
+    if (cycle) throw invalid('dependency_cycle', 'dependencies', `dependencies would form a cycle: ${cycle.join(' → ')}`, { cycle });
     db.prepare('DELETE FROM task_dependencies WHERE task_id = ?').run(id);
     const ins = db.prepare('INSERT INTO task_dependencies (task_id, dependency_id) VALUES (?, ?)');
     for (const d of unique) ins.run(id, d);

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { Instance, Message } from '../../common/schema.js';
 import { api } from '../lib/api.js';
 import { attempt } from '../lib/actions.js';
-import { answers, describeToolInput, type Meta } from '../lib/awaiting.js';
+import { answers, describeToolInput } from '../lib/awaiting.js';
 import { truncate } from '../lib/format.js';
 import { useStore } from '../lib/store.js';
 
@@ -24,11 +24,11 @@ export function AwaitingBanner({ instance, compact = false }: { instance: Instan
   const [busy, setBusy] = useState(false);
   const [answer, setAnswer] = useState('');
   if (instance.status !== 'awaiting_input') return null;
-  const meta = (msg?.metadata ?? {}) as Meta;
-  const { list, permission, freeText } = answers(msg);
-  const tool = meta.toolName;
-  const input = describeToolInput(tool, meta.toolInput);
-  const lines = (meta.lines ?? []).map((l) => l.replace(/\s+$/, '')).filter((l) => l.trim() !== '').slice(-5);
+  const q = msg?.question ?? null;
+  const { list, permission, freeText } = answers(q);
+  const tool = q?.type === 'permission' ? q.tool : null;
+  const input = q?.type === 'permission' ? describeToolInput(tool, q.input) : { main: '' };
+  const lines = (q?.type === 'screen' ? q.lines : []).map((l) => l.replace(/\s+$/, '')).filter((l) => l.trim() !== '').slice(-5);
 
   const run = async (fn: () => Promise<unknown>) => {
     setBusy(true);
@@ -43,7 +43,7 @@ export function AwaitingBanner({ instance, compact = false }: { instance: Instan
       { choice: 'n', label: 'No', short: 'No', kind: '', intent: 'no', act: () => typeAnswer('n') }]
     : list.map((a) => ({ ...a, act: () => respond(a.choice) }));
   // Claude's message says "Claude wants to use Bash: …"; the tool and its input are shown on their own, so say the dialog's question.
-  const text = permission ? (meta.question ?? (tool ? '' : msg?.content ?? '')) : (msg?.content ?? 'Waiting for your input');
+  const text = q?.type === 'permission' ? (q.prompt ?? (tool ? '' : msg?.content ?? '')) : (msg?.content ?? 'Waiting for your input');
   const summary = input.main ? `${tool ? `${tool}: ` : ''}${input.main}` : (lines[lines.length - 1] ?? msg?.content ?? text);
 
   return (

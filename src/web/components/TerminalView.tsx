@@ -4,6 +4,7 @@ import { FitAddon } from '@xterm/addon-fit';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import '@xterm/xterm/css/xterm.css';
 import { isLive } from '../../common/constants.js';
+import { DEFAULT_SCROLLBACK } from '../../common/limits.js';
 import { termSize } from '../lib/actions.js';
 import { getState } from '../lib/store.js';
 
@@ -29,7 +30,7 @@ export function TerminalView({ instanceId, active }: { instanceId: string; activ
   useEffect(() => {
     const el = host.current!;
     const term = new Terminal({
-      theme, fontSize: 13, lineHeight: 1.15, scrollback: 10_000, cursorBlink: true, allowTransparency: false,
+      theme, fontSize: 13, lineHeight: 1.15, scrollback: DEFAULT_SCROLLBACK, cursorBlink: true, allowTransparency: false,
       fontFamily: '"JetBrains Mono", "Fira Code", "SF Mono", Menlo, Consolas, "DejaVu Sans Mono", "Liberation Mono", monospace',
       macOptionIsMeta: true, rightClickSelectsWord: true,
     });

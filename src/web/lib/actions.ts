@@ -1,4 +1,5 @@
 // User actions that touch the server and the UI together (open a tab, start/stop an instance, …).
+import { DEFAULT_TERMINAL_SIZE } from '../../common/limits.js';
 import type { Instance } from '../../common/schema.js';
 import { api, ApiError } from './api.js';
 import { navigate } from './router.js';
@@ -33,7 +34,8 @@ export function closeTab(id: string) {
 }
 
 /** Last terminal size seen, so a new instance starts at the size it will be shown at. */
-export const termSize = { cols: 120, rows: 32 };
+// (a copy: TerminalView updates it)
+export const termSize: { cols: number; rows: number } = { ...DEFAULT_TERMINAL_SIZE };
 
 export async function startInstance(agentId: string, extra: { prompt?: string; taskId?: string; taskProject?: string } = {}) {
   const inst = await attempt(() => api.startInstance(agentId, { cols: termSize.cols, rows: termSize.rows, ...extra }));

@@ -1,6 +1,6 @@
 // A thin, typed fetch wrapper for the REST API. Errors come back as ApiError with the server's code and details.
 import type {
-  Agent, AgentCreate, AgentUpdate, Instance, InstanceCreate, InstanceUpdate, Message, Task, TaskCreate, TaskList, TaskUpdate,
+  Agent, AgentCreate, AgentUpdate, ApiErrorBody, Instance, InstanceCreate, InstanceUpdate, Message, Task, TaskCreate, TaskList, TaskUpdate,
 } from '../../common/schema.js';
 
 export class ApiError extends Error {
@@ -56,7 +56,7 @@ export async function request<T>(method: string, url: string, body?: unknown): P
   let json: unknown = undefined;
   try { json = text ? JSON.parse(text) : undefined; } catch { /* not JSON */ }
   if (!res.ok) {
-    const e = (json as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
+    const e = (json as Partial<ApiErrorBody> | undefined)?.error;
     throw new ApiError(res.status, e?.code ?? `http_${res.status}`, e?.message ?? (res.statusText || `HTTP ${res.status}`), e?.details);
   }
   return json as T;

@@ -1,12 +1,7 @@
-// What an instance waiting on the user shows: the question or permission request, read from the message's metadata
-// (see docs/claude.md and the generic driver), and the answers it offers.
-import type { Message } from '../../common/schema.js';
+// What an instance waiting on the user shows: the question of its message (Message.question, one typed union written by
+// every driver, see src/common/questions.ts) and the answers it offers.
+import type { Option, Question } from '../../common/schema.js';
 import { truncate } from './format.js';
-
-export interface RawOption { key?: string; number?: number; label?: string; choice?: string }
-export interface Meta {
-  toolName?: string; toolInput?: unknown; options?: RawOption[]; choices?: string[]; question?: string | null; lines?: string[];
-}
 
 export interface Answer {
   /** What POST /respond gets: the option's number, its key, or allow/allow_always/deny. */
@@ -23,7 +18,7 @@ const CHOICE_LABEL: Record<string, string> = { allow: 'Allow', allow_always: 'Al
 const kindOf = (intent: string, first: boolean): Answer['kind'] => (intent === 'deny' ? 'danger' : intent === 'allow' || (first && !intent) ? 'primary' : '');
 
 /** The tool's input as text: the command for Bash, the file for file tools, JSON otherwise. Never HTML. */
-export function describeToolInput(tool: string | undefined, input: unknown): { main: string; note?: string } {
+export function describeToolInput(tool: string | null, input: unknown): { main: string; note?: string } {
   if (input === undefined || input === null) return { main: '' };
   if (typeof input !== 'object') return { main: String(input) };
   const o = input as Record<string, unknown>;
@@ -39,30 +34,25 @@ export function describeToolInput(tool: string | undefined, input: unknown): { m
   return { main: json };
 }
 
-/** The answers to offer: the dialog's own (numbered) options when known, else allow / always / deny, else yes / no. */
-export function answers(msg: Message | undefined): { list: Answer[]; permission: boolean; freeText: boolean } {
-  const meta = (msg?.metadata ?? {}) as Meta;
-  const permission = msg?.kind === 'permission' || !!meta.toolName;
-  const opts = (meta.options ?? []).filter((o) => o && (o.key || o.number)).slice(0, 9);
-  if (opts.length) {
-    const list = opts.map((o, n): Answer => {
-      const num = o.number ?? (/^[1-9]$/.test(o.key ?? '') ? Number(o.key) : undefined);
-      const label = o.label ?? o.key ?? String(num);
-      const intent = o.choice ?? '';
-      return {
-        choice: num !== undefined ? String(num) : o.key!,
-        label: num !== undefined ? `${num}. ${label}` : label,
-        short: CHOICE_LABEL[intent] ?? truncate(num !== undefined ? `${num}. ${label}` : label, 24),
-        kind: kindOf(intent, n === 0),
-        intent,
-      };
-    });
-    return { list, permission, freeText: false };
+/** One button: an option of the question. A numbered option (the dialog's own, `1`…`9`) shows its number. */
+function answer(o: Option, first: boolean): Answer {
+  const label = /^[1-9]$/.test(o.key) ? `${o.key}. ${o.label}` : o.label;
+  const intent = o.intent ?? '';
+  return { choice: o.key, label, short: CHOICE_LABEL[intent] ?? truncate(label, 24), kind: kindOf(intent, first), intent };
+}
+
+/** The answers to offer: the question's options (at most 9); none for a question without any (the user types one). */
+export function answers(q: Question | null | undefined): { list: Answer[]; permission: boolean; freeText: boolean } {
+  if (!q) return { list: [], permission: false, freeText: true };
+  const list = q.options.slice(0, 9).map((o, n) => answer(o, n === 0));
+  switch (q.type) {
+    case 'permission': return { list, permission: true, freeText: false };
+    case 'screen': return { list, permission: false, freeText: list.length === 0 };
+    default: return unhandled(q);
   }
-  if (permission) {
-    const choices = meta.choices?.length ? meta.choices : ['allow', 'allow_always', 'deny'];
-    const list = choices.map((c, n): Answer => ({ choice: c, label: CHOICE_LABEL[c] ?? c, short: CHOICE_LABEL[c] ?? c, kind: kindOf(c, n === 0), intent: c }));
-    return { list, permission, freeText: false };
-  }
-  return { list: [], permission, freeText: true };
+}
+
+/** A question type this file does not show yet fails to compile here. */
+function unhandled(q: never): never {
+  throw new Error(`unknown question type ${(q as { type: string }).type}`);
 }

@@ -1,14 +1,14 @@
 // Browser notifications and a short beep when an instance needs the user, finishes a turn (if its agent asks) or fails.
 // One notification per server `notification` event (de-duplicated by its SSE id, so a replay after a reconnect does not
 // repeat it); a reloaded page opens a new stream without Last-Event-ID, so old events are never shown again.
+import type { EventMap } from '../../common/events.js';
 import { getState, setState, toast } from './store.js';
 
-const pageLoadedAt = Date.now();
 const seen = new Set<string>();
 const recent = new Map<string, number>();
 let audio: AudioContext | null = null;
 
-type Kind = 'awaiting' | 'turn' | 'error' | 'other';
+type Kind = 'awaiting' | 'turn' | 'error';
 
 /** Create/resume the audio context inside a user gesture so the beep can play later. */
 export function primeAudio() {
@@ -46,12 +46,6 @@ export async function setNotifications(on: boolean) {
   setState({ notificationsOn: on });
 }
 
-function fresh(at?: string): boolean {
-  if (!at) return true;
-  const t = Date.parse(at);
-  return Number.isNaN(t) || t >= pageLoadedAt - 1000;
-}
-
 function once(eventId: string | undefined, key: string): boolean {
   if (eventId) {
     if (seen.has(eventId)) return false;
@@ -65,9 +59,9 @@ function once(eventId: string | undefined, key: string): boolean {
   return Date.now() - last > 1000;
 }
 
-function show(instanceId: string, kind: Kind, title: string, body: string, at?: string, eventId?: string) {
+function show(instanceId: string, kind: Kind, title: string, body: string, eventId?: string) {
   const s = getState();
-  if (!s.notificationsOn || !fresh(at)) return;
+  if (!s.notificationsOn) return;
   const inst = s.instances[instanceId];
   const agent = inst ? s.agents[inst.agentId] : undefined;
   if (agent && agent.settings.notificationEnabled === false) return;
@@ -86,11 +80,9 @@ function show(instanceId: string, kind: Kind, title: string, body: string, at?: 
   }
 }
 
-/** The server's own `notification` events. */
-export function onServerNotification(d: { instanceId: string; kind?: string; title?: string; body?: string }, at?: string, eventId?: string) {
-  const k = String(d.kind ?? '');
-  // The server decides when to notify (awaiting_input, turn_end if the agent asks, error, idle_prompt): one event, one notification.
-  const kind: Kind = /await|permission|question|input|idle_prompt/i.test(k) ? 'awaiting'
-    : /error|fail/i.test(k) ? 'error' : /turn|stop|done|finish/i.test(k) ? 'turn' : 'other';
-  show(d.instanceId, kind, d.title ?? 'AreYouJ', d.body ?? '', at, eventId);
+const KINDS: Record<EventMap['notification']['kind'], Kind> = { awaiting_input: 'awaiting', idle_prompt: 'awaiting', error: 'error', turn_end: 'turn' };
+
+/** The server's own `notification` events: the server decides when to notify; one event, one notification. */
+export function onServerNotification(d: EventMap['notification'], eventId: string) {
+  show(d.instanceId, KINDS[d.kind], d.title, d.body, eventId);
 }

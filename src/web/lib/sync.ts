@@ -1,11 +1,11 @@
 // Keeps the store in step with the server: the first load, the SSE event stream (with Last-Event-ID on reconnect,
 // handled by EventSource itself), a full refetch on `reset` or when the stream had to be recreated, and task refetches.
-import type { Agent, Instance, Message } from '../../common/schema.js';
+import { STREAM_EVENT_TYPES, type StreamEventType } from '../../common/constants.js';
+import type { StreamEventMap } from '../../common/events.js';
+import type { Instance, Message } from '../../common/schema.js';
 import { api, ApiError, onNetworkChange } from './api.js';
 import { onServerNotification } from './notify.js';
-import {
-  getState, mergeMessages, removeAgent, removeInstance, removeMessage, setState, upsertAgent, upsertInstance,
-} from './store.js';
+import { getState, mergeMessages, removeAgent, removeInstance, setState, upsertAgent, upsertInstance } from './store.js';
 
 const byId = <T extends { id: string }>(list: T[]) => Object.fromEntries(list.map((x) => [x.id, x]));
 
@@ -60,6 +60,8 @@ function onInstance(inst: Instance) {
   const prev = getState().instances[inst.id]?.lastMessage;
   const next = prev && (!inst.lastMessage || inst.lastMessage.id < prev.id) ? { ...inst, lastMessage: prev } : inst;
   upsertInstance(next);
+  // The question usually comes as its own message event right along; fetch it only if it did not.
+  if (inst.status === 'awaiting_input') setTimeout(() => void loadAwaiting(inst.id).catch(() => undefined), 250);
 }
 
 const historyInFlight = new Map<string, Promise<void>>();
@@ -103,60 +105,33 @@ function scheduleTasks(project: string | undefined) {
 
 // ---------- the event stream ----------
 
-function payload(raw: string): { data: Record<string, unknown>; at?: string } {
-  let v: unknown;
-  try { v = JSON.parse(raw); } catch { return { data: {} }; }
-  const o = (v && typeof v === 'object' ? v : {}) as Record<string, unknown>;
-  // Either the event's data itself, or the whole {id, type, data, at} envelope.
-  if (typeof o.type === 'string' && o.data && typeof o.data === 'object' && 'id' in o) {
-    return { data: o.data as Record<string, unknown>, at: typeof o.at === 'string' ? o.at : undefined };
-  }
-  return { data: o, at: typeof o.at === 'string' ? o.at : undefined };
-}
+// Each event's `data` is that event's payload as typed in src/common/events.ts (the server validates nothing here:
+// it wrote it from the same types); one handler per type, so a type without one fails to compile.
+type Handlers = { [K in StreamEventType]: (data: StreamEventMap[K], eventId: string) => void };
 
-export function applyEvent(type: string, raw: string, eventId?: string) {
-  const { data, at } = payload(raw);
-  switch (type) {
-    case 'agent.created': case 'agent.updated':
-      if (data.agent) upsertAgent(data.agent as Agent);
-      break;
-    case 'agent.deleted':
-      removeAgent(String(data.id));
-      break;
-    case 'instance.created': case 'instance.updated': {
-      const inst = data.instance as Instance | undefined;
-      if (!inst) break;
-      onInstance(inst);
-      // The question usually comes as its own message event right along; fetch it only if it did not.
-      if (inst.status === 'awaiting_input') setTimeout(() => void loadAwaiting(inst.id).catch(() => undefined), 250);
-      break;
-    }
-    case 'instance.deleted':
-      removeInstance(String(data.id));
-      break;
-    case 'message.created': case 'message.updated': {
-      const m = data.message as Message | undefined;
-      if (m) onMessage(m);
-      break;
-    }
-    case 'message.deleted':
-      removeMessage(String(data.instanceId), Number(data.id));
-      break;
-    case 'task.created': case 'task.updated': case 'task.deleted': case 'tasks.changed':
-      scheduleTasks(typeof data.project === 'string' ? data.project : undefined);
-      break;
-    case 'notification':
-      onServerNotification(data as { instanceId: string }, at, eventId || undefined);
-      break;
-    case 'reset':
-      void loadAll().catch(() => undefined);
-      break;
-  }
-}
+const tasksChanged = (d: { project: string }) => scheduleTasks(d.project);
+const handlers: Handlers = {
+  'agent.created': (d) => upsertAgent(d.agent),
+  'agent.updated': (d) => upsertAgent(d.agent),
+  'agent.deleted': (d) => removeAgent(d.id),
+  'instance.created': (d) => onInstance(d.instance),
+  'instance.updated': (d) => onInstance(d.instance),
+  'instance.deleted': (d) => removeInstance(d.id),
+  'message.created': (d) => onMessage(d.message),
+  'message.updated': (d) => onMessage(d.message),
+  'task.created': tasksChanged,
+  'task.updated': tasksChanged,
+  'task.deleted': tasksChanged,
+  'tasks.changed': tasksChanged,
+  'notification': (d, eventId) => onServerNotification(d, eventId),
+  'reset': () => void loadAll().catch(() => undefined),
+};
 
-const EVENT_TYPES = ['agent.created', 'agent.updated', 'agent.deleted', 'instance.created', 'instance.updated', 'instance.deleted',
-  'message.created', 'message.updated', 'message.deleted', 'task.created', 'task.updated', 'task.deleted', 'tasks.changed',
-  'notification', 'reset'];
+function applyEvent<K extends StreamEventType>(type: K, raw: string, eventId: string) {
+  let data: StreamEventMap[K];
+  try { data = JSON.parse(raw) as StreamEventMap[K]; } catch { return; }
+  handlers[type](data, eventId);
+}
 
 let es: EventSource | null = null;
 let retry = 1000;
@@ -170,13 +145,7 @@ function connect() {
   es?.close();
   const source = new EventSource('/api/events');
   es = source;
-  for (const t of EVENT_TYPES) source.addEventListener(t, (e) => applyEvent(t, (e as MessageEvent).data, (e as MessageEvent).lastEventId));
-  source.onmessage = (e) => {
-    try {
-      const env = JSON.parse(e.data) as { type?: unknown };
-      if (typeof env?.type === 'string') applyEvent(env.type, e.data, e.lastEventId);
-    } catch { /* not ours */ }
-  };
+  for (const t of STREAM_EVENT_TYPES) source.addEventListener(t, (e) => applyEvent(t, e.data as string, e.lastEventId));
   let loaded = false;
   source.onopen = () => {
     retry = 1000;

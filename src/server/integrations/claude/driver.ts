@@ -2,8 +2,8 @@
 // conversation, and the permission dialog is answered with keys once it is on the screen. See docs/claude.md.
 import fs from 'node:fs';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Message } from '../../../common/schema.js';
-import { ApiError } from '../../http/errors.js';
+import { findOption, type Message, type Question } from '../../../common/schema.js';
+import { conflict } from '../../errors.js';
 import type { Driver, DriverHost, LaunchSpec } from '../../instances/driver.js';
 import type { NewMessage } from '../../instances/store.js';
 import { pasteText } from '../../sessions/keys.js';
@@ -20,8 +20,6 @@ export interface ClaudeDriverDeps {
   serverUrl: () => string;
   /** The instance's working directory (for the transcript path before the first hook). */
   projectPath: string;
-  /** Patches the metadata of this instance's message stored under `key` (the permission message, once the dialog is drawn). */
-  updateMessageMetadata?: (key: string, patch: Record<string, unknown>) => void;
 }
 
 /** How long the driver waits for things on the screen before giving up (not synchronisation: upper bounds). */
@@ -38,8 +36,6 @@ interface ScreenWaiter { pred: (screen: string) => boolean; resolve: (ok: boolea
 export class ClaudeDriver implements Driver {
   readonly secret = randomBytes(24).toString('base64url');
   readonly echo = new PromptEchoFilter();
-  /** Arrival times (performance.now()) of the last hook of each event, for latency measurements. */
-  readonly hookArrivals = new Map<string, number>();
   private launch: ClaudeLaunch | null = null;
   private env: Record<string, string> = {};
   private host!: DriverHost;
@@ -50,7 +46,8 @@ export class ClaudeDriver implements Driver {
   private disposed = false;
   // The permission dialog, while the instance is awaiting_input.
   private awaiting = false;
-  private permissionKey: string | null = null;
+  /** The open permission request's message (its external key and question), to add the dialog's options once drawn. */
+  private permission: { key: string; question: Question } | null = null;
   private permissionSeq = 0;
   private dialogSeenAt: number | null = null;
   private inputSinceDialog = false;
@@ -93,10 +90,9 @@ export class ClaudeDriver implements Driver {
 
   // ---------- hooks ----------
   /** Applies one hook body (already answered with 204). Garbage is ignored. */
-  hook(body: unknown, arrivedAt = performance.now()): void {
+  hook(body: unknown): void {
     const p = parseClaudeHookPayload(body);
     if (!p || this.disposed || !this.host) return;
-    this.hookArrivals.set(p.hook_event_name, arrivedAt);
     const status = this.host.status();
     const fx = mapClaudeHook(p, { status, transcript: this.tailer.path !== null });
     if (fx.transcriptPath && (p.hook_event_name === 'SessionStart' || this.tailer.path === null)) this.tailer.follow(fx.transcriptPath);
@@ -104,7 +100,7 @@ export class ClaudeDriver implements Driver {
     this.tailer.read(); // the transcript's entries of this turn go in before the state that follows them (sub-ms)
     if (fx.status === 'awaiting_input') return this.onPermission(fx.messages?.[0], fx.reason);
     for (const m of fx.messages ?? []) this.store(m);
-    if (fx.notify?.kind === 'idle_prompt') this.host.notify('idle_prompt', fx.notify.body);
+    if (fx.notify) this.host.notify(fx.notify.kind, fx.notify.body);
     if (fx.status === 'active') this.setStatus('active', fx.reason);
     if (fx.status !== 'idle') return;
     // Claude Code writes the turn's last reply to the transcript just after the Stop hook: store it before the idle
@@ -131,15 +127,12 @@ export class ClaudeDriver implements Driver {
     this.dialogSeenAt = null;
     this.inputSinceDialog = false;
     this.awaiting = true;
-    if (!m?.externalKey || this.stored.has(m.externalKey)) {
+    if (!m?.externalKey || !m.question || this.stored.has(m.externalKey)) {
       this.host.setStatus('awaiting_input', { reason });
     } else {
       this.stored.add(m.externalKey);
-      this.permissionKey = m.externalKey;
-      // The numbers of the dialog's options vary (2.1.330 shows 4); until the dialog is read from the screen, clients
-      // offer allow / allow_always / deny, which the driver maps onto whatever the dialog shows.
-      const question = { ...m, metadata: { ...(m.metadata ?? {}), options: [], choices: ['allow', 'allow_always', 'deny'] } };
-      this.host.setStatus('awaiting_input', { reason, question });
+      this.permission = { key: m.externalKey, question: m.question };
+      this.host.setStatus('awaiting_input', { reason, question: m });
     }
     queueMicrotask(() => this.onScreen());
   }
@@ -177,7 +170,7 @@ export class ClaudeDriver implements Driver {
   private setStatus(status: 'idle' | 'active', reason?: string) {
     this.awaiting = false;
     this.dialogSeenAt = null;
-    this.permissionKey = null;
+    this.permission = null;
     this.host.setStatus(status, { reason });
   }
 
@@ -195,7 +188,10 @@ export class ClaudeDriver implements Driver {
     if (dialog.visible && this.dialogSeenAt === null) {
       this.dialogSeenAt = Date.now();
       this.inputSinceDialog = false;
-      if (this.permissionKey) this.deps.updateMessageMetadata?.(this.permissionKey, { options: dialogOptions(dialog), question: dialog.question });
+      const p = this.permission;
+      if (p?.question.type === 'permission') {
+        this.host.updateQuestion(p.key, { ...p.question, options: dialog.options, ...(dialog.question ? { prompt: dialog.question } : {}) });
+      }
     } else if (!dialog.visible && this.dialogSeenAt !== null && this.inputSinceDialog && !this.responding) {
       // Answered in the terminal. A "No" is confirmed by the transcript's interrupt entry (→ idle) within ms.
       if (this.host.status() === 'awaiting_input') this.setStatus('active', 'answered in the terminal');
@@ -228,15 +224,15 @@ export class ClaudeDriver implements Driver {
     if (!this.disposed) session.write(enter);
   }
 
-  async respond(choice: string | number): Promise<boolean> {
+  async respond(choice: string): Promise<boolean> {
     let c: ReturnType<typeof normalizeChoice>;
     try { c = normalizeChoice(choice); } catch { return false; }
-    if (this.responding) throw new ApiError(409, 'answer_in_progress', 'another answer to this dialog is being typed');
+    if (this.responding) throw conflict('answer_in_progress', 'another answer to this dialog is being typed');
     this.responding = true;
     try {
       const seq = this.permissionSeq;
       if (!(await this.waitScreen((s) => readPermissionDialog(s).visible, DIALOG_WAIT_MS))) {
-        throw new ApiError(409, 'no_dialog', 'no permission dialog is on the screen');
+        throw conflict('no_dialog', 'no permission dialog is on the screen');
       }
       this.onScreen(); // dialogSeenAt
       const dialog = readPermissionDialog(this.screen());
@@ -255,7 +251,7 @@ export class ClaudeDriver implements Driver {
           return true;
         }
       }
-      throw new ApiError(409, 'answer_not_taken', 'the permission dialog is still open after the answer was typed');
+      throw conflict('answer_not_taken', 'the permission dialog is still open after the answer was typed');
     } finally { this.responding = false; }
   }
 
@@ -272,15 +268,9 @@ export class ClaudeDriver implements Driver {
   }
 }
 
-/** The options for clients, from the dialog on the screen: {key: '1', label, number, choice}. */
-function dialogOptions(d: PermissionDialog) {
-  return d.options.map((o) => ({ key: String(o.number), label: o.label, number: o.number, ...(o.choice ? { choice: o.choice } : {}) }));
-}
-
 /** The keys for a choice on this dialog; null when the dialog does not offer it. */
 function keysFor(c: ReturnType<typeof normalizeChoice>, d: PermissionDialog): string | null {
   if (c === 'deny') return permissionKeys('deny'); // Esc = No, whatever the number of options
-  if (typeof c === 'number') return d.options.some((o) => o.number === c) ? permissionKeys(c) : null;
-  const opt = d.options.find((o) => o.choice === c);
-  return opt ? String(opt.number) : null;
+  if (typeof c === 'number') return d.options.some((o) => o.key === String(c)) ? permissionKeys(c) : null;
+  return findOption(d.options, c)?.key ?? null;
 }

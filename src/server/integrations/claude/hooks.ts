@@ -2,7 +2,7 @@
 // notifications) and follows the session id / transcript path. Event sequences observed with Claude Code 2.1.330
 // are in docs/claude.md.
 import { createHash } from 'node:crypto';
-import type { InstanceStatus } from '../../../common/schema.js';
+import type { InstanceStatus, Json, Option } from '../../../common/schema.js';
 import type { NewMessage } from '../../instances/store.js';
 
 export interface ClaudeHookPayload {
@@ -18,10 +18,10 @@ export interface ClaudeHookPayload {
   reason?: string;
   prompt?: string;
   tool_name?: string;
-  tool_input?: Record<string, unknown>;
+  tool_input?: Json;
   tool_use_id?: string;
   tool_response?: unknown;
-  permission_suggestions?: unknown[];
+  permission_suggestions?: Json;
   /** Notification: permission_prompt | idle_prompt | ... */
   notification_type?: string;
   message?: string;
@@ -30,24 +30,17 @@ export interface ClaudeHookPayload {
   [k: string]: unknown;
 }
 
-export interface PermissionOption { number: number; label: string; choice?: 'allow' | 'allow_always' | 'deny' }
-
+/** What one hook changes; the driver applies each field (docs/claude.md). */
 export interface HookEffects {
   /** New status, when this event changes it. */
   status?: InstanceStatus;
   reason?: string;
   /** Messages to store (each with an externalKey, so a repeated hook stores nothing twice). */
   messages?: NewMessage[];
-  /** Open permission/question messages are answered or moot: clear their requires_user_input. */
-  settleQuestions?: boolean;
-  /** Something happened: bump last_activity_at. */
-  activity?: boolean;
-  notify?: { kind: 'awaiting_input' | 'idle_prompt' | 'turn_end' | 'notification'; title: string; body: string };
-  /** The Claude session id in effect (changes on /clear); follow its transcript. */
-  sessionId?: string;
+  /** Claude Code says it has been waiting for the user for a while (Notification idle_prompt). */
+  notify?: { kind: 'idle_prompt'; body: string };
+  /** The transcript of the session in effect (a new one after /clear): follow it. */
   transcriptPath?: string;
-  /** Claude's session ended for good (not /clear): the process exit that follows decides completed/error. */
-  sessionEnded?: boolean;
 }
 
 export interface MapHookOptions {
@@ -82,86 +75,83 @@ export function summarizeToolUse(name: string, input: unknown): string {
   return oneLine(detail ? `${name}: ${detail}` : name);
 }
 
-/** The options Claude Code's permission dialog offers for a tool (2.1.330). The exact labels are on the screen. */
-export function defaultPermissionOptions(toolName: string): PermissionOption[] {
-  return [
-    { number: 1, label: 'Yes', choice: 'allow' },
-    { number: 2, label: toolName === 'Bash' ? "Yes, and don't ask again for this command/directory" : "Yes, and don't ask again this session", choice: 'allow_always' },
-    { number: 3, label: 'No', choice: 'deny' },
-  ];
-}
+/**
+ * What a permission request offers until Claude Code's dialog is read from the screen: the dialog's numbers and labels
+ * vary (2.1.330 shows 3 or 4 options), so the answers are the intents, which the driver maps onto the dialog drawn.
+ */
+export const PERMISSION_OPTIONS: readonly Option[] = [
+  { key: 'allow', label: 'Allow', intent: 'allow' },
+  { key: 'allow_always', label: 'Always allow', intent: 'allow_always' },
+  { key: 'deny', label: 'Deny', intent: 'deny' },
+];
 
 const shortHash = (v: unknown) => createHash('sha1').update(JSON.stringify(v ?? null)).digest('hex').slice(0, 12);
 /** External key of a typed prompt: the transcript tailer uses the same key for the same prompt (promptId). */
 export const promptKey = (promptId: string) => `prompt:${promptId}`;
 
 export function mapClaudeHook(p: ClaudeHookPayload, opts: MapHookOptions = {}): HookEffects {
-  const ids: HookEffects = {};
-  if (p.session_id) ids.sessionId = p.session_id;
-  if (p.transcript_path) ids.transcriptPath = p.transcript_path;
+  const ids: HookEffects = p.transcript_path ? { transcriptPath: p.transcript_path } : {};
   const turn = p.prompt_id ?? p.session_id ?? 'none';
   switch (p.hook_event_name) {
     case 'SessionStart':
       // compact fires mid-turn after auto-compaction: not a return to the prompt.
-      if (p.source === 'compact') return { ...ids, activity: true };
-      return { ...ids, status: 'idle', reason: `session ${p.source ?? 'start'}`, settleQuestions: true, activity: true };
+      if (p.source === 'compact') return ids;
+      return { ...ids, status: 'idle', reason: `session ${p.source ?? 'start'}` };
     case 'UserPromptSubmit': {
-      const fx: HookEffects = { ...ids, status: 'active', reason: 'prompt submitted', settleQuestions: true, activity: true };
+      const fx: HookEffects = { ...ids, status: 'active', reason: 'prompt submitted' };
       if (p.prompt && p.prompt.trim()) {
         fx.messages = [{ senderType: 'user', content: p.prompt, kind: 'text', externalKey: p.prompt_id ? promptKey(p.prompt_id) : `prompt:${p.session_id}:${shortHash(p.prompt)}`, metadata: { source: 'terminal' } }];
       }
       return fx;
     }
     case 'PreToolUse':
-      return { ...ids, status: 'active', reason: p.tool_name ? `tool ${p.tool_name}` : 'tool', activity: true,
-        settleQuestions: opts.status === 'awaiting_input' };
+      return { ...ids, status: 'active', reason: p.tool_name ? `tool ${p.tool_name}` : 'tool' };
     case 'PostToolUse':
     case 'PostToolUseFailure':
-      return { ...ids, status: 'active', reason: p.tool_name ? `tool ${p.tool_name} done` : 'tool done', activity: true, settleQuestions: true };
+      return { ...ids, status: 'active', reason: p.tool_name ? `tool ${p.tool_name} done` : 'tool done' };
     case 'PermissionRequest': {
       const toolName = p.tool_name ?? 'a tool';
-      const summary = summarizeToolUse(toolName, p.tool_input);
       return {
-        ...ids, status: 'awaiting_input', reason: `permission: ${toolName}`, activity: true,
+        ...ids, status: 'awaiting_input', reason: `permission: ${toolName}`,
         messages: [{
           senderType: 'agent', kind: 'permission', requiresUserInput: true,
-          content: `Claude wants to use ${summary}`,
+          content: `Claude wants to use ${summarizeToolUse(toolName, p.tool_input)}`,
           externalKey: `permission:${turn}:${shortHash([p.tool_name, p.tool_input])}`,
-          metadata: { toolName, toolInput: p.tool_input ?? null, options: defaultPermissionOptions(toolName),
-            permissionSuggestions: p.permission_suggestions ?? null, claudeSessionId: p.session_id ?? null },
+          question: {
+            type: 'permission', tool: p.tool_name ?? null, input: p.tool_input ?? null, options: [...PERMISSION_OPTIONS],
+            ...(Array.isArray(p.permission_suggestions) ? { suggestions: p.permission_suggestions } : {}),
+          },
         }],
-        notify: { kind: 'awaiting_input', title: 'Claude needs your permission', body: summary },
       };
     }
     case 'Notification': {
       const body = p.message ?? p.notification_type ?? 'notification';
       if (p.notification_type === 'permission_prompt') {
         // Normally PermissionRequest came first (~6 s earlier); this is the fallback if it did not.
-        if (opts.status === 'awaiting_input') return { ...ids };
+        if (opts.status === 'awaiting_input') return ids;
         return {
           ...ids, status: 'awaiting_input', reason: 'permission prompt',
           messages: [{ senderType: 'agent', kind: 'permission', requiresUserInput: true, content: body,
-            externalKey: `notification:${turn}:permission_prompt`, metadata: { options: defaultPermissionOptions('') } }],
-          notify: { kind: 'awaiting_input', title: 'Claude needs your permission', body },
+            externalKey: `notification:${turn}:permission_prompt`,
+            question: { type: 'permission', tool: null, input: null, options: [...PERMISSION_OPTIONS] } }],
         };
       }
-      if (p.notification_type === 'idle_prompt') return { ...ids, notify: { kind: 'idle_prompt', title: 'Claude is waiting for your input', body } };
-      return { ...ids, notify: { kind: 'notification', title: 'Claude Code', body } };
+      if (p.notification_type === 'idle_prompt') return { ...ids, notify: { kind: 'idle_prompt', body } };
+      return ids;
     }
     case 'Stop': {
-      const fx: HookEffects = { ...ids, status: 'idle', reason: 'turn finished', settleQuestions: true, activity: true,
-        notify: { kind: 'turn_end', title: 'Claude finished', body: oneLine(p.last_assistant_message ?? '', 300) } };
+      const fx: HookEffects = { ...ids, status: 'idle', reason: 'turn finished' };
       if (opts.transcript === false && p.last_assistant_message) {
         fx.messages = [{ senderType: 'agent', kind: 'text', content: p.last_assistant_message, externalKey: `stop:${turn}` }];
       }
       return fx;
     }
     case 'SessionEnd':
-      // /clear ends the old session and a SessionStart(source clear) with a new id follows at once.
-      if (p.reason === 'clear') return {};
-      return { ...ids, sessionEnded: true, reason: `session ended (${p.reason ?? 'unknown'})`, settleQuestions: true };
+      // The process exit that follows decides completed / error; /clear ends the old session and a SessionStart (source
+      // clear) with a new id and transcript follows at once.
+      return p.reason === 'clear' ? {} : ids;
     default:
-      return { ...ids, activity: true };
+      return ids;
   }
 }
 

@@ -13,8 +13,6 @@ export const CLAUDE_HOOK_EVENTS = [
   'Notification', 'Stop', 'SessionEnd',
 ] as const;
 export const HOOK_SECRET_HEADER = 'x-areyouj-hook-secret';
-/** Set by the node hook script: the epoch ms at which the hook process started (for latency measurements). */
-export const HOOK_T0_HEADER = 'x-areyouj-hook-t0';
 
 export type HookTransport = 'auto' | 'curl' | 'node';
 
@@ -73,11 +71,10 @@ export function findOnPath(name: string, env: NodeJS.ProcessEnv = process.env): 
 export const HOOK_SCRIPT = `// AreYouJ Claude Code hook (generated). Usage: node hook.mjs <url> <headers-file>
 import { request } from 'node:http';
 import { readFileSync } from 'node:fs';
-const t0 = Date.now();
 const [url, headersFile] = process.argv.slice(2);
 const done = () => process.exit(0);
 setTimeout(done, 2500).unref();
-const headers = { 'content-type': 'application/json', '${HOOK_T0_HEADER}': String(t0) };
+const headers = { 'content-type': 'application/json' };
 try {
   for (const line of readFileSync(headersFile, 'utf8').split('\\n')) {
     const i = line.indexOf(':');

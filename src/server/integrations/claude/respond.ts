@@ -4,14 +4,12 @@
 //   - keys arriving within ~100-200 ms of the dialog appearing are IGNORED (an anti-typeahead guard), so wait until
 //     the dialog has been visible for PERMISSION_INPUT_GUARD_MS; the PermissionRequest hook arrives 100-450 ms BEFORE
 //     the dialog is drawn.
-import type { PermissionOption } from './hooks.js';
+import type { Option } from '../../../common/schema.js';
 
 export type PermissionChoice = 'allow' | 'allow_always' | 'deny' | number | string;
 
 /** Wait at least this long after the dialog is visible on the screen before pressing keys. */
 export const PERMISSION_INPUT_GUARD_MS = 400;
-/** Without a screen to check: wait at least this long after the PermissionRequest hook. */
-export const PERMISSION_HOOK_TO_INPUT_MS = 1000;
 
 export function normalizeChoice(choice: PermissionChoice): 'allow' | 'allow_always' | 'deny' | number {
   if (choice === 'allow' || choice === 'allow_always' || choice === 'deny') return choice;
@@ -33,9 +31,8 @@ export interface PermissionDialog {
   visible: boolean;
   /** e.g. "Do you want to proceed?" */
   question: string | null;
-  options: PermissionOption[];
-  /** The highlighted option (❯). */
-  selected: number | null;
+  /** The dialog's options: key = the option's number, intent when the label says it. */
+  options: Option[];
 }
 
 const OPTION = /^\s*(❯|>)?\s*([1-9])\.\s+(.+?)\s*$/;
@@ -44,27 +41,25 @@ const OPTION = /^\s*(❯|>)?\s*([1-9])\.\s+(.+?)\s*$/;
 export function readPermissionDialog(screen: string): PermissionDialog {
   const lines = screen.split('\n');
   const qi = lines.findIndex((l) => /Do you want to (proceed|make this edit|create|allow)|Do you want to .+\?/.test(l));
-  const none: PermissionDialog = { visible: false, question: null, options: [], selected: null };
+  const none: PermissionDialog = { visible: false, question: null, options: [] };
   if (qi < 0) return none;
-  const options: PermissionOption[] = [];
-  let selected: number | null = null;
+  const options: Option[] = [];
   for (const l of lines.slice(qi + 1, qi + 15)) {
     const m = OPTION.exec(l);
     if (!m) { if (options.length && l.trim()) break; continue; }
-    const number = Number(m[2]);
+    const key = m[2];
     const label = m[3].replace(/\s{2,}.*$/, '');
-    const choice = /^No\b/.test(label) ? 'deny' : number === 1 ? 'allow' : /^Yes, and (don.t ask|always allow)/.test(label) ? 'allow_always' : undefined;
-    options.push({ number, label, ...(choice ? { choice } : {}) });
-    if (m[1]) selected = number;
+    const intent = /^No\b/.test(label) ? 'deny' : key === '1' ? 'allow' : /^Yes, and (don.t ask|always allow)/.test(label) ? 'allow_always' : undefined;
+    options.push({ key, label, ...(intent ? { intent } : {}) });
   }
   if (!options.length) return none;
-  return { visible: true, question: lines[qi].trim(), options, selected };
+  return { visible: true, question: lines[qi].trim(), options };
 }
 
 /** The status to assume right after the answer is pressed: deny (or the "No" option) interrupts the turn → idle. */
-export function statusAfterAnswer(choice: PermissionChoice, options?: PermissionOption[]): 'active' | 'idle' {
+export function statusAfterAnswer(choice: PermissionChoice, options?: Option[]): 'active' | 'idle' {
   const c = normalizeChoice(choice);
   if (c === 'deny') return 'idle';
-  if (typeof c === 'number' && options?.find((o) => o.number === c)?.choice === 'deny') return 'idle';
+  if (typeof c === 'number' && options?.find((o) => o.key === String(c))?.intent === 'deny') return 'idle';
   return 'active';
 }

@@ -5,30 +5,33 @@
 // each instance's hooks carry that instance's own secret.
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../http/errors.js';
-import type { Ctx } from '../../server.js';
+import type { InstanceManager } from '../../instances/manager.js';
+import type { InstanceStore } from '../../instances/store.js';
 import { ClaudeDriver } from './driver.js';
 import { HOOK_SECRET_HEADER } from './launch.js';
 
 declare module 'fastify' {
-  interface FastifyRequest { claudeDriver?: ClaudeDriver; hookArrivedAt?: number }
+  interface FastifyRequest { claudeDriver?: ClaudeDriver }
 }
 
-export function registerClaude(app: FastifyInstance, ctx: Ctx): void {
-  ctx.manager.registerDriver('claude', (_agent, instanceId) => new ClaudeDriver({
+export interface ClaudeDeps {
+  manager: InstanceManager;
+  instances: InstanceStore;
+  /** AreYouJ's data dir (config.runDir): per-instance settings and secrets. */
+  runDir: string;
+}
+
+export function registerClaude(app: FastifyInstance, deps: ClaudeDeps): void {
+  deps.manager.registerDriver('claude', (_agent, instanceId) => new ClaudeDriver({
     instanceId,
-    dataDir: ctx.config.runDir,
-    serverUrl: () => ctx.manager.url,
-    projectPath: ctx.instances.get(instanceId).projectPath,
-    updateMessageMetadata: (key, patch) => {
-      const cur = ctx.instances.findMessageByKey(instanceId, key);
-      if (cur) ctx.manager.updateMessage(cur.id, { metadata: { ...(cur.metadata ?? {}), ...patch } });
-    },
+    dataDir: deps.runDir,
+    serverUrl: () => deps.manager.url,
+    projectPath: deps.instances.get(instanceId).projectPath,
   }));
 
   app.post<{ Params: { instanceId: string } }>('/api/hooks/claude/:instanceId', {
     onRequest: async (req) => {
-      req.hookArrivedAt = performance.now();
-      const live = ctx.manager.get(req.params.instanceId);
+      const live = deps.manager.get(req.params.instanceId);
       const driver = live?.driver instanceof ClaudeDriver ? live.driver : undefined;
       if (!driver) throw new ApiError(404, 'not_found', 'no running Claude Code instance with this id');
       if (!driver.checkSecret(req.headers[HOOK_SECRET_HEADER])) throw new ApiError(401, 'unauthorized', 'wrong or missing hook secret');
@@ -37,10 +40,9 @@ export function registerClaude(app: FastifyInstance, ctx: Ctx): void {
   }, async (req, reply) => {
     const driver = req.claudeDriver!;
     const body = req.body;
-    const at = req.hookArrivedAt;
     reply.code(204).send();
     setImmediate(() => {
-      try { driver.hook(body, at); } catch (e) {
+      try { driver.hook(body); } catch (e) {
         process.stderr.write(`[areyouj] claude hook for ${req.params.instanceId} failed: ${(e as Error).stack ?? e}\n`);
       }
     });
