@@ -1,78 +1,33 @@
-// The `areyouj` command: parse the options, start the server, stop every instance gracefully on SIGINT/SIGTERM.
-import { randomBytes } from 'node:crypto';
+// The `areyouj` command: `areyouj [serve] [options]` starts the server; `areyouj <command>` runs one of COMMANDS.
+// Each command lives in its own module under cli/ and is loaded only when it runs.
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
-import { DEFAULT_SCROLLBACK, MAX_SCROLLBACK } from '../common/limits.js';
-import { makeConfig, readVersion } from './config.js';
-import { DEFAULT_MAX_INSTANCES } from './limits.js';
-import { isLoopback } from './http/guards.js';
-import { startServer } from './server.js';
+import { fail } from './cli/fail.js';
+import { serve, SERVE_HELP } from './cli/serve.js';
 
-const HELP = `areyouj: mission control for AI coding agents
-
-Usage: areyouj [options]
-
-  --home DIR           where docs/tasks.db, docs/agents.db and docs/logs live (default: the working directory)
-  --port N             port to listen on (default 3001; 0 picks a free one)
-  --host H             address to bind (default 127.0.0.1; anything else requires a token)
-  --token T            require this token (default: $AREYOUJ_TOKEN; generated on a non-loopback host)
-  --max-instances N    live instances at most, across all agents (default ${DEFAULT_MAX_INSTANCES})
-  --scrollback N       lines of scrollback kept per instance for snapshots (default ${DEFAULT_SCROLLBACK}; about 2 KB
-                       of memory per line at 120 columns; the full output is always in docs/logs)
-  --help               this text
-  --version            the version
-`;
-
-function fail(msg: string): never {
-  process.stderr.write(`areyouj: ${msg}\n(see areyouj --help)\n`);
-  process.exit(2);
+export interface Command {
+  /** One line for `areyouj --help`. */
+  summary: string;
+  /** Runs the command with the arguments after its name; resolves to the exit code (undefined: 0, or keep running). */
+  run(argv: string[]): Promise<number | void>;
 }
 
-export async function main(argv = process.argv.slice(2)) {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv, strict: true, allowPositionals: false,
-      options: {
-        home: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, token: { type: 'string' },
-        'max-instances': { type: 'string' }, scrollback: { type: 'string' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
-      },
-    }));
-  } catch (e) { fail((e as Error).message); }
-  if (values.help) { process.stdout.write(HELP); return; }
-  if (values.version) { process.stdout.write(`${readVersion()}\n`); return; }
+/** Subcommands other than `serve`. Add one here: a name, a summary and a lazily imported module. */
+export const COMMANDS: Record<string, Command> = {};
 
-  const port = Number(values.port ?? 3001);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a number from 0 to 65535, not ${JSON.stringify(values.port)}`);
-  const maxInstances = Number(values['max-instances'] ?? DEFAULT_MAX_INSTANCES);
-  if (!Number.isInteger(maxInstances) || maxInstances < 1) fail('--max-instances must be a positive integer');
-  const scrollback = Number(values.scrollback ?? DEFAULT_SCROLLBACK);
-  if (!Number.isInteger(scrollback) || scrollback < 0 || scrollback > MAX_SCROLLBACK) fail(`--scrollback must be an integer from 0 to ${MAX_SCROLLBACK}`);
-  const host = values.host ?? '127.0.0.1';
-  let token = values.token ?? process.env.AREYOUJ_TOKEN ?? null;
-  let generated = false;
-  if (!token && !isLoopback(host)) { token = randomBytes(24).toString('base64url'); generated = true; }
+function help(): string {
+  const names = Object.keys(COMMANDS).sort();
+  const width = Math.max(5, ...names.map((n) => n.length)) + 2;
+  return `${SERVE_HELP}\nCommands:\n  ${'serve'.padEnd(width)}start the server (the default)\n${names.map((n) => `  ${n.padEnd(width)}${COMMANDS[n].summary}\n`).join('')}`;
+}
 
-  const config = makeConfig({ home: values.home ?? process.cwd(), host, port, token, maxInstances, scrollback });
-  let server;
-  try { server = await startServer(config); } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    fail(err.code === 'EADDRINUSE' ? `port ${port} is in use (try --port 0 or another port)` : err.message);
-  }
-  process.stdout.write(`AreYouJ ${config.version} listening on ${server.url}\n  home: ${config.home}\n`);
-  if (!config.webRoot) process.stdout.write('  (the web app is not built: run `npm run build` or `npm start`; the API works)\n');
-  if (generated) process.stdout.write(`  token (shown once): ${token}\n  open: ${server.url}/?token=${token}\n`);
-
-  let stopping = false;
-  const stop = async (sig: string) => {
-    if (stopping) { process.stderr.write('areyouj: forced exit\n'); process.exit(1); }
-    stopping = true;
-    process.stdout.write(`areyouj: ${sig}, stopping every instance…\n`);
-    await server.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+export async function main(argv = process.argv.slice(2)): Promise<void> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first.startsWith('-')) return serve(argv, help());
+  if (first === 'serve') return serve(rest, help());
+  const cmd = COMMANDS[first];
+  if (!cmd) fail(`unknown command ${JSON.stringify(first)}`);
+  const code = await cmd.run(rest);
+  if (typeof code === 'number') process.exit(code);
 }
 
 // Run when executed directly (node dist/server/main.js, tsx src/server/main.ts), not when imported.
