@@ -4,7 +4,7 @@
 // To add a kind of question (next: `approval` for Codex/Gemini approvals; Claude Code's `AskUserQuestion` — several
 // questions, each with a header, text, options with descriptions, multi-select and free text — and `ExitPlanMode`
 // plan approvals — the plan's Markdown and the dialog's options), add its schema to `Question` below: the web app's
-// switch on `type` (src/web/lib/awaiting.ts) then fails to compile until it handles it.
+// switch on `type` (src/web/instances/awaiting.ts) then fails to compile until it handles it.
 import { z } from 'zod';
 import { OPTION_INTENTS } from './constants.js';
 

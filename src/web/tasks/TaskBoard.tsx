@@ -5,7 +5,7 @@ import { baseName, shortPath } from '../lib/format.js';
 import { navigate } from '../lib/router.js';
 import { openDialog, useStore } from '../lib/store.js';
 import { loadTasks } from '../lib/sync.js';
-import { findTask, matches, stats } from '../lib/tasks.js';
+import { findTask, matches, stats } from './tasks.js';
 import { TaskDetails } from './TaskDetails.js';
 import { TaskTable } from './TaskTable.js';
 

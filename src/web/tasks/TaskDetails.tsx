@@ -5,8 +5,8 @@ import { openTab } from '../lib/actions.js';
 import { fullTime } from '../lib/format.js';
 import { openDialog, useStore } from '../lib/store.js';
 import { loadTasks } from '../lib/sync.js';
-import { flatten, linksOf, taskLinks } from '../lib/tasks.js';
-import { StatusBadge } from './StatusBadge.js';
+import { flatten, linksOf, taskLinks } from './tasks.js';
+import { StatusBadge } from '../instances/StatusBadge.js';
 import { Deps, TaskStatusSelect } from './TaskTable.js';
 
 /** One task in full: details as Markdown (sanitised: HTML is shown as text), dependencies, subtasks, linked instances. */

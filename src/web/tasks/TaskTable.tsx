@@ -6,8 +6,8 @@ import { attempt, openTab } from '../lib/actions.js';
 import { ago, fullTime, truncate } from '../lib/format.js';
 import { loadTasks } from '../lib/sync.js';
 import { useStore } from '../lib/store.js';
-import { findTask, linksOf, taskLinks } from '../lib/tasks.js';
-import { StatusBadge } from './StatusBadge.js';
+import { findTask, linksOf, taskLinks } from './tasks.js';
+import { StatusBadge } from '../instances/StatusBadge.js';
 
 export async function setTaskStatus(project: string, t: Task, status: Task['status']) {
   const r = await attempt(() => api.updateTask(project, t.id, { status }));

@@ -1,5 +1,5 @@
 import type { InstanceStatus } from '../../common/schema.js';
-import { STATUS } from '../lib/status.js';
+import { STATUS } from './status.js';
 
 /** A status shown with colour, icon and label (or icon only, with the label for screen readers and tooltips). */
 export function StatusBadge({ status, compact = false }: { status: InstanceStatus; compact?: boolean }) {

@@ -2,12 +2,12 @@ import { useMemo, useState } from 'react';
 import { isLive } from '../../common/constants.js';
 import { api } from '../lib/api.js';
 import { errorText, openTab, termSize } from '../lib/actions.js';
-import { STATUS } from '../lib/status.js';
+import { STATUS } from '../instances/status.js';
 import { toast, upsertInstance, useStore } from '../lib/store.js';
 import { loadTasks } from '../lib/sync.js';
-import { findTask, taskPrompt } from '../lib/tasks.js';
-import { Dialog } from './Dialog.js';
-import { Field } from './Field.js';
+import { findTask, taskPrompt } from './tasks.js';
+import { Dialog } from '../ui/Dialog.js';
+import { Field } from '../ui/Field.js';
 
 /** Hand a task to an agent: a new instance started with the task as its prompt (linked to the task), or a running one. */
 export function HandoffDialog({ project, taskId, onClose }: { project: string; taskId: string; onClose: () => void }) {

@@ -5,9 +5,9 @@ import { confirmDeleteAgent, openTab, startInstance } from '../lib/actions.js';
 import { ago, shortPath, useNow } from '../lib/format.js';
 import { navigate, useRoute } from '../lib/router.js';
 import { openDialog, setState, useStore } from '../lib/store.js';
-import { AwaitingBanner } from './AwaitingBanner.js';
-import { Icon } from './Icon.js';
-import { StatusBadge } from './StatusBadge.js';
+import { AwaitingBanner } from '../instances/AwaitingBanner.js';
+import { Icon } from '../ui/Icon.js';
+import { StatusBadge } from '../instances/StatusBadge.js';
 
 export function Sidebar() {
   const agents = useStore((s) => s.agents);

@@ -1,7 +1,7 @@
 // What an instance waiting on the user shows: the question of its message (Message.question, one typed union written by
 // every driver, see src/common/questions.ts) and the answers it offers.
 import type { Option, Question } from '../../common/schema.js';
-import { truncate } from './format.js';
+import { truncate } from '../lib/format.js';
 
 export interface Answer {
   /** What POST /respond gets: the option's number, its key, or allow/allow_always/deny. */

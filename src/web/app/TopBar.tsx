@@ -2,8 +2,8 @@ import { closeTab, openTab } from '../lib/actions.js';
 import { setNotifications } from '../lib/notify.js';
 import { useRoute } from '../lib/router.js';
 import { openDialog, setState, useStore } from '../lib/store.js';
-import { Icon } from './Icon.js';
-import { StatusBadge } from './StatusBadge.js';
+import { Icon } from '../ui/Icon.js';
+import { StatusBadge } from '../instances/StatusBadge.js';
 
 /** The tab strip of open instances, plus the drawer button (phone), the palette, notifications and help. */
 export function TopBar() {

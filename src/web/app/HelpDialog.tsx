@@ -1,4 +1,4 @@
-import { Dialog } from './Dialog.js';
+import { Dialog } from '../ui/Dialog.js';
 
 const KEYS: [string, string][] = [
   ['Alt 1 … 9', 'Switch to tab 1 … 9'],

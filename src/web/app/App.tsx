@@ -4,21 +4,21 @@ import { useKeyboard } from '../lib/keyboard.js';
 import { primeAudio } from '../lib/notify.js';
 import { useRoute } from '../lib/router.js';
 import { getState, openDialog, setState, useStore } from '../lib/store.js';
-import { AgentForm } from './AgentForm.js';
-import { ConfirmDialog } from './ConfirmDialog.js';
-import { HandoffDialog } from './HandoffDialog.js';
+import { AgentForm } from '../agents/AgentForm.js';
+import { ConfirmDialog } from '../ui/ConfirmDialog.js';
+import { HandoffDialog } from '../tasks/HandoffDialog.js';
 import { HelpDialog } from './HelpDialog.js';
 import { OfflineBanner } from './OfflineBanner.js';
-import { Overview } from './Overview.js';
+import { Overview } from '../instances/Overview.js';
 import { Palette } from './Palette.js';
 import { Sidebar } from './Sidebar.js';
-import { TaskForm } from './TaskForm.js';
-import { Toasts } from './Toasts.js';
+import { TaskForm } from '../tasks/TaskForm.js';
+import { Toasts } from '../ui/Toasts.js';
 import { TopBar } from './TopBar.js';
 
 // Loaded when first needed, not with the page: the task board, and the instance tabs (xterm.js, the Markdown renderer).
-const InstancePane = lazy(() => import('./InstancePane.js').then((m) => ({ default: m.InstancePane })));
-const TaskBoard = lazy(() => import('./TaskBoard.js').then((m) => ({ default: m.TaskBoard })));
+const InstancePane = lazy(() => import('../instances/InstancePane.js').then((m) => ({ default: m.InstancePane })));
+const TaskBoard = lazy(() => import('../tasks/TaskBoard.js').then((m) => ({ default: m.TaskBoard })));
 const Loading = () => <div className="splash"><span className="spinner" aria-hidden="true" /> Loading…</div>;
 
 export function App() {

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { Instance, Message } from '../../common/schema.js';
 import { api } from '../lib/api.js';
 import { attempt } from '../lib/actions.js';
-import { answers, describeToolInput } from '../lib/awaiting.js';
+import { answers, describeToolInput } from './awaiting.js';
 import { truncate } from '../lib/format.js';
 import { useStore } from '../lib/store.js';
 

@@ -3,7 +3,7 @@ import type { Instance, InstanceStatus } from '../../common/schema.js';
 import { INSTANCE_STATUSES, isLive } from '../../common/constants.js';
 import { openTab } from '../lib/actions.js';
 import { ago, baseName, fullTime, truncate, useNow } from '../lib/format.js';
-import { STATUS, STATUS_RANK } from '../lib/status.js';
+import { STATUS, STATUS_RANK } from './status.js';
 import { openDialog, useStore } from '../lib/store.js';
 import { AwaitingBanner } from './AwaitingBanner.js';
 import { StatusBadge } from './StatusBadge.js';

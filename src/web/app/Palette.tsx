@@ -3,9 +3,9 @@ import type { Task } from '../../common/schema.js';
 import { isLive } from '../../common/constants.js';
 import { openTab, startInstance } from '../lib/actions.js';
 import { navigate } from '../lib/router.js';
-import { STATUS } from '../lib/status.js';
+import { STATUS } from '../instances/status.js';
 import { openDialog, useStore } from '../lib/store.js';
-import { Dialog } from './Dialog.js';
+import { Dialog } from '../ui/Dialog.js';
 
 interface Item { key: string; group: string; label: string; hint?: string; run: () => void }
 

@@ -4,9 +4,9 @@ import { AGENT_KINDS, DEFAULT_AWAITING_PATTERNS, DEFAULT_IDLE_PATTERNS } from '.
 import { api, ApiError, fieldErrors } from '../lib/api.js';
 import { errorText } from '../lib/actions.js';
 import { getState, toast, upsertAgent, useStore } from '../lib/store.js';
-import { Dialog } from './Dialog.js';
-import { DirPicker } from './DirPicker.js';
-import { Field } from './Field.js';
+import { Dialog } from '../ui/Dialog.js';
+import { DirPicker } from '../ui/DirPicker.js';
+import { Field } from '../ui/Field.js';
 
 const COLORS = ['#7aa2f7', '#9ece6a', '#e0af68', '#f7768e', '#bb9af7', '#7dcfff', '#ff9e64', '#73daca'];
 const lines = (s: string) => s.split('\n').map((l) => l.trim()).filter(Boolean);

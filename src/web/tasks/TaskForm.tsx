@@ -6,9 +6,9 @@ import { errorText } from '../lib/actions.js';
 import { navigate } from '../lib/router.js';
 import { useStore } from '../lib/store.js';
 import { loadTasks } from '../lib/sync.js';
-import { findTask } from '../lib/tasks.js';
-import { Dialog } from './Dialog.js';
-import { Field } from './Field.js';
+import { findTask } from './tasks.js';
+import { Dialog } from '../ui/Dialog.js';
+import { Field } from '../ui/Field.js';
 
 /** Create or edit a task (or a subtask, with parentId). */
 export function TaskForm({ project, taskId, parentId, onClose }: { project: string; taskId?: string; parentId?: string; onClose: () => void }) {
