@@ -14,8 +14,9 @@ for (const dir of ['unit', 'integration', 'e2e']) {
 }
 const chosen = filter.length ? files.filter((f) => filter.some((x) => f.includes(x))) : files;
 if (!chosen.length) { console.error('no test files match', filter); process.exit(1); }
-// The browser tests run the built web app and the CLI tests the built server.
-buildIfNeeded({ web: chosen.some((f) => f.includes('e2e')) });
+// The browser tests run the built web app (its development build, and the production one) and the CLI tests the built server.
+const e2e = chosen.some((f) => f.includes('e2e'));
+buildIfNeeded({ web: e2e, webDev: e2e });
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', '--test-timeout=180000', ...chosen],
   { cwd: root, stdio: 'inherit', env: { ...process.env, AREYOUJ_TEST: '1' } });
 process.exit(r.status ?? 1);

@@ -20,13 +20,23 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** Build dist/web when it is missing or older than src/web; a lock directory keeps parallel test files from building twice. */
-export async function ensureWebBuild() {
-  const index = path.join(ROOT, 'dist', 'web', 'index.html');
+/** The web app the browser tests run: a development build (React's own checks and warnings on), in dist/web-dev. */
+export const WEB_DEV = path.join(ROOT, 'dist', 'web-dev');
+/** The production build (`npm run build`), for the tests of what users are served. */
+export const WEB_PROD = path.join(ROOT, 'dist', 'web');
+
+/**
+ * Build the web app when its output is missing or older than src/web: the development build the browser tests run
+ * (React reports its warnings only there), or the production one. A lock directory keeps parallel test files from
+ * building twice.
+ */
+export async function ensureWebBuild(which: 'dev' | 'prod' = 'dev') {
+  const out = which === 'dev' ? WEB_DEV : WEB_PROD;
+  const index = path.join(out, 'index.html');
   const stale = () => !fs.existsSync(index) || fs.statSync(index).mtimeMs < Math.max(newestMtime(path.join(ROOT, 'src', 'web')),
-    fs.statSync(path.join(ROOT, 'vite.config.ts')).mtimeMs, fs.statSync(path.join(ROOT, 'src', 'common', 'schema.ts')).mtimeMs);
+    fs.statSync(path.join(ROOT, 'vite.config.ts')).mtimeMs, newestMtime(path.join(ROOT, 'src', 'common')));
   if (!stale()) return;
-  const lock = path.join(ROOT, 'dist', '.web-build.lock');
+  const lock = path.join(ROOT, 'dist', `.web-build-${which}.lock`);
   fs.mkdirSync(path.dirname(lock), { recursive: true });
   for (;;) {
     try { fs.mkdirSync(lock); break; } catch {
@@ -38,7 +48,9 @@ export async function ensureWebBuild() {
   }
   try {
     if (!stale()) return;
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], { cwd: ROOT, encoding: 'utf8' });
+    const args = [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'];
+    if (which === 'dev') args.push('--outDir', WEB_DEV, '--emptyOutDir');
+    const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NODE_ENV: which === 'dev' ? 'development' : 'production' } });
     if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);
   } finally {
     fs.rmSync(lock, { recursive: true, force: true });
@@ -47,10 +59,11 @@ export async function ensureWebBuild() {
 
 export interface Server { url: string; home: string; proc: ChildProcess; stop: () => Promise<void>; api: <T = any>(method: string, p: string, body?: unknown) => Promise<T> }
 
-export async function startServer(opts: { home?: string; args?: string[] } = {}): Promise<Server> {
+/** A real server (a child process) serving the development build of the web app, or the production one (`web: 'prod'`). */
+export async function startServer(opts: { home?: string; args?: string[]; web?: 'dev' | 'prod' } = {}): Promise<Server> {
   const home = opts.home ?? fs.mkdtempSync(path.join(os.tmpdir(), 'areyouj-e2e-'));
   const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'server', 'main.ts'), '--home', home, '--port', '0', ...(opts.args ?? [])],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AREYOUJ_TOKEN: '' } });
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AREYOUJ_TOKEN: '', AREYOUJ_WEB_ROOT: opts.web === 'prod' ? WEB_PROD : WEB_DEV } });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000);
@@ -89,13 +102,28 @@ export async function launch(): Promise<Browser> {
   });
 }
 
-export async function newPage(browser: Browser, viewport = { width: 1440, height: 900 }, opts: { isMobile?: boolean; hasTouch?: boolean } = {}):
+/**
+ * What a browser test must never see, collected in `errors` (each test ends with `assert.deepEqual(errors, [])`): an
+ * uncaught error, an unexpected dialog, and any console.error or console.warn, React's warnings included (the tests
+ * run the development build, where React reports them). `allow` lists console messages a test expects (e.g. the
+ * connection errors while it stops the server); an HTTP 4xx of an API call is expected (the UI shows it) and ignored.
+ */
+export async function newPage(browser: Browser, viewport = { width: 1440, height: 900 }, opts: { isMobile?: boolean; hasTouch?: boolean; allow?: RegExp[] } = {}):
   Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport, deviceScaleFactor: 1, ...opts });
+  const { allow = [], ...ctxOpts } = opts;
+  const context = await browser.newContext({ viewport, deviceScaleFactor: 1, ...ctxOpts });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('dialog', (d) => { errors.push(`unexpected dialog: ${d.message()}`); void d.dismiss(); });
+  page.on('console', (m) => {
+    if (m.type() !== 'error' && m.type() !== 'warning') return;
+    const text = m.text();
+    const url = m.location().url ?? '';
+    if (/^Failed to load resource: the server responded with a status of 4\d\d/.test(text) && /\/api\//.test(url)) return;
+    if (allow.some((re) => re.test(text))) return;
+    errors.push(`console.${m.type()}: ${text}${url ? ` (${url}:${m.location().lineNumber})` : ''}`);
+  });
   return { context, page, errors };
 }
 
