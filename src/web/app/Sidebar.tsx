@@ -78,8 +78,10 @@ function AgentItem({ agent, instances, home, activeId }: { agent: Agent; instanc
         </div>
         {waiting > 0 && <span className="count warn" title={`${waiting} waiting for you`}>{waiting}</span>}
         <span className="count" title={`${live.length} running`}>{live.length}</span>
+        {/* Start is always there (keyboard and touch too); edit and delete show on hover or focus. */}
+        <button className="start-btn" title={`Start an instance of ${agent.name}`} aria-label={`Start an instance of ${agent.name}`}
+          onClick={() => void startInstance(agent.id)} data-testid="start-instance"><Icon name="play" size={11} /></button>
         <div className="agent-actions">
-          <button className="icon-btn" title="Start an instance" aria-label={`Start an instance of ${agent.name}`} onClick={() => void startInstance(agent.id)} data-testid="start-instance"><Icon name="play" size={12} /></button>
           <button className="icon-btn" title="Edit agent" aria-label={`Edit ${agent.name}`} onClick={() => openDialog({ type: 'agent', agentId: agent.id })} data-testid="edit-agent"><Icon name="edit" size={13} /></button>
           <button className="icon-btn danger" title="Delete agent" aria-label={`Delete ${agent.name}`} onClick={() => confirmDeleteAgent(agent.id)} data-testid="delete-agent"><Icon name="trash" size={13} /></button>
         </div>
