@@ -3,7 +3,8 @@ import { openTab } from '../lib/actions.js';
 import { useKeyboard } from '../lib/keyboard.js';
 import { primeAudio } from '../lib/notify.js';
 import { useRoute } from '../lib/router.js';
-import { getState, openDialog, setState, useStore } from '../lib/store.js';
+import { getState, openDialog, setState, useStore, type Dialog } from '../lib/store.js';
+import { ErrorBoundary } from '../ui/ErrorBoundary.js';
 import { AgentForm } from '../agents/AgentForm.js';
 import { ConfirmDialog } from '../ui/ConfirmDialog.js';
 import { HandoffDialog } from '../tasks/HandoffDialog.js';
@@ -51,20 +52,27 @@ export function App() {
   return (
     <div className={`app${drawerOpen ? ' drawer-open' : ''}`} data-testid="app">
       <OfflineBanner />
-      <Sidebar />
+      <ErrorBoundary name="sidebar" className="sidebar"><Sidebar /></ErrorBoundary>
       <div className="scrim" onClick={() => setState({ drawerOpen: false })} aria-hidden="true" />
       <main className="main">
-        <TopBar />
+        <ErrorBoundary name="tab bar" className="topbar"><TopBar /></ErrorBoundary>
         <div className="content">
           {!loaded && <div className="splash"><span className="spinner" aria-hidden="true" /> Connecting to AreYouJ…</div>}
-          {loaded && route.page === 'overview' && <Overview />}
-          {loaded && route.page === 'tasks' && <Suspense fallback={<Loading />}><TaskBoard project={route.project} selected={route.task} /></Suspense>}
+          {loaded && route.page !== 'instance' && (
+            <ErrorBoundary name="page" resetKey={location.hash}>
+              {route.page === 'overview' && <Overview />}
+              {route.page === 'tasks' && <Suspense fallback={<Loading />}><TaskBoard project={route.project} selected={route.task} /></Suspense>}
+            </ErrorBoundary>
+          )}
           {loaded && route.page === 'instance' && !known && (
             <div className="splash">This instance no longer exists. <a href="#/">Back to the overview</a></div>
           )}
           {tabs.length > 0 && (
             <Suspense fallback={route.page === 'instance' ? <Loading /> : null}>
-              {tabs.map((id) => <InstancePane key={id} id={id} active={route.page === 'instance' && route.id === id} />)}
+              {tabs.map((id) => {
+                const active = route.page === 'instance' && route.id === id;
+                return <ErrorBoundary key={id} name="tab" hidden={!active}><InstancePane id={id} active={active} /></ErrorBoundary>;
+              })}
             </Suspense>
           )}
         </div>
@@ -78,6 +86,15 @@ export function App() {
 function Dialogs() {
   const d = useStore((s) => s.dialog);
   if (!d) return null;
+  return (
+    <ErrorBoundary name="dialog" resetKey={d} className="backdrop"
+      actions={<button className="btn small" onClick={() => openDialog(null)}>Close</button>}>
+      <OneDialog d={d} />
+    </ErrorBoundary>
+  );
+}
+
+function OneDialog({ d }: { d: Dialog }) {
   const close = () => openDialog(null);
   switch (d.type) {
     case 'agent': return <AgentForm key={d.agentId ?? 'new'} agentId={d.agentId} onClose={close} />;

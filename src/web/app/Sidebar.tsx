@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import type { Agent, Instance } from '../../common/schema.js';
 import { isLive } from '../../common/constants.js';
-import { confirmDeleteAgent, openTab, startInstance } from '../lib/actions.js';
+import { confirmDeleteAgent, openTab, startInstance, tasksRoute } from '../lib/actions.js';
 import { ago, shortPath, useNow } from '../lib/format.js';
 import { navigate, useRoute } from '../lib/router.js';
 import { openDialog, setState, useStore } from '../lib/store.js';
@@ -36,7 +36,7 @@ export function Sidebar() {
           <span className="nav-icon"><Icon name="grid" /></span>Overview
           {attention > 0 && <span className="count warn" data-testid="attention-count" title="Instances waiting for you">{attention}</span>}
         </button>
-        <button className={`nav-item${route.page === 'tasks' ? ' current' : ''}`} onClick={() => { navigate({ page: 'tasks' }); setState({ drawerOpen: false }); }} data-testid="nav-tasks">
+        <button className={`nav-item${route.page === 'tasks' ? ' current' : ''}`} onClick={() => { navigate(tasksRoute()); setState({ drawerOpen: false }); }} data-testid="nav-tasks">
           <span className="nav-icon"><Icon name="list" /></span>Tasks
         </button>
       </nav>

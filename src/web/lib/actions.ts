@@ -2,7 +2,7 @@
 import { DEFAULT_TERMINAL_SIZE } from '../../common/limits.js';
 import type { Instance } from '../../common/schema.js';
 import { api, ApiError } from './api.js';
-import { navigate } from './router.js';
+import { navigate, parseRoute, type Route } from './router.js';
 import { getState, openDialog, removeAgent, removeInstance, setState, toast, upsertInstance } from './store.js';
 import { loadHistory } from './sync.js';
 
@@ -31,6 +31,22 @@ export function closeTab(id: string) {
     const next = tabs[Math.min(idx, tabs.length - 1)];
     navigate(next ? { page: 'instance', id: next } : { page: 'overview' });
   }
+}
+
+let lastBoard: string | undefined;
+/** The task board shown last (its project), for "Tasks" from a page that has no project of its own. */
+export function rememberBoard(project: string | undefined) { lastBoard = project; }
+
+/** Where "Tasks" goes: the project of the instance you are in (its task's, else its folder), else the board seen last. */
+export function tasksRoute(): Route {
+  const s = getState();
+  const r = parseRoute(location.hash);
+  let project = lastBoard;
+  if (r.page === 'instance') {
+    const i = s.instances[r.id];
+    if (i) project = i.taskProject ?? i.projectPath;
+  } else if (r.page === 'tasks') project = r.project;
+  return { page: 'tasks', project: project === s.info?.home ? undefined : project };
 }
 
 /** Last terminal size seen, so a new instance starts at the size it will be shown at. */

@@ -1,6 +1,6 @@
 // The client's one source of truth: what the server told us (agents, instances, messages, tasks) plus UI state.
 // Immutable updates; components subscribe with a selector through useStore().
-import { useSyncExternalStore } from 'react';
+import { useRef, useSyncExternalStore } from 'react';
 import type { Agent, Instance, Message, TaskList } from '../../common/schema.js';
 import type { Info } from './api.js';
 
@@ -76,8 +76,33 @@ function subscribe(l: () => void) {
   return () => { listeners.delete(l); };
 }
 
+/** One empty list for selectors to fall back on (`s.messages[id] ?? NONE`): a selector must not make a new [] per read. */
+export const NONE: readonly never[] = Object.freeze([]);
+
+function shallowEqual(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (!a || !b || typeof a !== 'object' || typeof b !== 'object' || Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && Object.is((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+/**
+ * A slice of the state. React asks for it again and again (useSyncExternalStore) and expects the same value while the
+ * state is the same, or it re-renders for ever (React error #185): so the result is kept per state, and a new array
+ * or object that holds the same items as the last one is replaced by the last one.
+ */
 export function useStore<T>(selector: (s: State) => T): T {
-  return useSyncExternalStore(subscribe, () => selector(state));
+  const last = useRef<{ state: State; selector: (s: State) => T; value: T } | null>(null);
+  const get = () => {
+    const l = last.current;
+    if (l && l.state === state && l.selector === selector) return l.value;
+    const next = selector(state);
+    const value = l && shallowEqual(l.value, next) ? l.value : next;
+    last.current = { state, selector, value };
+    return value;
+  };
+  return useSyncExternalStore(subscribe, get);
 }
 
 // ---------- updates used by the sync layer and the actions ----------
