@@ -15,6 +15,7 @@ import type { EventBus } from '../events/bus.js';
 import type { TaskService } from '../tasks/service.js';
 import type { Driver, DriverHost, LaunchSpec } from './driver.js';
 import { GenericDriver } from './generic-driver.js';
+import { nextNumberName, restartName } from './names.js';
 import type { InstancePatch, InstanceStore, MessagePatch, NewMessage } from './store.js';
 
 export interface Live {
@@ -38,6 +39,7 @@ export interface ManagerDeps {
 export type DriverFactory = (agent: Agent, instanceId: string) => Driver;
 
 const ACTIVITY_EVERY_MS = 5000; // output refreshes last_activity_at at most this often
+const AUTO_NAME = 'auto'; // the name of an agent's auto-started instance
 
 export class InstanceManager {
   url = '';
@@ -59,10 +61,22 @@ export class InstanceManager {
     }
     for (const agent of this.deps.agents.list()) {
       if (!agent.settings.autoStart) continue;
-      try { this.start(agent.id, { name: 'auto' }); } catch (e) {
+      try { await this.autoStart(agent.id); } catch (e) {
         process.stderr.write(`[areyouj] auto-start of ${agent.name} failed: ${(e as Error).message}\n`);
       }
     }
+  }
+
+  /**
+   * An agent's one auto-started instance, named `auto`: never a second while one is live; otherwise a new one replaces
+   * the ended ones (their messages and logs go with them), so that they do not pile up at every server start.
+   * (Rename an auto instance to keep it.) Returns null when one is live already.
+   */
+  async autoStart(agentId: string): Promise<Instance | null> {
+    const autos = this.deps.instances.list({ agentId }).filter((i) => i.name === AUTO_NAME);
+    if (autos.some((i) => isLive(i.status))) return null;
+    for (const old of autos) await this.remove(old.id);
+    return this.start(agentId, { name: AUTO_NAME });
   }
 
   start(agentId: string, req: InstanceCreate): Instance {
@@ -80,9 +94,8 @@ export class InstanceManager {
       throw conflict('limit_reached', `${total} of the server's ${this.deps.config.maxInstances} allowed instances are running`,
         { scope: 'server', running: total, limit: this.deps.config.maxInstances });
     }
-    const count = this.deps.instances.count(agentId);
     let inst = this.deps.instances.create({
-      agentId, name: req.name ?? `#${count + 1}`, projectPath, cols: req.cols ?? DEFAULT_TERMINAL_SIZE.cols, rows: req.rows ?? DEFAULT_TERMINAL_SIZE.rows,
+      agentId, name: req.name ?? nextNumberName(this.deps.instances.names(agentId)), projectPath, cols: req.cols ?? DEFAULT_TERMINAL_SIZE.cols, rows: req.rows ?? DEFAULT_TERMINAL_SIZE.rows,
       taskId: req.taskId ?? null, taskProject,
     });
     this.deps.bus.publish('instance.created', { instance: inst });
@@ -140,8 +153,9 @@ export class InstanceManager {
   async restart(id: string): Promise<Instance> {
     const old = this.deps.instances.get(id);
     if (this.live.has(id)) await this.terminate(id, 'restarted');
+    // A new instance, so a new name: two rows called #1 could not be told apart.
     return this.start(old.agentId, {
-      name: old.name, cols: old.cols, rows: old.rows, projectPath: old.projectPath,
+      name: restartName(old.name, this.deps.instances.names(old.agentId)), cols: old.cols, rows: old.rows, projectPath: old.projectPath,
       ...(old.taskId ? { taskId: old.taskId, taskProject: old.taskProject ?? undefined } : {}),
     });
   }
@@ -154,8 +168,10 @@ export class InstanceManager {
     this.deps.bus.publish('instance.deleted', { id });
   }
 
-  async stopAgent(agentId: string): Promise<void> {
+  /** Before an agent is deleted: its live instances are stopped and every instance's log goes (the database cascades the rest). */
+  async removeAgent(agentId: string): Promise<void> {
     await Promise.all([...this.live.values()].filter((l) => l.agent.id === agentId).map((l) => this.terminate(l.id, 'agent_deleted')));
+    for (const i of this.deps.instances.list({ agentId })) fs.rmSync(this.logFile(i.id), { force: true });
   }
 
   async stopAll(): Promise<void> {
