@@ -1,5 +1,6 @@
 import { lazy, Suspense, useEffect } from 'react';
 import { openTab } from '../lib/actions.js';
+import { unknownInstance } from '../lib/gone.js';
 import { useKeyboard } from '../lib/keyboard.js';
 import { primeAudio } from '../lib/notify.js';
 import { useRoute } from '../lib/router.js';
@@ -9,6 +10,7 @@ import { AgentForm } from '../agents/AgentForm.js';
 import { ConfirmDialog } from '../ui/ConfirmDialog.js';
 import { HandoffDialog } from '../tasks/HandoffDialog.js';
 import { HelpDialog } from './HelpDialog.js';
+import { NotifyNotice } from './NotifyNotice.js';
 import { OfflineBanner } from './OfflineBanner.js';
 import { Overview } from '../instances/Overview.js';
 import { Palette } from './Palette.js';
@@ -31,10 +33,12 @@ export function App() {
   const attention = useStore((s) => Object.values(s.instances).filter((i) => i.status === 'awaiting_input').length);
   useKeyboard();
 
-  // A link to #/i/<id> opens that instance's tab.
+  // A link to #/i/<id> opens that instance's tab; a link to one that is not there leads to the overview, saying so.
   useEffect(() => {
-    if (route.page === 'instance' && known && !getState().openTabs.includes(route.id)) openTab(route.id);
-  }, [route, known]);
+    if (route.page !== 'instance' || !loaded) return;
+    if (!known) unknownInstance();
+    else if (!getState().openTabs.includes(route.id)) openTab(route.id);
+  }, [route, known, loaded]);
 
   // Any navigation closes the phone drawer.
   useEffect(() => { if (getState().drawerOpen) setState({ drawerOpen: false }); }, [route]);
@@ -56,16 +60,14 @@ export function App() {
       <div className="scrim" onClick={() => setState({ drawerOpen: false })} aria-hidden="true" />
       <main className="main">
         <ErrorBoundary name="tab bar" className="topbar"><TopBar /></ErrorBoundary>
+        <NotifyNotice />
         <div className="content">
           {!loaded && <div className="splash"><span className="spinner" aria-hidden="true" /> Connecting to AreYouJ…</div>}
           {loaded && route.page !== 'instance' && (
             <ErrorBoundary name="page" resetKey={location.hash}>
-              {route.page === 'overview' && <Overview />}
+              {route.page === 'overview' && <Overview agent={route.agent} />}
               {route.page === 'tasks' && <Suspense fallback={<Loading />}><TaskBoard project={route.project} selected={route.task} /></Suspense>}
             </ErrorBoundary>
-          )}
-          {loaded && route.page === 'instance' && !known && (
-            <div className="splash">This instance no longer exists. <a href="#/">Back to the overview</a></div>
           )}
           {tabs.length > 0 && (
             <Suspense fallback={route.page === 'instance' ? <Loading /> : null}>

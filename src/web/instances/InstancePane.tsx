@@ -11,6 +11,7 @@ import { MessageList } from './MessageList.js';
 import { QueueList } from './QueueList.js';
 import { StatusBadge } from './StatusBadge.js';
 import { TerminalView } from './TerminalView.js';
+import { endReason } from './reasons.js';
 
 /** One open tab: the terminal, and beside it the conversation, the queue and the composer. Stays mounted while the tab is open. */
 export function InstancePane({ id, active }: { id: string; active: boolean }) {
@@ -21,6 +22,7 @@ export function InstancePane({ id, active }: { id: string; active: boolean }) {
   const now = useNow(30_000);
   if (!inst) return null;
   const live = isLive(inst.status);
+  const ended = endReason(inst);
   return (
     <section className={`instance-pane${active ? ' active' : ''}${panel ? '' : ' no-panel'}`} hidden={!active} data-testid="instance-pane" data-instance={id}
       style={{ ['--agent-color' as string]: agent?.color ?? 'var(--accent)' }}>
@@ -36,8 +38,7 @@ export function InstancePane({ id, active }: { id: string; active: boolean }) {
           {inst.taskId && (
             <button className="link-btn" onClick={() => navigate({ page: 'tasks', project: inst.taskProject ?? undefined, task: inst.taskId ?? undefined })}>task #{inst.taskId}</button>
           )}
-          {!live && inst.exitCode !== null && <span>exit {inst.exitCode}</span>}
-          {inst.statusReason && !live && <span className="reason" title={inst.statusReason}>{inst.statusReason}</span>}
+          {ended && <span className={`reason st-${inst.status}`} title={ended.code} data-testid="end-reason">{ended.text}</span>}
         </div>
         <div className="pane-actions">
           {live ? <button className="btn small" onClick={() => void terminate(inst)} data-testid="terminate">Stop</button>

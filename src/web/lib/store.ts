@@ -24,6 +24,10 @@ export interface State {
   dialog: Dialog | null;
   drawerOpen: boolean;
   notificationsOn: boolean;
+  /** Failed instances whose error card the user dismissed (kept in this browser, the newest 200). */
+  dismissedErrors: string[];
+  /** The one-time "notifications are off" notice was answered (turned on or dismissed). */
+  notifyNoticeDone: boolean;
 }
 
 export type Dialog =
@@ -36,6 +40,9 @@ export type Dialog =
 
 const TABS_KEY = 'areyouj.tabs';
 const NOTIFY_KEY = 'areyouj.notify';
+const DISMISSED_KEY = 'areyouj.dismissedErrors';
+const NOTICE_KEY = 'areyouj.notifyNotice';
+const MAX_DISMISSED = 200;
 
 function readJSON<T>(key: string, fallback: T): T {
   try { const v = localStorage.getItem(key); return v ? (JSON.parse(v) as T) : fallback; } catch { return fallback; }
@@ -56,7 +63,11 @@ let state: State = {
   dialog: null,
   drawerOpen: false,
   notificationsOn: readJSON<boolean>(NOTIFY_KEY, false),
+  dismissedErrors: readJSON<string[]>(DISMISSED_KEY, []),
+  notifyNoticeDone: readJSON<boolean>(NOTICE_KEY, false),
 };
+
+const PERSISTED: [keyof State, string][] = [['openTabs', TABS_KEY], ['notificationsOn', NOTIFY_KEY], ['dismissedErrors', DISMISSED_KEY], ['notifyNoticeDone', NOTICE_KEY]];
 
 const listeners = new Set<() => void>();
 
@@ -65,8 +76,9 @@ export function getState(): State { return state; }
 export function setState(update: Partial<State> | ((s: State) => Partial<State>)) {
   const patch = typeof update === 'function' ? update(state) : update;
   const next = { ...state, ...patch };
-  if (next.openTabs !== state.openTabs) try { localStorage.setItem(TABS_KEY, JSON.stringify(next.openTabs)); } catch { /* private mode */ }
-  if (next.notificationsOn !== state.notificationsOn) try { localStorage.setItem(NOTIFY_KEY, JSON.stringify(next.notificationsOn)); } catch { /* */ }
+  for (const [k, key] of PERSISTED) {
+    if (next[k] !== state[k]) try { localStorage.setItem(key, JSON.stringify(next[k])); } catch { /* private mode */ }
+  }
   state = next;
   for (const l of listeners) l();
 }
@@ -161,3 +173,7 @@ export function toast(text: string, kind: Toast['kind'] = 'error') {
 }
 
 export function openDialog(d: Dialog | null) { setState({ dialog: d }); }
+
+export function dismissErrors(ids: string[]) {
+  setState((s) => ({ dismissedErrors: [...s.dismissedErrors.filter((x) => !ids.includes(x)), ...ids].slice(-MAX_DISMISSED) }));
+}
