@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { ensureWebBuild, FAKE_AGENT, launch, newPage, shot, startServer, termText, waitForTerm, type Server, teardown } from './harness.js';
 
@@ -24,6 +24,7 @@ describe('dashboard', { timeout: 180_000 }, () => {
     await shot(page, '01-welcome');
   });
 
+  afterEach(() => assert.deepEqual(errors.splice(0), [], 'no page errors, console errors or warnings'));
   after(() => teardown(browser, srv));
 
   it('creates an agent through the form, showing the server\'s errors next to the field', async () => {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { ensureWebBuild, launch, newPage, shot, startServer, TASKS_FIXTURE, waitForTerm, type Server, teardown } from './harness.js';
 
@@ -26,11 +26,13 @@ describe('phone layout and connection', { timeout: 180_000 }, () => {
     });
     instanceId = (await srv.api<{ id: string }>('POST', `/api/agents/${agent.id}/instances`, { cols: 40, rows: 20 })).id;
     browser = await launch();
-    ({ page, errors } = await newPage(browser, { width: 390, height: 844 }, { isMobile: true, hasTouch: true }));
+    // The offline test stops the server: the browser then logs the refused connections, which is what it is about.
+    ({ page, errors } = await newPage(browser, { width: 390, height: 844 }, { isMobile: true, hasTouch: true, allow: [/ERR_CONNECTION_REFUSED|WebSocket connection to .* failed/] }));
     await page.goto(srv.url);
     await page.waitForSelector('[data-testid=overview]');
   });
 
+  afterEach(() => assert.deepEqual(errors.splice(0), [], 'no page errors, console errors or warnings'));
   after(() => teardown(browser, srv));
 
   it('opens the sidebar as a drawer and shows a terminal with a key row', async () => {
@@ -40,6 +42,9 @@ describe('phone layout and connection', { timeout: 180_000 }, () => {
     await page.tap('[data-testid=drawer-toggle]');
     await page.waitForFunction(() => document.querySelector('[data-testid=sidebar]')!.getBoundingClientRect().x >= 0);
     await shot(page, '21-phone-drawer');
+    // ▶ (start) is there without hover, big enough for a finger.
+    const start = await page.locator('[data-testid=agent-item][data-agent=pocket] [data-testid=start-instance]').boundingBox();
+    assert.ok(start && start.width >= 32 && start.height >= 32, `a touch-sized start button: ${JSON.stringify(start)}`);
     await page.tap(`[data-testid=instance-item][data-instance="${instanceId}"]`);
     await page.waitForFunction(() => document.querySelector('[data-testid=sidebar]')!.getBoundingClientRect().right <= 0);
     await page.waitForSelector(`[data-testid="terminal-${instanceId}"][data-conn=open]`);

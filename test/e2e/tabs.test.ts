@@ -165,6 +165,16 @@ describe('tabs, ended instances and failures', { timeout: 180_000 }, () => {
     const width = await phone.page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 390, `no horizontal scrolling of the page (${width}px)`);
     await shot(phone.page, '66-phone-tabs-menu');
+    await phone.page.tap(`[data-testid=tabs-menu-item][data-instance="${ids[5]}"]`);
+    // The overview's error card (dismissable) and the help, at this size.
+    await phone.page.evaluate(() => { location.hash = '#/'; });
+    await phone.page.waitForSelector('[data-testid=failed-card] [data-testid=dismiss-error]');
+    await shot(phone.page, '67-phone-error-card');
+    await phone.page.evaluate(() => { location.hash = `#/i/${document.querySelector('[data-testid=tab]')!.getAttribute('data-instance')}`; });
+    await phone.page.locator('[data-testid=instance-pane]:not([hidden]) [data-testid=delete-instance]').tap();
+    await phone.page.waitForSelector('[data-testid=confirm-dialog]');
+    await shot(phone.page, '68-phone-delete-dialog');
+    await phone.page.tap('[data-testid=confirm-dialog] .btn:not([data-testid=confirm-ok])');
     assert.deepEqual(phone.errors, []);
     await phone.context.close();
   });
