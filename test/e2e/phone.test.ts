@@ -27,7 +27,7 @@ describe('phone layout and connection', { timeout: 180_000 }, () => {
     instanceId = (await srv.api<{ id: string }>('POST', `/api/agents/${agent.id}/instances`, { cols: 40, rows: 20 })).id;
     browser = await launch();
     // The offline test stops the server: the browser then logs the refused connections, which is what it is about.
-    ({ page, errors } = await newPage(browser, { width: 390, height: 844 }, { isMobile: true, hasTouch: true, allow: [/ERR_CONNECTION_REFUSED|WebSocket connection to .* failed/] }));
+    ({ page, errors } = await newPage(browser, { width: 390, height: 844 }, { isMobile: true, hasTouch: true, allow: [/net::ERR_(CONNECTION_REFUSED|INCOMPLETE_CHUNKED_ENCODING|CONNECTION_RESET|EMPTY_RESPONSE)|WebSocket connection to .* failed/] }));
     await page.goto(srv.url);
     await page.waitForSelector('[data-testid=overview]');
   });
