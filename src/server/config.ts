@@ -34,7 +34,8 @@ export function readVersion(): string {
 
 export function makeConfig(over: Partial<Config> & { home: string }): Config {
   const home = path.resolve(over.home);
-  const web = path.join(PACKAGE_ROOT, 'dist', 'web');
+  // The built web app: dist/web, or $AREYOUJ_WEB_ROOT (the browser tests serve a development build, which logs React's warnings).
+  const web = process.env.AREYOUJ_WEB_ROOT ? path.resolve(process.env.AREYOUJ_WEB_ROOT) : path.join(PACKAGE_ROOT, 'dist', 'web');
   return {
     host: '127.0.0.1', port: 3001, token: null, maxInstances: DEFAULT_MAX_INSTANCES, scrollback: DEFAULT_SCROLLBACK, bodyLimit: BODY_LIMIT_BYTES,
     heartbeatMs: SSE_HEARTBEAT_MS, graceMs: TERMINATE_GRACE_MS,
