@@ -16,25 +16,19 @@ function newest(dir) {
   return t;
 }
 const mtime = (p) => (fs.existsSync(p) ? fs.statSync(p).mtimeMs : 0);
-const run = (args, env = {}) => execFileSync(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+const run = (args) => execFileSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
 
-/** `webDev`: also the development build the browser tests run (dist/web-dev: React's checks and warnings on). */
-export function buildIfNeeded({ server = true, web = true, webDev = false } = {}) {
+export function buildIfNeeded({ server = true, web = true } = {}) {
   const common = newest(path.join(root, 'src/common'));
   if (server && mtime(path.join(root, 'dist/server/main.js')) < Math.max(common, newest(path.join(root, 'src/server')))) {
     console.log('building the server (tsc)…');
     run([path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.server.json']);
   }
-  const webSrc = Math.max(common, newest(path.join(root, 'src/web')), mtime(path.join(root, 'vite.config.ts')));
-  const vite = path.join(root, 'node_modules/vite/bin/vite.js');
-  if (!fs.existsSync(path.join(root, 'src/web/index.html'))) return;
-  if (web && mtime(path.join(root, 'dist/web/index.html')) < webSrc) {
+  const webOut = path.join(root, 'dist/web/index.html');
+  if (web && fs.existsSync(path.join(root, 'src/web/index.html'))
+    && mtime(webOut) < Math.max(common, newest(path.join(root, 'src/web')), mtime(path.join(root, 'vite.config.ts')))) {
     console.log('building the web app (vite)…');
-    run([vite, 'build', '--logLevel', 'warn'], { NODE_ENV: 'production' });
-  }
-  if (webDev && mtime(path.join(root, 'dist/web-dev/index.html')) < webSrc) {
-    console.log('building the web app for the browser tests (vite, development)…');
-    run([vite, 'build', '--logLevel', 'warn', '--outDir', path.join(root, 'dist/web-dev'), '--emptyOutDir'], { NODE_ENV: 'development' });
+    run([path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn']);
   }
 }
 

@@ -16,7 +16,7 @@ export interface Config {
   heartbeatMs: number;
   graceMs: number;
   version: string;
-  /** The built web app (dist/web, or $AREYOUJ_WEB_ROOT: the tests serve a development build), or null to serve the API only. */
+  /** The built web app (dist/web), or null to serve the API only. */
   webRoot: string | null;
   /** <home>/docs/logs: every instance's raw output. */
   logsDir: string;
@@ -34,6 +34,7 @@ export function readVersion(): string {
 
 export function makeConfig(over: Partial<Config> & { home: string }): Config {
   const home = path.resolve(over.home);
+  // The built web app: dist/web, or $AREYOUJ_WEB_ROOT (the browser tests serve a development build, which logs React's warnings).
   const web = process.env.AREYOUJ_WEB_ROOT ? path.resolve(process.env.AREYOUJ_WEB_ROOT) : path.join(PACKAGE_ROOT, 'dist', 'web');
   return {
     host: '127.0.0.1', port: 3001, token: null, maxInstances: DEFAULT_MAX_INSTANCES, scrollback: DEFAULT_SCROLLBACK, bodyLimit: BODY_LIMIT_BYTES,

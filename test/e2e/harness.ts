@@ -1,4 +1,8 @@
 // End-to-end harness: a real AreYouJ server (child process, temp home) and Debian's Chromium through playwright-core.
+// The server serves a development build of the web app (dist/web-test), so React's warnings reach the console; every
+// page error, console error or warning fails the test during which it happened (see newPage).
+import assert from 'node:assert/strict';
+import { afterEach } from 'node:test';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,21 +24,20 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** The web app the browser tests run: a development build (React's own checks and warnings on), in dist/web-dev. */
-export const WEB_DEV = path.join(ROOT, 'dist', 'web-dev');
-/** The production build (`npm run build`), for the tests of what users are served. */
-export const WEB_PROD = path.join(ROOT, 'dist', 'web');
+/** The development build of the web app the tests serve (React's warnings on; never served by `npm start`). */
+const WEB_TEST = path.join(ROOT, 'dist', 'web-test');
+/** The production build (`npm run build`, what `npm start` serves), for the tests of what users get (compression, caching). */
+const WEB_PROD = path.join(ROOT, 'dist', 'web');
 
 /**
- * Build the web app when its output is missing or older than src/web: the development build the browser tests run
- * (React reports its warnings only there), or the production one. A lock directory keeps parallel test files from
- * building twice.
+ * Build dist/web-test (or, with 'prod', dist/web) when it is missing or older than src/web; a lock directory keeps
+ * parallel test files from building twice.
  */
-export async function ensureWebBuild(which: 'dev' | 'prod' = 'dev') {
-  const out = which === 'dev' ? WEB_DEV : WEB_PROD;
+export async function ensureWebBuild(which: 'test' | 'prod' = 'test') {
+  const out = which === 'prod' ? WEB_PROD : WEB_TEST;
   const index = path.join(out, 'index.html');
   const stale = () => !fs.existsSync(index) || fs.statSync(index).mtimeMs < Math.max(newestMtime(path.join(ROOT, 'src', 'web')),
-    fs.statSync(path.join(ROOT, 'vite.config.ts')).mtimeMs, newestMtime(path.join(ROOT, 'src', 'common')));
+    fs.statSync(path.join(ROOT, 'vite.config.ts')).mtimeMs, fs.statSync(path.join(ROOT, 'src', 'common', 'schema.ts')).mtimeMs);
   if (!stale()) return;
   const lock = path.join(ROOT, 'dist', `.web-build-${which}.lock`);
   fs.mkdirSync(path.dirname(lock), { recursive: true });
@@ -48,9 +51,11 @@ export async function ensureWebBuild(which: 'dev' | 'prod' = 'dev') {
   }
   try {
     if (!stale()) return;
-    const args = [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'];
-    if (which === 'dev') args.push('--outDir', WEB_DEV, '--emptyOutDir');
-    const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NODE_ENV: which === 'dev' ? 'development' : 'production' } });
+    const vite = path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
+    const r = which === 'prod'
+      ? spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NODE_ENV: 'production' } })
+      : spawnSync(process.execPath, [vite, 'build', '--mode', 'development', '--outDir', WEB_TEST, '--logLevel', 'warn'],
+        { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NODE_ENV: 'development' } });
     if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);
   } finally {
     fs.rmSync(lock, { recursive: true, force: true });
@@ -60,10 +65,10 @@ export async function ensureWebBuild(which: 'dev' | 'prod' = 'dev') {
 export interface Server { url: string; home: string; proc: ChildProcess; stop: () => Promise<void>; api: <T = any>(method: string, p: string, body?: unknown) => Promise<T> }
 
 /** A real server (a child process) serving the development build of the web app, or the production one (`web: 'prod'`). */
-export async function startServer(opts: { home?: string; args?: string[]; web?: 'dev' | 'prod' } = {}): Promise<Server> {
+export async function startServer(opts: { home?: string; args?: string[]; web?: 'test' | 'prod' } = {}): Promise<Server> {
   const home = opts.home ?? fs.mkdtempSync(path.join(os.tmpdir(), 'areyouj-e2e-'));
   const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'server', 'main.ts'), '--home', home, '--port', '0', ...(opts.args ?? [])],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AREYOUJ_TOKEN: '', AREYOUJ_WEB_ROOT: opts.web === 'prod' ? WEB_PROD : WEB_DEV } });
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AREYOUJ_TOKEN: '', AREYOUJ_WEB_ROOT: opts.web === 'prod' ? WEB_PROD : WEB_TEST } });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000);
@@ -102,33 +107,48 @@ export async function launch(): Promise<Browser> {
   });
 }
 
+/** Every page's problems so far; checked (and emptied) after each test. */
+const pages: string[][] = [];
+
 /**
- * What a browser test must never see, collected in `errors` (each test ends with `assert.deepEqual(errors, [])`): an
- * uncaught error, an unexpected dialog, and any console.error or console.warn, React's warnings included (the tests
- * run the development build, where React reports them). `allow` lists console messages a test expects (e.g. the
- * connection errors while it stops the server); an HTTP 4xx of an API call is expected (the UI shows it) and ignored,
- * and so is xterm.js's note that an idle task overran its deadline (the machine was busy).
+ * A page whose problems are collected: uncaught errors, console errors and warnings (React's included, from the
+ * development build), unexpected dialogs. Any of them fails the test during which it happened; nothing is allowed.
  */
-export async function newPage(browser: Browser, viewport = { width: 1440, height: 900 }, opts: { isMobile?: boolean; hasTouch?: boolean; allow?: RegExp[] } = {}):
+export async function newPage(browser: Browser, viewport = { width: 1440, height: 900 }, opts: { isMobile?: boolean; hasTouch?: boolean } = {}):
   Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const { allow = [], ...ctxOpts } = opts;
-  const context = await browser.newContext({ viewport, deviceScaleFactor: 1, ...ctxOpts });
+  const context = await browser.newContext({ viewport, deviceScaleFactor: 1, ...opts });
   const page = await context.newPage();
   const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('dialog', (d) => { errors.push(`unexpected dialog: ${d.message()}`); void d.dismiss(); });
+  pages.push(errors);
+  page.on('pageerror', (e) => errors.push(`page error: ${String(e)}`));
   page.on('console', (m) => {
-    if (m.type() !== 'error' && m.type() !== 'warning') return;
-    const text = m.text();
-    const url = m.location().url ?? '';
-    if (/^Failed to load resource: the server responded with a status of 4\d\d/.test(text) && /\/api\//.test(url)) return;
-    // xterm.js's idle task queue notes a task that ran past the browser's idle deadline: timing on a loaded machine.
-    if (m.type() === 'warning' && /^task queue exceeded allotted deadline by \d+ms$/.test(text)) return;
-    if (allow.some((re) => re.test(text))) return;
-    errors.push(`console.${m.type()}: ${text}${url ? ` (${url}:${m.location().lineNumber})` : ''}`);
+    // xterm.js's idle task queue notes a task that ran past the browser's idle deadline: timing on a loaded machine,
+    // not a problem of the page (it made tests fail at random under load).
+    if (m.type() === 'warning' && /^task queue exceeded allotted deadline by \d+ms$/.test(m.text())) return;
+    if (m.type() === 'error' || m.type() === 'warning') errors.push(`console.${m.type()}: ${m.text()} (${m.location().url}:${m.location().lineNumber})`);
   });
+  page.on('dialog', (d) => { errors.push(`unexpected dialog: ${d.message()}`); void d.dismiss(); });
   return { context, page, errors };
 }
+
+/**
+ * Problems a test causes on purpose (a 400 that a form shows beside its field, the server stopped): said where they
+ * happen, removed from the page's list, and each pattern must match at least one, so an expectation cannot outlive
+ * its cause unnoticed.
+ */
+export function expectProblems(errors: string[], ...patterns: RegExp[]) {
+  for (const re of patterns) {
+    const rest = errors.filter((e) => !re.test(e));
+    assert.ok(rest.length < errors.length, `expected the browser to report ${re}; it reported: ${errors.join('\n') || 'nothing'}`);
+    errors.splice(0, errors.length, ...rest);
+  }
+}
+
+// After each test of a file that uses the harness: no page may have had a problem during it.
+afterEach(() => {
+  const problems = pages.flatMap((p) => p.splice(0));
+  if (problems.length) throw new Error(`the browser reported ${problems.length} problem(s) during this test:\n${problems.join('\n')}`);
+});
 
 export async function shot(page: Page, name: string) {
   fs.mkdirSync(RESULTS, { recursive: true });

@@ -1,5 +1,5 @@
 import { useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import type { Instance, Message } from '../../common/schema.js';
+import type { Instance } from '../../common/schema.js';
 import { isLive } from '../../common/constants.js';
 import { api, type SendMode } from '../lib/api.js';
 import { attempt } from '../lib/actions.js';

@@ -126,8 +126,14 @@ export function TerminalView({ instanceId, active }: { instanceId: string; activ
       clearTimeout(timer);
       cancelAnimationFrame(raf);
       ro.disconnect();
-      // A socket still connecting is closed once open (closing it now makes the browser log an error).
-      if (ws?.readyState === WebSocket.CONNECTING) { const s = ws; s.onmessage = null; s.onclose = null; s.onopen = () => s.close(); } else ws?.close();
+      const sock = ws;
+      if (sock) {
+        sock.onmessage = null; // the terminal is gone
+        // Closing a socket that is still connecting makes the browser warn (and happens at every quick tab switch, and
+        // in React's development double mount): close it once open instead.
+        if (sock.readyState === WebSocket.CONNECTING) sock.onopen = () => sock.close();
+        else sock.close();
+      }
       term.dispose();
       api.current = null;
     };
