@@ -159,6 +159,8 @@ describe('task board', { timeout: 180_000 }, () => {
     await page.fill('[data-testid=task-title-input]', 'Somewhere that is not there');
     await page.click('[data-testid=task-save]');
     await page.waitForSelector('[data-testid=task-form] [role=alert]'); // the server's reason, in the form
+    // The board's load and the form's save of that project: both refused (400), both said on the page.
+    expectProblems(errors, /status of 400 .*\/api\/tasks\?project=/);
     await shot(page, '14-new-task-unloaded-project');
     await page.keyboard.press('Escape');
     await page.waitForSelector('[data-testid=sidebar]');
