@@ -75,7 +75,6 @@ export class ChangesPoller {
 
   private schedule(key: string, w: Watch, ms: number) {
     w.timer = setTimeout(() => void this.tick(key, w), ms);
-    w.timer.unref?.();
   }
 
   private async tick(key: string, w: Watch) {
