@@ -49,6 +49,8 @@ export interface Changes {
   note: string | null;
   /** What the worktree is now: open, merged (kept until discarded) or removed. */
   state: WorktreeState | null;
+  /** A commit message from the instance's task or name (the default when none is given). */
+  suggestedMessage?: string;
 }
 
 export const WORKTREE_STATES = ['open', 'merged', 'removed'] as const;
@@ -67,15 +69,16 @@ export interface FileDiff {
   patch: string;
 }
 
-/** A small summary published as `instance.changes`; viewers with the panel open refetch the full list. */
-export interface ChangesEvent {
-  instanceId: string;
-  totals: Changes['totals'];
-  ahead: number;
-  behind: number;
-  head: string | null;
-  state: WorktreeState | null;
-}
+/** The data of an `instance.changes` event: a small summary; viewers with the panel open refetch the full list. */
+export const ChangesEvent = z.strictObject({
+  instanceId: z.string(),
+  totals: z.strictObject({ files: z.number().int(), added: z.number().int(), deleted: z.number().int(), uncommitted: z.number().int() }),
+  ahead: z.number().int(),
+  behind: z.number().int(),
+  head: z.string().nullable(),
+  state: z.enum(WORKTREE_STATES).nullable(),
+});
+export type ChangesEvent = z.infer<typeof ChangesEvent>;
 
 // ---------- request bodies ----------
 const message = z.string().trim().min(1, 'the message must not be empty').max(20_000);

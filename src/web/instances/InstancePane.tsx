@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { isLive } from '../../common/constants.js';
 import { closeTab, confirmDeleteInstance, restart, terminate } from '../lib/actions.js';
 import { ago, fullTime, shortPath, useNow } from '../lib/format.js';
@@ -11,6 +11,10 @@ import { MessageList } from './MessageList.js';
 import { QueueList } from './QueueList.js';
 import { StatusBadge } from './StatusBadge.js';
 import { TerminalView } from './TerminalView.js';
+import { useChangesSummary } from '../changes/live.js';
+
+// The changes panel brings the diff renderer and its grammars: loaded the first time someone opens it.
+const ChangesPanel = lazy(() => import('../changes/ChangesPanel.js'));
 
 /** One open tab: the terminal, and beside it the conversation, the queue and the composer. Stays mounted while the tab is open. */
 export function InstancePane({ id, active }: { id: string; active: boolean }) {
@@ -18,6 +22,8 @@ export function InstancePane({ id, active }: { id: string; active: boolean }) {
   const agent = useStore((s) => (inst ? s.agents[inst.agentId] : undefined));
   const home = useStore((s) => s.info?.home);
   const [panel, setPanel] = useState(true);
+  const [view, setView] = useState<'terminal' | 'changes'>('terminal');
+  const summary = useChangesSummary(id);
   const now = useNow(30_000);
   if (!inst) return null;
   const live = isLive(inst.status);
@@ -39,6 +45,13 @@ export function InstancePane({ id, active }: { id: string; active: boolean }) {
           {!live && inst.exitCode !== null && <span>exit {inst.exitCode}</span>}
           {inst.statusReason && !live && <span className="reason" title={inst.statusReason}>{inst.statusReason}</span>}
         </div>
+        <div className="seg pane-view" role="group" aria-label="Show">
+          <button className={view === 'terminal' ? 'on' : ''} aria-pressed={view === 'terminal'} onClick={() => setView('terminal')} data-testid="view-terminal">Terminal</button>
+          <button className={view === 'changes' ? 'on' : ''} aria-pressed={view === 'changes'} onClick={() => setView('changes')} data-testid="view-changes"
+            title="What the agent changed: files, diffs, review, merge">
+            Changes{summary && summary.totals.files > 0 ? <span className="count" data-testid="changes-count">{summary.totals.files}</span> : null}
+          </button>
+        </div>
         <div className="pane-actions">
           {live ? <button className="btn small" onClick={() => void terminate(inst)} data-testid="terminate">Stop</button>
             : <button className="btn small" onClick={() => void restart(inst)} data-testid="restart">Restart</button>}
@@ -49,10 +62,17 @@ export function InstancePane({ id, active }: { id: string; active: boolean }) {
       </header>
       <AwaitingBanner instance={inst} />
       <div className="pane-body">
-        <div className="term-col">
-          <TerminalView instanceId={id} active={active} />
+        <div className="term-col" hidden={view !== 'terminal'}>
+          <TerminalView instanceId={id} active={active && view === 'terminal'} />
           <KeyRow instanceId={id} disabled={!live} />
         </div>
+        {view === 'changes' && (
+          <div className="changes-col">
+            <Suspense fallback={<div className="splash"><span className="spinner" aria-hidden="true" /> Loading…</div>}>
+              <ChangesPanel instance={inst} active={active} />
+            </Suspense>
+          </div>
+        )}
         <div className="side-col">
           <MessageList instanceId={id} />
           <QueueList instanceId={id} />
