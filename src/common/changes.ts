@@ -124,7 +124,7 @@ export const ReviewBody = z.strictObject({
   summary: z.string().trim().max(20_000).optional(),
   mode: z.enum(['auto', 'now', 'queue']).default('auto'),
 });
-export type ReviewBody = z.input<typeof ReviewBody>;
+export type ReviewBody = z.infer<typeof ReviewBody>;
 
 /** The one message a review becomes: every comment with its file, line range and the quoted code. */
 export function reviewMessage(r: { comments: ReviewComment[]; summary?: string }): string {
