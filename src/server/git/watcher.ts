@@ -48,7 +48,7 @@ export class ChangesPoller {
   /** Something probably changed (output from the agent, an operation of ours): look again soon. */
   nudge(key: string) {
     const w = this.watches.get(key);
-    if (!w || w.busy) return;
+    if (!w || w.busy || (w.timer && w.delay <= this.minMs)) return; // already looking soon: called on every output chunk
     w.delay = this.minMs;
     if (w.timer) clearTimeout(w.timer);
     this.schedule(key, w, Math.min(this.minMs, 150));
