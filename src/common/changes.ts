@@ -56,6 +56,12 @@ export interface Changes {
 export const WORKTREE_STATES = ['open', 'merged', 'removed'] as const;
 export type WorktreeState = (typeof WORKTREE_STATES)[number];
 
+/** An instance's own worktree: where the agent runs, its branch, the base it started from, what became of it. */
+export const InstanceWorktree = z.strictObject({
+  path: z.string(), branch: z.string(), base: z.string(), baseOid: z.string(), repoRoot: z.string(), state: z.enum(WORKTREE_STATES),
+});
+export type InstanceWorktree = z.infer<typeof InstanceWorktree>;
+
 export interface FileDiff {
   path: string;
   oldPath: string | null;

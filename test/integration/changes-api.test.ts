@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { createAgent, FAKE_AGENT, startInstance, TermClient, waitStatus } from '../helpers/instances.js';
+import { createAgent, FAKE_AGENT, startInstance as start, TermClient, waitStatus } from '../helpers/instances.js';
 import { branches, lines, makeRepo, read, sh, statusOf, write } from '../helpers/git.js';
 import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 import { SseClient } from '../helpers/sse.js';
@@ -18,8 +18,10 @@ describe('changes API', () => {
     await sse.ready;
   });
   after(async () => { sse.close(); await s.close(); });
-  afterEach(async () => { await s.ctx.manager.stopAll(); });
+  afterEach(async () => { await s.manager.stopAll(); });
 
+  // Instances here always carry a worktree or a note; `any` keeps the assertions short.
+  const startInstance = (srv: TestServer, agentId: string, body: Record<string, unknown> = {}): Promise<any> => start(srv, agentId, body);
   const agentFor = (project: string, name: string, extra: Record<string, unknown> = {}) =>
     createAgent(s, { name, projectPath: project, command: FAKE_AGENT, args: ['--work-ms', '50', '--bracketed-paste'], settings: { maxConcurrentInstances: 3 }, ...extra });
 
@@ -42,6 +44,7 @@ describe('changes API', () => {
     assert.equal(c0.mode, 'worktree');
     assert.deepEqual(c0.files, []);
     const mark = sse.events.length;
+    const lastId = Number(sse.events.at(-1)!.id);
     await s.api('POST', `/api/instances/${inst.id}/messages`, { content: 'write src/new.ts export const answer = 42;' });
     const ev = await sse.waitFor((e) => sse.events.indexOf(e) >= mark && e.event === 'instance.changes' && e.data.instanceId === inst.id && e.data.totals.files === 1, 15_000, 'instance.changes');
     assert.deepEqual(ev.data.totals, { files: 1, added: 1, deleted: 0, uncommitted: 1 });
@@ -54,7 +57,7 @@ describe('changes API', () => {
     assert.equal((await s.api('GET', `/api/instances/${inst.id}/changes/diff`)).status, 400);
 
     // A review: two comments become one message with file, lines, quoted code and the comment.
-    await waitStatus(sse, inst.id, 'idle', Number(ev.id) - 1);
+    await waitStatus(sse, inst.id, 'idle', lastId); // its turn is over
     const review = await s.api('POST', `/api/instances/${inst.id}/review`, {
       comments: [
         { path: 'src/new.ts', startLine: 1, endLine: 1, code: 'export const answer = 42;', comment: 'Name it ANSWER.' },

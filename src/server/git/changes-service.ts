@@ -5,13 +5,13 @@ import fs from 'node:fs';
 import type { Changes, ChangesEvent, CommitBody, DiscardBody, FileDiff, MergeBody, PullRequestBody, ReviewBody, WorktreeState } from '../../common/changes.js';
 import { reviewMessage } from '../../common/changes.js';
 import { fileDiff } from './diff.js';
-import { GitError } from './exec.js';
+import { git, GitError } from './exec.js';
 import { commitAll, mergeBranch, rebaseOnto } from './land.js';
 import { openPullRequest, pullRequestBlocker } from './pr.js';
 import { repoInfo } from './repo.js';
 import { EMPTY_TREE, fingerprint, readChanges } from './status.js';
 import { ChangesPoller } from './watcher.js';
-import { discardWorktree, unmergedWork } from './worktree.js';
+import { BRANCH_PREFIX, discardWorktree, unmergedWork } from './worktree.js';
 
 /** An instance's own worktree, as stored with the instance. */
 export interface WorktreeRecord { path: string; branch: string; base: string; baseOid: string; repoRoot: string; state: WorktreeState }
@@ -36,6 +36,8 @@ export interface ChangesDeps {
   send(id: string, content: string, mode: 'auto' | 'now' | 'queue'): Promise<unknown>;
   taskTitle(project: string, taskId: string): string | null;
   completeTask(project: string, taskId: string): void;
+  /** The project folder of an agent (throws the store's not-found error). */
+  agentProject(agentId: string): string;
   /** The GitHub CLI to run (default `gh`). */
   gh?: string;
   pollMs?: { min: number; max: number };
@@ -195,6 +197,16 @@ export class ChangesService {
   async review(id: string, body: ReviewBody): Promise<unknown> {
     this.deps.instance(id);
     return this.deps.send(id, reviewMessage(body), body.mode);
+  }
+
+  /** For the "base" picker when starting an instance: the project's local branches and the current one. */
+  async branches(agentId: string): Promise<{ repository: boolean; current: string | null; branches: string[] }> {
+    const project = this.deps.agentProject(agentId);
+    const info = await repoInfo(project);
+    if (!info) return { repository: false, current: null, branches: [] };
+    const out = (await git(info.root, ['for-each-ref', '--format=%(refname)', '--sort=-committerdate', '--count=200', 'refs/heads/'], { readOnly: true })).stdout.toString('utf8');
+    const branches = out.split('\n').filter(Boolean).map((r) => r.replace(/^refs\/heads\//, '')).filter((b) => !b.startsWith(BRANCH_PREFIX) || b === info.branch);
+    return { repository: true, current: info.branch, branches };
   }
 
   forget(id: string) { this.poller.stop(id); this.cache.delete(id); }

@@ -3,11 +3,12 @@
 // a 2-core machine. Nothing here blocks the event loop.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { DomainError, type DomainErrorKind } from '../errors.js';
 
 /** A failure the user can act on: `code` names it for the API, `details` carries what is useful (files, counts). */
-export class GitError extends Error {
-  constructor(readonly code: GitErrorCode, message: string, readonly details?: unknown) {
-    super(message);
+export class GitError extends DomainError {
+  constructor(override readonly code: GitErrorCode, message: string, details?: unknown) {
+    super(KIND[code], code, message, details);
   }
 }
 export type GitErrorCode =
@@ -15,6 +16,14 @@ export type GitErrorCode =
   | 'uncommitted_changes' | 'nothing_to_commit' | 'nothing_to_merge' | 'merge_conflict' | 'rebase_conflict'
   | 'not_fast_forward' | 'unmerged_work' | 'branch_exists' | 'worktree_missing' | 'gh_unavailable' | 'no_remote'
   | 'push_failed' | 'pr_failed' | 'git_failed' | 'git_missing';
+
+const KIND: Record<GitErrorCode, DomainErrorKind> = {
+  invalid_ref: 'invalid', invalid_path: 'invalid',
+  not_a_repository: 'conflict', missing_base: 'conflict', detached_head: 'conflict', dirty_base: 'conflict', uncommitted_changes: 'conflict',
+  nothing_to_commit: 'conflict', nothing_to_merge: 'conflict', merge_conflict: 'conflict', rebase_conflict: 'conflict',
+  not_fast_forward: 'conflict', unmerged_work: 'conflict', branch_exists: 'conflict', worktree_missing: 'conflict', gh_unavailable: 'conflict',
+  no_remote: 'conflict', push_failed: 'failed', pr_failed: 'failed', git_failed: 'failed', git_missing: 'failed',
+};
 
 export interface RunResult { code: number; stdout: Buffer; stderr: string; truncated: boolean }
 export interface RunOptions {

@@ -104,8 +104,8 @@ export default function ChangesPanel({ instance, active }: { instance: Instance;
             <button className="btn small" onClick={() => setDialog('commit')} disabled={!c.totals.uncommitted || c.state === 'removed'} data-testid="action-commit">Commit</button>
             {wt && <>
               <button className="btn small primary" onClick={() => setDialog('merge')} disabled={!canLand || (c.ahead === 0 && !c.totals.uncommitted)} data-testid="action-merge">Merge</button>
-              <button className="btn small" onClick={() => setDialog('rebase')} disabled={!canLand || !c.behind} data-testid="action-rebase" title={c.behind ? `${c.base} has ${c.behind} new commits` : `up to date with ${c.base}`}>Rebase</button>
-              <button className="btn small" onClick={() => setDialog('pr')} disabled={!canLand} data-testid="action-pr">Open PR</button>
+              <button className="btn small" onClick={() => setDialog('rebase')} disabled={!canLand || !c.behind || !c.ahead} data-testid="action-rebase" title={c.behind ? `${c.base} has ${c.behind} new commits` : `up to date with ${c.base}`}>Rebase</button>
+              <button className="btn small" onClick={() => setDialog('pr')} disabled={!canLand || c.state === 'merged'} data-testid="action-pr">Open PR</button>
               <button className="btn small ghost danger" onClick={() => setDialog('discard')} disabled={c.state === 'removed'} data-testid="action-discard">Discard</button>
             </>}
           </div>

@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'react';
 import type { Changes, MergeStrategy } from '../../common/changes.js';
 import type { Instance } from '../../common/schema.js';
-import { Dialog } from '../components/Dialog.js';
+import { Dialog } from '../ui/Dialog.js';
 import { errorText } from '../lib/actions.js';
 import { ApiError } from '../lib/api.js';
 import { toast } from '../lib/store.js';
@@ -75,15 +75,17 @@ function CommitDialog(p: Props) {
 
 function MergeDialog(p: Props) {
   const c = p.changes;
-  const [strategy, setStrategy] = useState<MergeStrategy>(c.canFastForward ? 'fast-forward' : 'merge');
-  const [message, setMessage] = useState(c.suggestedMessage ?? `Merge ${c.branch}`);
   const [commitFirst] = useState(c.totals.uncommitted > 0);
+  // After committing, a branch its base has not moved past can be fast-forwarded.
+  const ffOk = c.behind === 0 && (c.ahead > 0 || commitFirst);
+  const [strategy, setStrategy] = useState<MergeStrategy>('merge');
+  const [message, setMessage] = useState(c.suggestedMessage ?? `Merge ${c.branch}`);
   const [taskDone, setTaskDone] = useState(false);
   const { busy, run, errorBox } = useRun(p);
   const strategies: [MergeStrategy, string, string][] = [
     ['merge', 'Merge commit', 'keeps every commit of the branch, joined by a merge commit'],
     ['squash', 'Squash', 'one new commit on the base with all the changes'],
-    ['fast-forward', 'Fast-forward', c.canFastForward ? 'moves the base to the branch: no new commit' : `not possible: ${c.base} has ${plural(c.behind, 'commit')} the branch lacks (rebase first)`],
+    ['fast-forward', 'Fast-forward', ffOk ? `moves ${c.base} to the branch: no merge commit` : `not possible: ${c.base} has ${plural(c.behind, 'commit')} the branch lacks (rebase first)`],
   ];
   return (
     <Dialog title={`Merge ${c.branch} into ${c.base}`} onClose={p.onClose} testId="land-dialog" wide footer={
@@ -95,9 +97,9 @@ function MergeDialog(p: Props) {
       {commitFirst && <p className="land-warn" data-testid="merge-commit-first">{plural(c.totals.uncommitted, 'file')} not committed yet: they are committed first, with the message below.</p>}
       <fieldset className="strategy" data-testid="merge-strategy">
         {strategies.map(([v, label, help]) => (
-          <label key={v} className={`radio${v === 'fast-forward' && !c.canFastForward && !commitFirst ? ' disabled' : ''}`}>
+          <label key={v} className={`radio${v === 'fast-forward' && !ffOk ? ' disabled' : ''}`}>
             <input type="radio" name="strategy" value={v} checked={strategy === v} onChange={() => setStrategy(v)}
-              disabled={v === 'fast-forward' && !c.canFastForward && !commitFirst} data-testid={`strategy-${v}`} />
+              disabled={v === 'fast-forward' && !ffOk} data-testid={`strategy-${v}`} />
             <span><strong>{label}</strong> <span className="muted">— {help}</span></span>
           </label>
         ))}

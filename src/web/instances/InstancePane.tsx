@@ -38,6 +38,8 @@ export function InstancePane({ id, active }: { id: string; active: boolean }) {
         </div>
         <div className="pane-meta muted">
           <span title={inst.projectPath}>{shortPath(inst.projectPath, home)}</span>
+          {inst.worktree && <span className="pane-branch" title={`Its own worktree: ${inst.worktree.path}`} data-testid="pane-branch">⎇ {inst.worktree.branch}</span>}
+          {inst.worktreeNote && <span title={inst.worktreeNote}>in place</span>}
           <span title={fullTime(inst.startedAt)}>started {ago(inst.startedAt, now)}</span>
           {inst.taskId && (
             <button className="link-btn" onClick={() => navigate({ page: 'tasks', project: inst.taskProject ?? undefined, task: inst.taskId ?? undefined })}>task #{inst.taskId}</button>

@@ -26,7 +26,7 @@ export function registerClaude(app: FastifyInstance, deps: ClaudeDeps): void {
     instanceId,
     dataDir: deps.runDir,
     serverUrl: () => deps.manager.url,
-    projectPath: deps.instances.get(instanceId).projectPath,
+    projectPath: (() => { const i = deps.instances.get(instanceId); return i.worktree?.path ?? i.projectPath; })(), // where it runs
   }));
 
   app.post<{ Params: { instanceId: string } }>('/api/hooks/claude/:instanceId', {
