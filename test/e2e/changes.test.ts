@@ -62,7 +62,7 @@ describe('changes panel', { timeout: 180_000 }, () => {
     const diff = pane().locator('[data-testid=diff-view]');
     await diff.waitFor();
     assert.match(await diff.innerText(), /return `hello \$\{name\}`;/);
-    assert.ok(await diff.locator('.token.keyword').count() > 0, 'syntax highlighted');
+    await diff.locator('.token.keyword').first().waitFor(); // syntax highlighted (the grammars load beside the first diff)
     assert.equal(await diff.locator('script, iframe, img').count(), 0);
     await shot(page, 'changes-01-unified');
     await pane().locator('[data-testid=file-row][data-path="src/app.ts"]').click();

@@ -75,16 +75,14 @@ export class ChangesService {
     const hit = this.cache.get(id);
     if (hit && Date.now() - hit.at < CACHE_MS) { if (watch) this.poller.lease(id); return hit.value; }
     const inst = this.deps.instance(id);
-    const value = await this.read(inst);
+    // The watcher starts from the fingerprint of this very read (the same `git status`): a change made after it is a change.
+    const { fingerprint: fp, ...value } = await this.read(inst, watch && !this.poller.watching(id));
     this.cache.set(id, { at: Date.now(), value });
-    if (watch && value.mode !== 'none' && value.state !== 'removed') {
-      const w = this.where(inst);
-      this.poller.lease(id, await fingerprint(w.dir, w.base).catch(() => undefined));
-    }
+    if (watch && value.mode !== 'none' && value.state !== 'removed') this.poller.lease(id, fp);
     return value;
   }
 
-  private async read(inst: InstanceView): Promise<Changes> {
+  private async read(inst: InstanceView, withFingerprint = false): Promise<Changes & { fingerprint?: string }> {
     const w = this.where(inst);
     const suggestedMessage = this.suggestedMessage(inst);
     const empty = (mode: Changes['mode'], note: string): Changes => ({
@@ -95,7 +93,7 @@ export class ChangesService {
     if (inst.worktree?.state === 'removed') return empty('worktree', `the worktree was discarded and ${inst.worktree.branch} deleted`);
     if (inst.worktree && !fs.existsSync(inst.worktree.path)) return empty('worktree', `the worktree folder ${inst.worktree.path} is gone; discard to clean up the branch`);
     if (!inst.worktree && !(await repoInfo(w.dir))) return empty('none', 'this project is not a git repository: the agent works in place and its changes cannot be listed');
-    const c = await readChanges({ dir: w.dir, base: w.base, baseOid: w.baseOid });
+    const c = await readChanges({ dir: w.dir, base: w.base, baseOid: w.baseOid, fingerprint: withFingerprint });
     c.state = inst.worktree?.state ?? null;
     c.suggestedMessage = suggestedMessage;
     if (!inst.worktree && !c.note) c.note = 'this instance works in the project\'s own working tree: changes are what is not committed there';

@@ -63,10 +63,29 @@ function gitEnv(extra: Record<string, string> | undefined, readOnly: boolean): N
   return { ...env, ...extra };
 }
 
+// spawn() forks the server, which holds the event loop for a few milliseconds (more the larger the server's memory):
+// one spawn per turn of the event loop, so that requests are served between them instead of after a burst.
+const spawnQueue: (() => void)[] = [];
+let pumping = false;
+function paced(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    spawnQueue.push(resolve);
+    if (!pumping) pump();
+  });
+}
+function pump() {
+  const next = spawnQueue.shift();
+  if (!next) { pumping = false; return; }
+  pumping = true;
+  next();
+  setImmediate(pump);
+}
+
 /** Runs a program with arguments; resolves with its exit code and output (it never rejects for a non-zero exit). */
 export async function run(program: string, args: string[], opts: RunOptions): Promise<RunResult> {
   const release = await slot();
   try {
+    await paced();
     return await new Promise<RunResult>((resolve, reject) => {
       const child = spawn(program, args, { cwd: opts.cwd, env: gitEnv(opts.env, !!opts.readOnly), stdio: ['ignore', 'pipe', 'pipe'] });
       const max = opts.maxBytes ?? 64 * 1024 * 1024;

@@ -16,13 +16,13 @@ const UNTRACKED_FILE_CAP = 1 << 20; // untracked files larger than this are not 
 const UNTRACKED_TOTAL_CAP = 64 << 20; // bytes read per summary to count the lines of untracked files
 
 export interface StatusEntry { path: string; kind: 'changed' | 'renamed' | 'unmerged' | 'untracked'; origPath?: string }
-export interface WorkingStatus { head: string | null; branch: string | null; entries: StatusEntry[] }
+export interface WorkingStatus { head: string | null; branch: string | null; entries: StatusEntry[]; raw: Buffer }
 
 /** `git status --porcelain=v2 -z --branch`: HEAD, the branch, and every path with uncommitted changes or untracked. */
 export async function workingStatus(dir: string): Promise<WorkingStatus> {
   const r = await git(dir, ['status', '--porcelain=v2', '-z', '--branch', '--untracked-files=all'], { readOnly: true });
   const parts = zsplit(r.stdout);
-  const out: WorkingStatus = { head: null, branch: null, entries: [] };
+  const out: WorkingStatus = { head: null, branch: null, entries: [], raw: r.stdout };
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i];
     if (p.startsWith('# branch.oid ')) { const v = p.slice(13); out.head = v === '(initial)' ? null : v; }
@@ -110,27 +110,31 @@ export interface ReadChanges {
   base: string | null;
   /** The base's commit when the worktree was made: used when the base branch has been deleted since. */
   baseOid?: string | null;
+  /** Also compute the watcher's fingerprint, from the same `git status` (no second one). */
+  fingerprint?: boolean;
 }
 
 /** The full picture of a working tree against its base. */
-export async function readChanges(o: ReadChanges): Promise<Changes> {
-  const status = await workingStatus(o.dir);
+export async function readChanges(o: ReadChanges): Promise<Changes & { fingerprint?: string }> {
+  // Two rounds of git processes, each run side by side: where things are, then what changed.
+  const [status, baseTip, mb] = await Promise.all([
+    workingStatus(o.dir),
+    o.base ? branchOid(o.dir, o.base) : Promise.resolve(null),
+    o.base ? mergeBase(o.dir, `refs/heads/${o.base}`, 'HEAD') : Promise.resolve(null),
+  ]);
   const head = status.head;
-  let note: string | null = null;
-  let from: string;
-  let baseTip: string | null = null;
-  if (o.base) {
-    baseTip = await branchOid(o.dir, o.base);
-    if (!baseTip) note = `the base branch ${o.base} no longer exists; showing changes since the commit the instance started from`;
-    const mb = head && baseTip ? await mergeBase(o.dir, baseTip, head) : null;
-    from = mb ?? o.baseOid ?? head ?? EMPTY_TREE;
-  } else {
-    from = head ?? EMPTY_TREE;
-  }
-  const [tracked, commits, counts] = await Promise.all([
+  const note = o.base && !baseTip ? `the base branch ${o.base} no longer exists; showing changes since the commit the instance started from` : null;
+  const from = o.base ? (mb ?? o.baseOid ?? head ?? EMPTY_TREE) : (head ?? EMPTY_TREE);
+  const untracked = status.entries.filter((e) => e.kind === 'untracked');
+  const listed = untracked.slice(0, MAX_FILES);
+  const budget = { left: UNTRACKED_TOTAL_CAP };
+  const counted = new Map<string, { lines: number | null; binary: boolean }>();
+  const [tracked, commits, counts, fp] = await Promise.all([
     trackedChanges(o.dir, from),
     o.base && head && from !== EMPTY_TREE ? commitsBetween(o.dir, from, head) : Promise.resolve([]),
     o.base && head && baseTip ? gitText(o.dir, ['rev-list', '--left-right', '--count', `${baseTip}...${head}`], { readOnly: true }) : Promise.resolve('0\t0'),
+    o.fingerprint ? fingerprintOf(o.dir, status.raw, baseTip) : Promise.resolve(undefined),
+    pool(listed, 16, async (e) => { counted.set(e.path, await countUntracked(o.dir, e.path, budget)); }),
   ]);
   const [behind, ahead] = counts.split('\t').map(Number);
 
@@ -140,12 +144,7 @@ export async function readChanges(o: ReadChanges): Promise<Changes> {
   const unmerged = new Set(status.entries.filter((e) => e.kind === 'unmerged').map((e) => e.path));
   for (const f of tracked) if (unmerged.has(f.path)) f.status = 'unmerged';
 
-  const untracked = status.entries.filter((e) => e.kind === 'untracked');
   const files: ChangedFile[] = [...tracked];
-  const listed = untracked.slice(0, Math.max(0, MAX_FILES - files.length));
-  const budget = { left: UNTRACKED_TOTAL_CAP };
-  const counted = new Map<string, { lines: number | null; binary: boolean }>();
-  await pool(listed, 16, async (e) => { counted.set(e.path, await countUntracked(o.dir, e.path, budget)); });
   for (const e of listed) {
     const c = counted.get(e.path)!;
     files.push({ path: e.path, oldPath: null, status: 'untracked', added: c.lines, deleted: c.binary ? null : 0, binary: c.binary, uncommitted: true });
@@ -163,7 +162,7 @@ export async function readChanges(o: ReadChanges): Promise<Changes> {
       uncommitted: tracked.filter((f) => f.uncommitted).length + untracked.length,
     },
     commits, ahead: ahead || 0, behind: behind || 0, canFastForward: !!o.base && (behind || 0) === 0 && (ahead || 0) > 0,
-    note, state: null,
+    note, state: null, ...(fp ? { fingerprint: fp } : {}),
   };
 }
 
@@ -177,8 +176,12 @@ export async function fingerprint(dir: string, base: string | null): Promise<str
     base ? branchOid(dir, base) : Promise.resolve(null),
   ]);
   if (st.code !== 0) return `error:${st.stderr}`;
-  const parts = [st.stdout.toString('utf8'), baseTip ?? ''];
-  const paths = zsplit(st.stdout).filter((p) => /^[12u?] /.test(p)).slice(0, MAX_FILES);
+  return fingerprintOf(dir, st.stdout, baseTip);
+}
+
+async function fingerprintOf(dir: string, status: Buffer, baseTip: string | null): Promise<string> {
+  const parts = [status.toString('utf8'), baseTip ?? ''];
+  const paths = zsplit(status).filter((p) => /^[12u?] /.test(p)).slice(0, MAX_FILES);
   await pool(paths, 16, async (p) => {
     const rel = p.startsWith('? ') ? p.slice(2) : p.startsWith('2 ') ? field(p, 9) : p.startsWith('u ') ? field(p, 10) : field(p, 8);
     try { const s = await fs.promises.lstat(path.join(dir, rel)); parts.push(`${rel}:${s.size}:${s.mtimeMs}`); } catch { parts.push(`${rel}:gone`); }

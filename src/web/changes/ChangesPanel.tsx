@@ -10,7 +10,7 @@ import { changesApi } from './api.js';
 import { DiffView } from './DiffView.js';
 import { FileList } from './FileList.js';
 import { LandDialog, type LandAction } from './LandDialogs.js';
-import { onChangesEvent } from './live.js';
+import { onChangesEvent, takePrefetched } from './live.js';
 import { addComment, useReview } from './review.js';
 import { ReviewBar } from './ReviewBar.js';
 import './changes.css';
@@ -43,7 +43,7 @@ export default function ChangesPanel({ instance, active }: { instance: Instance;
 
   const load = useCallback(async () => {
     try {
-      const c = await changesApi.get(id, true);
+      const c = await (takePrefetched(id) ?? changesApi.get(id, true));
       setChanges(c);
       setError('');
       const cur = selectedRef.current;

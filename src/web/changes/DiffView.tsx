@@ -1,19 +1,24 @@
 // One file's diff, unified or side by side (react-diff-view over git's own patch), syntax highlighted, with line
 // selection (click a line number, Shift+click to extend) and review comments shown under the lines they are about.
-import { useMemo, useState, type ReactNode } from 'react';
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import {
   Diff, Hunk, getChangeKey, isDelete, isInsert, markEdits, parseDiff, tokenize,
   type ChangeData, type ChangeEventArgs, type HunkData, type HunkTokens, type ViewType,
 } from 'react-diff-view';
 import 'react-diff-view/style/index.css';
 import type { FileDiff, ReviewComment } from '../../common/changes.js';
-import { highlighter, languageOf } from './highlight.js';
+import { languageOf } from './language.js';
 import type { DraftComment } from './review.js';
 
 type Side = 'old' | 'new';
 interface Selection { side: Side; from: number; to: number }
 
 const HIGHLIGHT_MAX_LINES = 5000; // beyond this, plain text: tokenizing would hold up the page
+
+// The grammars load on their own, beside the first diff: it shows plain at once, highlighted a moment later.
+type Highlight = typeof import('./highlight.js');
+let grammars: Highlight | null = null;
+const loadGrammars = () => import('./highlight.js').then((m) => (grammars = m));
 
 function lineOf(c: ChangeData, side: Side): number | null {
   if (c.type === 'normal') return side === 'new' ? c.newLineNumber : c.oldLineNumber;
@@ -36,14 +41,16 @@ export function DiffView({ file, viewType, comments, onComment }: {
   const hunks = parsed?.hunks ?? [];
   const flat = useMemo(() => hunks.flatMap((h) => h.changes), [hunks]);
   const language = languageOf(file.path);
+  const [hl, setHl] = useState<Highlight | null>(grammars);
+  useEffect(() => { if (!hl && language) void loadGrammars().then(setHl, () => undefined); }, [hl, language]);
   const tokens = useMemo<HunkTokens | null>(() => {
     if (!hunks.length || flat.length > HIGHLIGHT_MAX_LINES) return null;
     try {
-      return tokenize(hunks, language
-        ? { highlight: true, refractor: highlighter, language, enhancers: [markEdits(hunks, { type: 'block' })] }
+      return tokenize(hunks, language && hl
+        ? { highlight: true, refractor: hl.highlighter, language, enhancers: [markEdits(hunks, { type: 'block' })] }
         : { highlight: false, enhancers: [markEdits(hunks, { type: 'block' })] });
     } catch { return null; }
-  }, [hunks, flat.length, language]);
+  }, [hunks, flat.length, language, hl]);
 
   const [sel, setSel] = useState<Selection | null>(null);
   const [draft, setDraft] = useState('');

@@ -1,5 +1,8 @@
 // The changed files, with a status letter and +/- counts, and the branch's commits ahead of its base.
+import { useEffect, useRef, useState } from 'react';
 import type { Changes, ChangedFile, FileStatus } from '../../common/changes.js';
+
+const PAGE = 300; // rows rendered at first, and added each time the end of the list scrolls into view
 
 const LETTER: Record<FileStatus, [string, string]> = {
   added: ['A', 'added'], modified: ['M', 'modified'], deleted: ['D', 'deleted'], renamed: ['R', 'renamed'],
@@ -9,11 +12,24 @@ const LETTER: Record<FileStatus, [string, string]> = {
 export function FileList({ changes, selected, onSelect, commentsByPath }: {
   changes: Changes; selected: string | null; onSelect: (f: ChangedFile) => void; commentsByPath: Record<string, number>;
 }) {
+  const [shown, setShown] = useState(PAGE);
+  const more = useRef<HTMLLIElement>(null);
+  useEffect(() => {
+    const el = more.current;
+    if (!el) return;
+    const io = new IntersectionObserver((es) => { if (es.some((e) => e.isIntersecting)) setShown((n) => n + PAGE); });
+    io.observe(el);
+    return () => io.disconnect();
+  }, [shown, changes.files.length]);
+  // The selected file is always rendered, even far down the list.
+  const rows = changes.files.slice(0, shown);
+  const sel = selected && !rows.some((f) => f.path === selected) ? changes.files.find((f) => f.path === selected) : undefined;
+  if (sel) rows.push(sel);
   return (
     <div className="file-list" data-testid="file-list">
       {changes.files.length === 0 && <div className="muted file-list-empty">No changes yet.</div>}
       <ul role="listbox" aria-label="Changed files">
-        {changes.files.map((f) => {
+        {rows.map((f) => {
           const [letter, label] = LETTER[f.status];
           const name = f.path.split('/').pop()!;
           const dir = f.path.slice(0, f.path.length - name.length);
@@ -34,6 +50,7 @@ export function FileList({ changes, selected, onSelect, commentsByPath }: {
             </li>
           );
         })}
+        {shown < changes.files.length && <li ref={more} className="muted small file-list-more">{changes.files.length - shown} more…</li>}
       </ul>
       {changes.truncated && <div className="muted small file-list-more">…and {changes.totals.files - changes.files.length} more files</div>}
       {changes.commits.length > 0 && (

@@ -22,20 +22,6 @@ import yaml from 'refractor/yaml';
 
 for (const lang of [markup, css, c, javascript, typescript, jsx, tsx, bash, cpp, go, java, json, markdown, python, ruby, rust, sql, yaml]) refractor.register(lang);
 
-const BY_EXT: Record<string, string> = {
-  ts: 'typescript', mts: 'typescript', cts: 'typescript', tsx: 'tsx', js: 'javascript', mjs: 'javascript', cjs: 'javascript', jsx: 'jsx',
-  json: 'json', css: 'css', md: 'markdown', markdown: 'markdown', html: 'markup', htm: 'markup', xml: 'markup', svg: 'markup', vue: 'markup',
-  py: 'python', sh: 'bash', bash: 'bash', zsh: 'bash', go: 'go', rs: 'rust', yml: 'yaml', yaml: 'yaml', sql: 'sql', java: 'java',
-  c: 'c', h: 'c', cc: 'cpp', cpp: 'cpp', cxx: 'cpp', hpp: 'cpp', rb: 'ruby',
-};
-
-export function languageOf(path: string): string | null {
-  const name = path.split('/').pop() ?? '';
-  if (/^(Dockerfile|Makefile)$/.test(name)) return null;
-  const ext = name.includes('.') ? name.split('.').pop()!.toLowerCase() : '';
-  return BY_EXT[ext] ?? null;
-}
-
 /** The shape react-diff-view's tokenizer expects (refractor 3's `highlight` returned the children array). */
 export const highlighter = {
   highlight: (text: string, language: string) => refractor.highlight(text, language).children as never,

@@ -1,4 +1,4 @@
-import { lazy, Suspense, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { isLive } from '../../common/constants.js';
 import { closeTab, confirmDeleteInstance, restart, terminate } from '../lib/actions.js';
 import { ago, fullTime, shortPath, useNow } from '../lib/format.js';
@@ -11,10 +11,12 @@ import { MessageList } from './MessageList.js';
 import { QueueList } from './QueueList.js';
 import { StatusBadge } from './StatusBadge.js';
 import { TerminalView } from './TerminalView.js';
-import { useChangesSummary } from '../changes/live.js';
+import { prefetchChanges, useChangesSummary } from '../changes/live.js';
 
 // The changes panel brings the diff renderer and its grammars: loaded the first time someone opens it.
-const ChangesPanel = lazy(() => import('../changes/ChangesPanel.js'));
+const loadChanges = () => import('../changes/ChangesPanel.js');
+const ChangesPanel = lazy(loadChanges);
+let prefetched = false;
 
 /** One open tab: the terminal, and beside it the conversation, the queue and the composer. Stays mounted while the tab is open. */
 export function InstancePane({ id, active }: { id: string; active: boolean }) {
@@ -24,6 +26,13 @@ export function InstancePane({ id, active }: { id: string; active: boolean }) {
   const [panel, setPanel] = useState(true);
   const [view, setView] = useState<'terminal' | 'changes'>('terminal');
   const summary = useChangesSummary(id);
+  // Fetch the panel's code while the browser is idle once a tab is shown, so that the first click shows changes at once.
+  useEffect(() => {
+    if (!active || prefetched) return;
+    prefetched = true;
+    const idle = (window as { requestIdleCallback?: (f: () => void) => void }).requestIdleCallback ?? ((f: () => void) => setTimeout(f, 1500));
+    idle(() => void loadChanges().catch(() => { prefetched = false; }));
+  }, [active]);
   const now = useNow(30_000);
   if (!inst) return null;
   const live = isLive(inst.status);
@@ -49,7 +58,7 @@ export function InstancePane({ id, active }: { id: string; active: boolean }) {
         </div>
         <div className="seg pane-view" role="group" aria-label="Show">
           <button className={view === 'terminal' ? 'on' : ''} aria-pressed={view === 'terminal'} onClick={() => setView('terminal')} data-testid="view-terminal">Terminal</button>
-          <button className={view === 'changes' ? 'on' : ''} aria-pressed={view === 'changes'} onClick={() => setView('changes')} data-testid="view-changes"
+          <button className={view === 'changes' ? 'on' : ''} aria-pressed={view === 'changes'} onClick={() => { if (view !== 'changes') prefetchChanges(id); setView('changes'); }} data-testid="view-changes"
             title="What the agent changed: files, diffs, review, merge">
             Changes{summary && summary.totals.files > 0 ? <span className="count" data-testid="changes-count">{summary.totals.files}</span> : null}
           </button>
