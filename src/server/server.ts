@@ -37,6 +37,7 @@ export async function startServer(config: Config): Promise<Server> {
     setWorktreeState: (id, state) => manager.update(id, { worktreeState: state }),
     publish: (e) => bus.publish('instance.changes', e),
     send: (id, content, mode) => manager.send(id, content, mode),
+    stop: async (id, reason) => { if (manager.get(id)) await manager.terminate(id, reason); },
     taskTitle: (project, taskId) => tasks.store(project).find(taskId)?.title ?? null,
     completeTask: (project, taskId) => { tasks.update(project, taskId, { status: 'done' }); },
     gh: process.env.AREYOUJ_GH || undefined,

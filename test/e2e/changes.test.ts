@@ -22,7 +22,7 @@ describe('changes panel', { timeout: 180_000 }, () => {
     srv = await startServer();
     const agent = await srv.api<{ id: string }>('POST', '/api/agents', {
       name: 'coder', projectPath: repo, kind: 'generic', command: process.execPath, args: [FAKE_AGENT, '--work-ms', '300', '--bracketed-paste'],
-      color: '#7dcfff',
+      color: '#7dcfff', settings: { maxConcurrentInstances: 2 },
     });
     inst = await srv.api('POST', `/api/agents/${agent.id}/instances`, { cols: 100, rows: 30 });
     browser = await launch();
@@ -125,6 +125,46 @@ describe('changes panel', { timeout: 180_000 }, () => {
     assert.ok(!fs.existsSync(inst.worktree.path));
     assert.ok(!sh(repo, 'branch', '--list', inst.worktree.branch));
     assert.ok(!fs.existsSync(path.join(repo, '.git', 'worktrees', path.basename(inst.worktree.path))));
+    await page.waitForSelector(`[data-testid=tab][data-instance="${inst.id}"][data-status=terminated]`); // it worked in that folder
+    assert.deepEqual(errors, []);
+  });
+
+  it('shows a conflict with its files and changes nothing; deleting the instance asks about its unmerged worktree', async () => {
+    const two = await srv.api<{ id: string; worktree: { path: string; branch: string } }>('POST', `/api/agents/${(await srv.api<{ id: string }[]>('GET', '/api/agents'))[0].id}/instances`, {});
+    fs.writeFileSync(path.join(two.worktree.path, 'README.md'), '# demo, as the agent sees it\n');
+    await srv.api('POST', `/api/instances/${two.id}/changes/commit`, { message: 'agent: README' });
+    fs.writeFileSync(path.join(repo, 'README.md'), '# demo, as the user wrote it\n');
+    sh(repo, 'commit', '-qam', 'user: README');
+    const tip = sh(repo, 'rev-parse', two.worktree.branch);
+    await page.goto(`${srv.url}/#/i/${two.id}`);
+    const p2 = page.locator(`[data-testid=instance-pane][data-instance="${two.id}"]`);
+    await p2.locator('[data-testid=view-changes]').click();
+    await p2.locator('[data-testid=file-row][data-path="README.md"]').waitFor();
+    await p2.locator('[data-testid=action-merge]').click();
+    const dialog = page.locator('[data-testid=land-dialog]');
+    await dialog.locator('[data-testid=land-confirm]').click();
+    const err = dialog.locator('[data-testid=land-error]');
+    await err.waitFor();
+    assert.match(await err.innerText(), /conflicts in 1 file[\s\S]*README\.md/);
+    await shot(page, 'changes-06-conflict');
+    assert.equal(sh(repo, 'rev-parse', two.worktree.branch), tip);
+    assert.equal(read(repo, 'README.md'), '# demo, as the user wrote it\n');
+    await dialog.locator('button', { hasText: 'Cancel' }).click();
+
+    await p2.locator('[data-testid=delete-instance]').click();
+    const del = page.locator('[data-testid=delete-instance-dialog]');
+    await del.waitFor();
+    await del.locator('[data-testid=delete-discard-worktree]').check();
+    await del.locator('[data-testid=delete-instance-ok]').click();
+    await del.locator('[data-testid=delete-force]').waitFor();
+    assert.match(await del.innerText(), /1 commit not merged into main/);
+    await shot(page, 'changes-07-delete-unmerged');
+    assert.ok(fs.existsSync(two.worktree.path), 'refused: nothing deleted yet');
+    await del.locator('[data-testid=delete-force]').check();
+    await del.locator('[data-testid=delete-instance-ok]').click();
+    await del.waitFor({ state: 'detached' });
+    assert.ok(!fs.existsSync(two.worktree.path));
+    assert.ok(!sh(repo, 'branch', '--list', two.worktree.branch));
     assert.deepEqual(errors, []);
   });
 });

@@ -32,6 +32,8 @@ export interface ChangesDeps {
   instance(id: string): InstanceView;
   setWorktreeState(id: string, state: WorktreeState): void;
   publish(e: ChangesEvent): void;
+  /** Stops the instance if it is running (its worktree is about to go). */
+  stop(id: string, reason: string): Promise<unknown>;
   /** Delivers a message to the instance through its queue rules. */
   send(id: string, content: string, mode: 'auto' | 'now' | 'queue'): Promise<unknown>;
   taskTitle(project: string, taskId: string): string | null;
@@ -166,6 +168,12 @@ export class ChangesService {
   /** Removes the worktree and its branch; `force` is the user's confirmation that unmerged work may go. */
   async discard(id: string, body: DiscardBody): Promise<{ removedDir: boolean; deletedBranch: boolean }> {
     const wt = this.repoOf(this.deps.instance(id));
+    // Refuse before stopping anything when work would be lost; then the agent stops: it cannot work without its folder.
+    if (!body.force) {
+      const u = await unmergedWork(wt.repoRoot, { dir: wt.path, branch: wt.branch, base: wt.base });
+      if (!u.merged || u.uncommitted.length) await discardWorktree(wt.repoRoot, { dir: wt.path, branch: wt.branch, base: wt.base }, false);
+    }
+    await this.deps.stop(id, 'worktree_discarded');
     const r = await discardWorktree(wt.repoRoot, { dir: wt.path, branch: wt.branch, base: wt.base }, body.force);
     this.poller.stop(id);
     this.deps.setWorktreeState(id, 'removed');

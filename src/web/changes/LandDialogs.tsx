@@ -143,7 +143,8 @@ function DiscardDialog(p: Props) {
     <Dialog title={`Discard ${c.branch ?? 'the worktree'}?`} onClose={p.onClose} testId="land-dialog" footer={
       <Footer busy={busy} danger label={force ? 'Discard anyway' : 'Discard'} onClose={p.onClose} disabled={needsForce && !force}
         onGo={() => run(async () => { await changesApi.discard(p.instance.id, force); return `Removed the worktree and deleted ${c.branch}`; })} />}>
-      <p>Removes the worktree folder and deletes the branch <code>{c.branch}</code>. The instance stays, with its messages and output.</p>
+      <p>Removes the worktree folder and deletes the branch <code>{c.branch}</code>. The instance is stopped if it is running (it works in
+        that folder); it stays in the list with its messages and output.</p>
       {(c.totals.uncommitted > 0 || c.ahead > 0) && (
         <p className="land-warn">It holds {[c.ahead ? plural(c.ahead, 'commit') : '', c.totals.uncommitted ? plural(c.totals.uncommitted, 'uncommitted file') : ''].filter(Boolean).join(' and ')}
           {c.state === 'merged' ? ' (already merged)' : ''}.</p>

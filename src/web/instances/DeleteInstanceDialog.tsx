@@ -35,7 +35,8 @@ export function DeleteInstanceDialog({ instanceId, onClose }: { instanceId: stri
     </>}>
       <p className="confirm-body">The instance is stopped if it is running, and its messages are deleted. It works in its own worktree on <code>{w.branch}</code>{w.state === 'merged' ? ' (merged)' : ''}:</p>
       <label className="check"><input type="radio" name="wt" checked={choice === 'keep'} onChange={() => setChoice('keep')} data-testid="delete-keep-worktree" />
-        {' '}Keep the worktree and the branch ({w.path})</label>
+        {' '}Keep the worktree and the branch</label>
+      <p className="muted small wt-path" title={w.path}>{w.path}</p>
       <label className="check"><input type="radio" name="wt" checked={choice === 'discard'} onChange={() => setChoice('discard')} data-testid="delete-discard-worktree" />
         {' '}Remove the worktree and delete the branch</label>
       {error && <p className="field-error" role="alert">{error}</p>}
