@@ -126,6 +126,22 @@ describe('changes API', () => {
     assert.equal((await s.api('DELETE', `/api/instances/${one.id}?worktree=sideways`)).status, 400);
   });
 
+  test('a project that is a subfolder of its repository runs in the same subfolder of its worktree', async () => {
+    const repo = makeRepo({ 'packages/app/index.ts': 'export {};\n', 'README.md': '# mono\n' });
+    const a = await agentFor(path.join(repo, 'packages', 'app'), 'mono');
+    const inst = await startInstance(s, a.id);
+    assert.equal(inst.worktree.repoRoot, repo);
+    const term = new TermClient(s.url, inst.id);
+    await term.opened;
+    await term.until(() => term.text().includes(`cwd: ${path.join(inst.worktree.path, 'packages', 'app')}`), 'the agent in packages/app of its worktree');
+    term.close();
+    await s.api('GET', `/api/instances/${inst.id}/changes?watch=1`);
+    await s.api('POST', `/api/instances/${inst.id}/messages`, { content: 'write util.ts export const x = 1;' });
+    await sse.waitFor((e) => e.event === 'instance.changes' && e.data.instanceId === inst.id && e.data.totals.files === 1, 15_000, 'the change');
+    const c = (await s.api('GET', `/api/instances/${inst.id}/changes`)).body;
+    assert.deepEqual(c.files.map((f: any) => f.path), ['packages/app/util.ts'], 'paths are the repository\'s');
+  });
+
   test('a dirty base or a missing base starts nothing; a non-git project runs in place with a note', async () => {
     const repo = makeRepo();
     const a = await agentFor(repo, 'careful');

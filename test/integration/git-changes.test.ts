@@ -171,6 +171,6 @@ describe('changes of a working tree', () => {
     assert.equal(sh(remote, 'rev-parse', w.branch), sh(w.dir, 'rev-parse', 'HEAD'), 'the branch was pushed');
     const call = JSON.parse(read(path.dirname(log), 'gh.log'));
     assert.equal(call.cwd, w.dir);
-    assert.deepEqual(call.args, ['pr', 'create', '--base', 'main', '--head', w.branch, '--title', 'Add the feature', '--body', 'Made by an agent.']);
+    assert.deepEqual(call.args, ['pr', 'create', '--base=main', `--head=${w.branch}`, '--title=Add the feature', '--body=Made by an agent.']);
   });
 });

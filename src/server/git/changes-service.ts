@@ -8,7 +8,7 @@ import { fileDiff } from './diff.js';
 import { git, GitError } from './exec.js';
 import { commitAll, mergeBranch, rebaseOnto } from './land.js';
 import { openPullRequest, pullRequestBlocker } from './pr.js';
-import { repoInfo } from './repo.js';
+import { headOid, mergeBase, repoInfo } from './repo.js';
 import { EMPTY_TREE, fingerprint, readChanges } from './status.js';
 import { ChangesPoller } from './watcher.js';
 import { BRANCH_PREFIX, discardWorktree, unmergedWork } from './worktree.js';
@@ -113,8 +113,11 @@ export class ChangesService {
     const w = this.where(inst);
     if (inst.worktree?.state === 'removed' || !fs.existsSync(w.dir)) throw new GitError('worktree_missing', 'the worktree no longer exists');
     if (!inst.worktree && !(await repoInfo(w.dir))) throw new GitError('not_a_repository', `${w.dir} is not a git repository`);
-    const c = await this.changes(id);
-    return fileDiff(w.dir, c.baseOid ?? EMPTY_TREE, file, oldPath);
+    // The commit the list compares with: the cached list's, or the merge base asked of git (one short process).
+    const hit = this.cache.get(id);
+    const from = hit && Date.now() - hit.at < CACHE_MS ? hit.value.baseOid
+      : w.base ? (await mergeBase(w.dir, `refs/heads/${w.base}`, 'HEAD')) ?? w.baseOid : await headOid(w.dir);
+    return fileDiff(w.dir, from ?? EMPTY_TREE, file, oldPath);
   }
 
   /** Recomputes the summary and tells every viewer. */

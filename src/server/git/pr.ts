@@ -38,9 +38,11 @@ export async function openPullRequest(p: PullRequest): Promise<{ url: string; re
   if (blocker) throw new GitError(blocker.code, blocker.message);
   const remotes = (await git(p.dir, ['remote'], { readOnly: true })).stdout.toString('utf8').split('\n').filter(Boolean);
   const remote = remotes.includes('origin') ? 'origin' : remotes[0];
+  if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(remote)) throw new GitError('no_remote', `the remote name ${JSON.stringify(remote)} is not one AreYouJ pushes to`);
   const push = await run('git', ['push', '--quiet', '--set-upstream', remote, `refs/heads/${p.branch}:refs/heads/${p.branch}`], { cwd: p.dir, timeoutMs: 180_000 });
   if (push.code !== 0) throw new GitError('push_failed', `git push to ${remote} failed: ${lastLines(push.stderr)}`);
-  const args = ['pr', 'create', '--base', p.base, '--head', p.branch, '--title', p.title, '--body', p.body];
+  // --flag=value: a title or body starting with '-' stays a value.
+  const args = ['pr', 'create', `--base=${p.base}`, `--head=${p.branch}`, `--title=${p.title}`, `--body=${p.body}`];
   if (p.draft) args.push('--draft');
   const r = await run(gh, args, { cwd: p.dir, env: GH_ENV, timeoutMs: 120_000 });
   if (r.code !== 0) throw new GitError('pr_failed', `gh pr create failed (the branch was pushed to ${remote}): ${lastLines(r.stderr)}`);

@@ -8,6 +8,15 @@ import { branchExists, branchOid, checkBranchName, checkoutOf, dirtyFiles, listW
 
 export const BRANCH_PREFIX = 'areyouj/';
 
+/**
+ * Where an agent whose project is `projectPath` runs in a worktree of the repository at `repoRoot`: the same folder
+ * inside the worktree (a project may be a subfolder of its repository).
+ */
+export function cwdIn(worktreePath: string, repoRoot: string, projectPath: string): string {
+  const rel = path.relative(repoRoot, projectPath);
+  return !rel || rel.startsWith('..') || path.isAbsolute(rel) ? worktreePath : path.join(worktreePath, rel);
+}
+
 /** Lower-case ASCII words joined by '-', at most `max` characters: safe in a ref and a folder name. */
 export function slug(s: string, max = 40): string {
   const out = s.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');

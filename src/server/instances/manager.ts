@@ -17,7 +17,7 @@ import type { TaskService } from '../tasks/service.js';
 import type { Driver, DriverHost, LaunchSpec } from './driver.js';
 import { GenericDriver } from './generic-driver.js';
 import { repoInfo } from '../git/repo.js';
-import { createWorktree, discardWorktree, unmergedWork } from '../git/worktree.js';
+import { createWorktree, cwdIn, discardWorktree, unmergedWork } from '../git/worktree.js';
 import type { InstancePatch, InstanceStore, MessagePatch, NewMessage } from './store.js';
 
 export interface Live {
@@ -136,7 +136,7 @@ export class InstanceManager {
 
   private launch(agent: Agent, created: Instance, req: InstanceCreate): Instance {
     let inst = created;
-    const projectPath = inst.worktree?.path ?? inst.projectPath;
+    const projectPath = inst.worktree ? cwdIn(inst.worktree.path, inst.worktree.repoRoot, inst.projectPath) : inst.projectPath;
     this.deps.bus.publish('instance.created', { instance: inst });
     if (req.prompt) this.addMessage(inst.id, { senderType: 'user', content: req.prompt, delivery: 'queued' });
 
