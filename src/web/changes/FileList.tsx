@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Changes, ChangedFile, FileStatus } from '../../common/changes.js';
 
-const PAGE = 300; // rows rendered at first, and added each time the end of the list scrolls into view
+const PAGE = 150; // rows rendered at first, and added each time the end of the list scrolls into view
 
 const LETTER: Record<FileStatus, [string, string]> = {
   added: ['A', 'added'], modified: ['M', 'modified'], deleted: ['D', 'deleted'], renamed: ['R', 'renamed'],
