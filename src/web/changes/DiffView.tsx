@@ -38,7 +38,7 @@ export function DiffView({ file, viewType, comments, onComment }: {
     if (!file.patch) return null;
     try { return parseDiff(file.patch, { nearbySequences: 'zip' })[0] ?? null; } catch { return null; }
   }, [file.patch]);
-  const hunks = parsed?.hunks ?? [];
+  const hunks = useMemo(() => parsed?.hunks ?? [], [parsed]);
   const flat = useMemo(() => hunks.flatMap((h) => h.changes), [hunks]);
   const language = languageOf(file.path);
   const [hl, setHl] = useState<Highlight | null>(grammars);
