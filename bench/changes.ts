@@ -108,7 +108,11 @@ export async function changes(ctx: BenchContext): Promise<Row[]> {
   const reps = ctx.pick({ full: 10, quick: 5, smoke: 1 });
   [FILES, NEW_FILES] = ctx.pick({ full: [1000, 200], quick: [1000, 200], smoke: [100, 20] });
   const repo = makeRepo();
-  if (ctx.mode !== 'smoke') await (await import('../test/e2e/harness.js')).ensureWebBuild(); // before the server starts: it serves dist/web
+  if (ctx.mode !== 'smoke') {
+    // The production build (dist/web), before the server starts: the server serves what exists then.
+    const { buildIfNeeded } = (await import('../scripts/build-if-needed.mjs' as string)) as { buildIfNeeded(o: { server?: boolean; web?: boolean }): void };
+    buildIfNeeded({ server: false, web: true });
+  }
   const eldFile = path.join(tempDir('areyouj-bench-eld-'), 'eld.json');
   const s = await startChildServer({ preload: [pathToFileURL(path.join(PROGRAMS, 'eld-probe.mjs')).href], env: { ELD_FILE: eldFile } });
   /** The server's own event-loop delay since the last call (its preloaded probe writes it on SIGUSR2). */

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { lines, makeRepo, read, sh, statusOf } from '../helpers/git.js';
-import { ensureWebBuild, FAKE_AGENT, launch, newPage, shot, startServer, teardown, waitForTerm, type Server } from './harness.js';
+import { ensureWebBuild, expectProblems, FAKE_AGENT, launch, newPage, shot, startServer, teardown, waitForTerm, type Server } from './harness.js';
 
 describe('changes panel', { timeout: 180_000 }, () => {
   let srv: Server;
@@ -146,6 +146,7 @@ describe('changes panel', { timeout: 180_000 }, () => {
     const err = dialog.locator('[data-testid=land-error]');
     await err.waitFor();
     assert.match(await err.innerText(), /conflicts in 1 file[\s\S]*README\.md/);
+    expectProblems(errors, /status of 409 .*\/changes\/merge/);
     await shot(page, 'changes-06-conflict');
     assert.equal(sh(repo, 'rev-parse', two.worktree.branch), tip);
     assert.equal(read(repo, 'README.md'), '# demo, as the user wrote it\n');
@@ -158,6 +159,7 @@ describe('changes panel', { timeout: 180_000 }, () => {
     await del.locator('[data-testid=delete-instance-ok]').click();
     await del.locator('[data-testid=delete-force]').waitFor();
     assert.match(await del.innerText(), /1 commit not merged into main/);
+    expectProblems(errors, /status of 409 .*\?worktree=discard\b/);
     await shot(page, 'changes-07-delete-unmerged');
     assert.ok(fs.existsSync(two.worktree.path), 'refused: nothing deleted yet');
     await del.locator('[data-testid=delete-force]').check();
