@@ -59,10 +59,11 @@ export interface ChildServer {
 }
 
 /** Starts `node --import tsx src/server/main.ts --home <home> --port 0` and waits for its URL. */
-export async function startChildServer(opts: { home?: string; maxInstances?: number } = {}): Promise<ChildServer> {
+export async function startChildServer(opts: { home?: string; maxInstances?: number; env?: Record<string, string>; preload?: string[] } = {}): Promise<ChildServer> {
   const home = opts.home ?? tempDir();
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/server/main.ts'), '--home', home, '--port', '0',
-    '--max-instances', String(opts.maxInstances ?? 200)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: serverEnv() });
+  const proc = spawn(process.execPath, ['--import', 'tsx', ...(opts.preload ?? []).flatMap((p) => ['--import', p]), path.join(ROOT, 'src/server/main.ts'),
+    '--home', home, '--port', '0', '--max-instances', String(opts.maxInstances ?? 200)],
+  { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...serverEnv(), ...opts.env } });
   let out = '', err = '';
   proc.stderr!.on('data', (d) => { err += d; if (err.length > 20_000) err = err.slice(-10_000); });
   const url = await new Promise<string>((resolve, reject) => {

@@ -21,7 +21,7 @@ export const OPTION_INTENTS = ['allow', 'allow_always', 'deny'] as const;
 export const EVENT_TYPES = [
   'task.created', 'task.updated', 'task.deleted', 'tasks.changed',
   'agent.created', 'agent.updated', 'agent.deleted',
-  'instance.created', 'instance.updated', 'instance.deleted',
+  'instance.created', 'instance.updated', 'instance.deleted', 'instance.changes',
   'message.created', 'message.updated',
   'notification',
 ] as const;

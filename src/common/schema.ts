@@ -6,10 +6,12 @@ import {
   TASK_PRIORITIES, TASK_STATUSES,
 } from './constants.js';
 import { TERMINAL_SIZE_LIMITS as T } from './limits.js';
+import { InstanceWorktree } from './changes.js';
 import { Question } from './questions.js';
 
 export * from './constants.js';
 export * from './questions.js';
+export type { InstanceWorktree } from './changes.js';
 
 // ---------- tasks (the original AreYouJ tasks.db format) ----------
 export const TaskStatus = z.enum(TASK_STATUSES);
@@ -75,6 +77,8 @@ const settingsFields = {
   quietMs: z.number().int().min(50).max(60_000),
   idlePatterns: z.array(pattern).max(50),
   awaitingPatterns: z.array(pattern).max(50),
+  /** Each instance in a git project gets its own worktree and branch (issue 10); off: it works in the project itself. */
+  ownWorktree: z.boolean(),
 };
 export const AgentSettings = z.strictObject({
   autoStart: settingsFields.autoStart.default(false),
@@ -84,6 +88,7 @@ export const AgentSettings = z.strictObject({
   quietMs: settingsFields.quietMs.default(500),
   idlePatterns: settingsFields.idlePatterns.default(DEFAULT_IDLE_PATTERNS),
   awaitingPatterns: settingsFields.awaitingPatterns.default(DEFAULT_AWAITING_PATTERNS),
+  ownWorktree: settingsFields.ownWorktree.default(true),
 });
 /** A partial settings object: what a request gives, without defaults filled in. */
 export const AgentSettingsPatch = z.strictObject(settingsFields).partial();
@@ -140,8 +145,14 @@ export const InstanceCreate = z.strictObject({
   projectPath: z.string().min(1).max(4096).optional(),
   taskId: taskId.optional(),
   taskProject: z.string().min(1).max(4096).optional(),
+  /** The branch an own worktree starts from (default: the project's current branch). */
+  base: z.string().min(1).max(200).optional(),
 });
 export type InstanceCreate = z.infer<typeof InstanceCreate>;
+
+/** What to do with an instance's worktree when the instance is deleted (default: keep it). */
+export const WORKTREE_ON_DELETE = ['keep', 'discard', 'discard-force'] as const;
+export type WorktreeOnDelete = (typeof WORKTREE_ON_DELETE)[number];
 
 /** Rename an instance, or link it to a task (taskId null unlinks). */
 export const InstanceUpdate = z.strictObject({
@@ -212,6 +223,10 @@ export const Instance = z.strictObject({
   lastActivityAt: z.string(),
   /** The newest message (its first 200 characters), for overviews. */
   lastMessage: MessagePreview.nullable(),
+  /** Its own git worktree (where the agent runs), or null when it works in the project itself. */
+  worktree: InstanceWorktree.nullable(),
+  /** Why it has no worktree of its own, when that is worth saying (e.g. the project is not a git repository). */
+  worktreeNote: z.string().nullable(),
 });
 export type Instance = z.infer<typeof Instance>;
 

@@ -8,6 +8,7 @@ import { getState, openDialog, setState, useStore, type Dialog } from '../lib/st
 import { ErrorBoundary } from '../ui/ErrorBoundary.js';
 import { AgentForm } from '../agents/AgentForm.js';
 import { ConfirmDialog } from '../ui/ConfirmDialog.js';
+import { DeleteInstanceDialog } from '../instances/DeleteInstanceDialog.js';
 import { HandoffDialog } from '../tasks/HandoffDialog.js';
 import { HelpDialog } from './HelpDialog.js';
 import { NotifyNotice } from './NotifyNotice.js';
@@ -15,6 +16,7 @@ import { OfflineBanner } from './OfflineBanner.js';
 import { Overview } from '../instances/Overview.js';
 import { Palette } from './Palette.js';
 import { Sidebar } from './Sidebar.js';
+import { StartDialog } from '../instances/StartDialog.js';
 import { TaskForm } from '../tasks/TaskForm.js';
 import { Toasts } from '../ui/Toasts.js';
 import { TopBar } from './TopBar.js';
@@ -105,5 +107,7 @@ function OneDialog({ d }: { d: Dialog }) {
     case 'confirm': return <ConfirmDialog {...d} onClose={close} />;
     case 'task': return <TaskForm project={d.project} taskId={d.taskId} parentId={d.parentId} onClose={close} />;
     case 'handoff': return <HandoffDialog project={d.project} taskId={d.taskId} onClose={close} />;
+    case 'start': return <StartDialog agentId={d.agentId} onClose={close} />;
+    case 'delete-instance': return <DeleteInstanceDialog instanceId={d.instanceId} onClose={close} />;
   }
 }

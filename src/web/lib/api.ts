@@ -84,11 +84,12 @@ export const api = {
   deleteAgent: (id: string) => request<unknown>('DELETE', `/api/agents/${enc(id)}`),
 
   instances: () => request<Instance[] | { instances: Instance[] }>('GET', '/api/instances').then(unwrap<Instance>('instances')),
+  branches: (agentId: string) => request<{ repository: boolean; current: string | null; branches: string[] }>('GET', `/api/agents/${enc(agentId)}/branches`),
   startInstance: (agentId: string, body: InstanceCreate) => request<Instance>('POST', `/api/agents/${enc(agentId)}/instances`, body),
   updateInstance: (id: string, body: InstanceUpdate) => request<Instance>('PUT', `/api/instances/${enc(id)}`, body),
   terminate: (id: string) => request<Instance>('POST', `/api/instances/${enc(id)}/terminate`),
   restart: (id: string) => request<Instance>('POST', `/api/instances/${enc(id)}/restart`),
-  deleteInstance: (id: string) => request<unknown>('DELETE', `/api/instances/${enc(id)}`),
+  deleteInstance: (id: string, worktree: 'keep' | 'discard' | 'discard-force' = 'keep') => request<unknown>('DELETE', `/api/instances/${enc(id)}?worktree=${worktree}`),
 
   messages: (id: string, after?: number, limit = 500) =>
     request<Message[] | { messages: Message[] }>('GET', `/api/instances/${enc(id)}/messages?limit=${limit}${after ? `&after=${after}` : ''}`)

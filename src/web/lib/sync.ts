@@ -3,6 +3,7 @@
 import { STREAM_EVENT_TYPES, type StreamEventType } from '../../common/constants.js';
 import type { StreamEventMap } from '../../common/events.js';
 import type { Instance, Message } from '../../common/schema.js';
+import { emitChangesEvent } from '../changes/live.js';
 import { api, ApiError, onNetworkChange } from './api.js';
 import { onServerNotification } from './notify.js';
 import { agentGone, instanceGone } from './gone.js';
@@ -118,6 +119,7 @@ const handlers: Handlers = {
   'instance.created': (d) => onInstance(d.instance),
   'instance.updated': (d) => onInstance(d.instance),
   'instance.deleted': (d) => instanceGone(d.id, 'elsewhere'),
+  'instance.changes': (d) => emitChangesEvent(d),
   'message.created': (d) => onMessage(d.message),
   'message.updated': (d) => onMessage(d.message),
   'task.created': tasksChanged,

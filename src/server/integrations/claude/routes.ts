@@ -4,6 +4,7 @@
 // the body is applied right after, in arrival order. The server-wide token is not required here (guards.ts):
 // each instance's hooks carry that instance's own secret.
 import type { FastifyInstance } from 'fastify';
+import { cwdIn } from '../../git/worktree.js';
 import { ApiError } from '../../http/errors.js';
 import type { InstanceManager } from '../../instances/manager.js';
 import type { InstanceStore } from '../../instances/store.js';
@@ -26,7 +27,10 @@ export function registerClaude(app: FastifyInstance, deps: ClaudeDeps): void {
     instanceId,
     dataDir: deps.runDir,
     serverUrl: () => deps.manager.url,
-    projectPath: deps.instances.get(instanceId).projectPath,
+    projectPath: (() => { // where it runs: in its worktree, if it has one
+      const i = deps.instances.get(instanceId);
+      return i.worktree ? cwdIn(i.worktree.path, i.worktree.repoRoot, i.projectPath) : i.projectPath;
+    })(),
   }));
 
   app.post<{ Params: { instanceId: string } }>('/api/hooks/claude/:instanceId', {
