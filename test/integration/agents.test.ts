@@ -91,8 +91,9 @@ describe('agents API', () => {
 
   test('autoStart: one instance named auto, never a second while it is live, and no pile-up over server restarts', async () => {
     const home = tempDir();
+    let srv: TestServer | undefined;
     try {
-      let srv = await startTestServer({ home });
+      srv = await startTestServer({ home });
       const a = (await srv.api('POST', '/api/agents', { name: 'auto-sh', projectPath: home, command: 'bash', args: ['--norc', '--noprofile'], settings: { autoStart: true, maxConcurrentInstances: 5 } })).body;
       assert.equal((await srv.api('GET', `/api/agents/${a.id}/instances`)).body.length, 0, 'autoStart acts at the server start');
       await srv.close();
@@ -111,8 +112,8 @@ describe('agents API', () => {
       const again = await srv.manager.autoStart(a.id);
       assert.ok(again && again.id !== live.id);
       assert.deepEqual((await srv.api('GET', `/api/agents/${a.id}/instances`)).body.map((i: any) => i.id), [again.id]);
-      await srv.close();
     } finally {
+      await srv?.close();
       fs.rmSync(home, { recursive: true, force: true });
     }
   });
