@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { nextNumberName, restartName } from '../../src/server/instances/names.js';
 
-test('the next default name is one past the highest #N, deleted numbers not reused', () => {
+test('the next default name is one past the highest #N the agent has (not its count)', () => {
   assert.equal(nextNumberName([]), '#1');
   assert.equal(nextNumberName(['#1', '#2']), '#3');
   assert.equal(nextNumberName(['#3', 'auto', 'api (2)']), '#4', 'after #1 and #2 were deleted, #3 stays the highest');

@@ -1,7 +1,7 @@
 // Instance names within an agent: `#1`, `#2`… by default, so that the overview, the tabs and the sidebar can tell two
 // instances of one agent apart. A restart is a new instance (a new process, a new log), so it gets a new name too.
 
-/** The default name of the next instance: one past the highest `#N` the agent has (deleted numbers are not reused). */
+/** The default name of the next instance: one past the highest `#N` the agent has now (a count would repeat a name once an instance below the highest was deleted). */
 export function nextNumberName(taken: readonly string[]): string {
   let max = 0;
   for (const n of taken) { const m = /^#(\d+)$/.exec(n); if (m) max = Math.max(max, Number(m[1])); }
