@@ -11,13 +11,20 @@ describe('keyboard and focus', { timeout: 180_000 }, () => {
   let srv: Server;
   let browser: Browser;
   let page: Page;
+  const agents: Record<string, string> = {};
   const current = () => page.locator('[data-testid=tab][aria-selected=true]').getAttribute('data-instance');
+  const tabIds = () => page.locator('[data-testid=tab]').evaluateAll((els) => els.map((e) => e.getAttribute('data-instance')!));
+  const start = async (agent: string) => (await srv.api<{ id: string }>('POST', `/api/agents/${agents[agent]}/instances`, { cols: 100, rows: 30 })).id;
+  const show = async (id: string) => {
+    await page.evaluate((iid) => { location.hash = `#/i/${iid}`; }, id);
+    await page.waitForSelector(`[data-testid=tab][data-instance="${id}"][aria-selected=true]`);
+  };
 
   before(async () => {
     await ensureWebBuild();
     srv = await startServer();
-    await srv.api('POST', '/api/agents', { name: 'sh', projectPath: srv.home, kind: 'generic', command: 'bash', args: ['--norc', '--noprofile'], settings: { maxConcurrentInstances: 3 } });
-    await srv.api('POST', '/api/agents', { name: 'asker', projectPath: srv.home, kind: 'generic', command: process.execPath, args: [FAKE_AGENT, '--work-ms', '200'] });
+    agents.sh = (await srv.api<{ id: string }>('POST', '/api/agents', { name: 'sh', projectPath: srv.home, kind: 'generic', command: 'bash', args: ['--norc', '--noprofile'], settings: { maxConcurrentInstances: 3 } })).id;
+    agents.asker = (await srv.api<{ id: string }>('POST', '/api/agents', { name: 'asker', projectPath: srv.home, kind: 'generic', command: process.execPath, args: [FAKE_AGENT, '--work-ms', '200'] })).id;
     browser = await launch();
     ({ page } = await newPage(browser));
     await page.goto(srv.url);
@@ -42,11 +49,14 @@ describe('keyboard and focus', { timeout: 180_000 }, () => {
   });
 
   it('gives a focused terminal Ctrl+K and Alt+1…9; Ctrl+Shift+K and Ctrl+Alt+1…9 work from it', async () => {
-    const [a] = await page.locator('[data-testid=tab]').evaluateAll((els) => els.map((e) => e.getAttribute('data-instance')!));
-    await page.locator('[data-testid=agent-item][data-agent=sh] [data-testid=start-instance]').click();
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid=tab]').length === 2);
-    const b = (await current())!;
-    assert.notEqual(a, b);
+    // Two tabs, of this test's own: the first and the second.
+    await page.click('[data-testid=nav-overview]');
+    await page.evaluate(() => localStorage.setItem('areyouj.tabs', '[]'));
+    await page.reload();
+    const [a, b] = [await start('sh'), await start('sh')];
+    await show(a);
+    await show(b);
+    assert.deepEqual(await tabIds(), [a, b]);
     await page.waitForSelector(`[data-testid="terminal-${b}"][data-conn=open]`);
     await page.locator(`[data-testid="terminal-${b}"]`).click();
     await page.keyboard.type('echo ready-$((1+1))');
@@ -105,9 +115,8 @@ describe('keyboard and focus', { timeout: 180_000 }, () => {
   });
 
   it('gives the keyboard back to the terminal after an answer from the banner', async () => {
-    await page.locator('[data-testid=agent-item][data-agent=asker] [data-testid=start-instance]').click();
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid=tab]').length === 3);
-    const id = (await current())!;
+    const id = await start('asker');
+    await show(id);
     await page.waitForSelector(`[data-testid=tab][data-instance="${id}"][data-status=idle]`, { timeout: 15_000 });
     await srv.api('POST', `/api/instances/${id}/messages`, { content: 'ask to edit files' });
     const banner = page.locator(`[data-testid=instance-pane][data-instance="${id}"] [data-testid=awaiting-banner]`);

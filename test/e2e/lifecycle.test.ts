@@ -19,13 +19,16 @@ describe('deleting, restarts and notices', { timeout: 180_000 }, () => {
     await page.evaluate((iid) => { location.hash = `#/i/${iid}`; }, id);
     await page.waitForSelector(`[data-testid="terminal-${id}"][data-conn=open]`);
   };
-  const toast = (re: RegExp) => page.locator('[data-testid=toast]', { hasText: re }).waitFor();
+  const toast = (re: RegExp) => page.locator('[data-testid=toast]', { hasText: re }).first().waitFor();
 
   before(async () => {
     await ensureWebBuild();
     srv = await startServer();
     sh = (await srv.api<{ id: string }>('POST', '/api/agents', { name: 'sh', projectPath: srv.home, kind: 'generic', command: 'bash', args: ['--norc', '--noprofile'], settings: { maxConcurrentInstances: 4 } })).id;
     browser = await launch();
+    ({ page } = await newPage(browser));
+    await page.goto(srv.url);
+    await page.waitForSelector('[data-testid=agent-item][data-agent=sh]');
   });
 
   after(() => teardown(browser, srv));
@@ -45,18 +48,19 @@ describe('deleting, restarts and notices', { timeout: 180_000 }, () => {
     await other.context.close();
 
     // Turn on: notifications are on, and the notice is gone for good.
-    ({ page } = await newPage(browser));
-    await page.context().grantPermissions(['notifications'], { origin: srv.url });
-    await page.goto(srv.url);
-    const notice = page.locator('[data-testid=notify-notice]');
+    const on = await newPage(browser);
+    await on.context.grantPermissions(['notifications'], { origin: srv.url });
+    await on.page.goto(srv.url);
+    const notice = on.page.locator('[data-testid=notify-notice]');
     await notice.waitFor();
-    await shot(page, '70-notify-notice');
+    await shot(on.page, '70-notify-notice');
     await notice.locator('[data-testid=notify-notice-on]').click();
-    await page.waitForSelector('[data-testid=notify-toggle][aria-pressed=true]');
+    await on.page.waitForSelector('[data-testid=notify-toggle][aria-pressed=true]');
     await notice.waitFor({ state: 'detached' });
-    await page.reload();
-    await page.waitForSelector('[data-testid=notify-toggle][aria-pressed=true]');
+    await on.page.reload();
+    await on.page.waitForSelector('[data-testid=notify-toggle][aria-pressed=true]');
     assert.equal(await notice.count(), 0);
+    await on.context.close();
   });
 
   it('says the log goes with a deleted instance, deletes it, and leads to the agent\'s next tab, then to its instances', async () => {

@@ -110,7 +110,7 @@ describe('tabs, ended instances and failures', { timeout: 180_000 }, () => {
     const broken = (await srv.api<{ id: string }>('POST', '/api/agents', { name: 'broken', projectPath: srv.home, kind: 'generic', command: '/no/such/program' })).id;
     const inst = (await srv.api<{ id: string; status: string }>('POST', `/api/agents/${broken}/instances`, {}));
     assert.equal(inst.status, 'error');
-    const card = page.locator(`[data-testid=failed-card][data-instance="${inst.id}"]`);
+    const card = page.locator('[data-testid=failed-card]', { hasText: 'broken · #1' });
     await card.waitFor();
     assert.doesNotMatch(await card.innerText(), /spawn_failed|_/);
     await shot(page, '63-error-card');

@@ -101,11 +101,11 @@ describe('agents API', () => {
         srv = await startTestServer({ home });
         const list = (await srv.api('GET', `/api/agents/${a.id}/instances`)).body;
         assert.deepEqual(list.map((i: any) => [i.name, isLive(i.status)]), [['auto', true]], `after server start ${n + 1}`);
-        // While it is live, asking again starts nothing.
-        assert.equal(await srv.manager.autoStart(a.id), null);
-        assert.equal((await srv.api('GET', `/api/agents/${a.id}/instances`)).body.length, 1);
         if (n < 2) await srv.close();
       }
+      // While it is live, asking again starts nothing.
+      assert.equal(await srv.manager.autoStart(a.id), null);
+      assert.equal((await srv.api('GET', `/api/agents/${a.id}/instances`)).body.length, 1);
       // An ended one is replaced, not kept beside the new one.
       const [live] = (await srv.api('GET', `/api/agents/${a.id}/instances`)).body;
       await srv.api('POST', `/api/instances/${live.id}/terminate`);
