@@ -115,6 +115,7 @@ describe('keyboard and focus', { timeout: 180_000 }, () => {
   });
 
   it('gives the keyboard back to the terminal after an answer from the banner', async () => {
+    await page.goto(srv.url); // whatever an earlier test left open
     const id = await start('asker');
     await show(id);
     await page.waitForSelector(`[data-testid=tab][data-instance="${id}"][data-status=idle]`, { timeout: 15_000 });

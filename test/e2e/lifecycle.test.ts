@@ -19,6 +19,11 @@ describe('deleting, restarts and notices', { timeout: 180_000 }, () => {
     await page.evaluate((iid) => { location.hash = `#/i/${iid}`; }, id);
     await page.waitForSelector(`[data-testid="terminal-${id}"][data-conn=open]`);
   };
+  /** Each test starts from the overview, whatever an earlier one left open. */
+  const fresh = async () => {
+    await page.goto(`${srv.url}/#/`);
+    await page.waitForSelector('[data-testid=agent-item][data-agent=sh]');
+  };
   const toast = (re: RegExp) => page.locator('[data-testid=toast]', { hasText: re }).first().waitFor();
 
   before(async () => {
@@ -64,6 +69,7 @@ describe('deleting, restarts and notices', { timeout: 180_000 }, () => {
   });
 
   it('says the log goes with a deleted instance, deletes it, and leads to the agent\'s next tab, then to its instances', async () => {
+    await fresh();
     const a = await start(sh);
     const b = await start(sh);
     await view(a.id);
@@ -93,6 +99,7 @@ describe('deleting, restarts and notices', { timeout: 180_000 }, () => {
   });
 
   it('leads away from an instance deleted elsewhere, and from a link to one that is gone', async () => {
+    await fresh();
     const c = await start(sh);
     await view(c.id);
     await srv.api('DELETE', `/api/instances/${c.id}`);
@@ -105,6 +112,7 @@ describe('deleting, restarts and notices', { timeout: 180_000 }, () => {
   });
 
   it('deleting the agent you look at leads to the overview, and says its logs go too', async () => {
+    await fresh();
     const other = (await srv.api<{ id: string }>('POST', '/api/agents', { name: 'other', projectPath: srv.home, kind: 'generic', command: 'bash', args: ['--norc', '--noprofile'] })).id;
     const d = await start(other);
     await view(d.id);

@@ -110,6 +110,7 @@ describe('tabs, ended instances and failures', { timeout: 180_000 }, () => {
     const broken = (await srv.api<{ id: string }>('POST', '/api/agents', { name: 'broken', projectPath: srv.home, kind: 'generic', command: '/no/such/program' })).id;
     const inst = (await srv.api<{ id: string; status: string }>('POST', `/api/agents/${broken}/instances`, {}));
     assert.equal(inst.status, 'error');
+    await page.click('[data-testid=nav-overview]');
     const card = page.locator('[data-testid=failed-card]', { hasText: 'broken · #1' });
     await card.waitFor();
     assert.doesNotMatch(await card.innerText(), /spawn_failed|_/);
