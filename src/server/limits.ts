@@ -27,3 +27,9 @@ export const MESSAGE_PAGE = { default: 100, max: 1000 } as const;
 
 /** Live instances across all agents by default: each is a process and ~10-20 MB of server memory. */
 export const DEFAULT_MAX_INSTANCES = 64;
+
+/** A browser session lasts 30 days from its login (Jupyter's cookie lasts as long); `areyouj token --rotate` ends them all. */
+export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
+
+/** Sessions kept at most (the oldest go first): a few browsers per user, never an unbounded table. */
+export const MAX_SESSIONS = 1000;

@@ -1,7 +1,7 @@
 // The driver for agents of kind `claude`: Claude Code's own hooks give its state, its transcript gives the
 // conversation, and the permission dialog is answered with keys once it is on the screen. See docs/claude.md.
 import fs from 'node:fs';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { findOption, type Message, type Question } from '../../../common/schema.js';
 import { conflict } from '../../errors.js';
 import type { Driver, DriverHost, LaunchSpec } from '../../instances/driver.js';
@@ -58,12 +58,6 @@ export class ClaudeDriver implements Driver {
   private replyWaiters = new Set<{ reply: string; resolve: () => void; timer: NodeJS.Timeout }>();
 
   constructor(private deps: ClaudeDriverDeps) {}
-
-  checkSecret(given: unknown): boolean {
-    if (typeof given !== 'string') return false;
-    const a = Buffer.from(given), b = Buffer.from(this.secret);
-    return a.length === b.length && timingSafeEqual(a, b);
-  }
 
   prepare(spec: LaunchSpec): LaunchSpec {
     this.env = spec.env;
