@@ -41,7 +41,8 @@ export function eventRoutes(app: FastifyInstance, deps: EventRoutesDeps) {
 
   const reset = (reason: 'history_too_old' | 'history_too_large') => sseFrame(deps.bus.lastId, 'reset', { reason, lastId: deps.bus.lastId });
 
-  app.get<{ Querystring: { lastEventId?: string } }>('/api/events', (req, reply) => {
+  // GET only: a HEAD would open a stream whose headers are never sent.
+  app.get<{ Querystring: { lastEventId?: string } }>('/api/events', { exposeHeadRoute: false }, (req, reply) => {
     if (clients.size >= maxClients) {
       reply.header('retry-after', '10');
       throw new ApiError(503, 'too_many_clients', `${clients.size} event streams are open, the most this server serves at once; close another tab or client`);

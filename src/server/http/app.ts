@@ -1,7 +1,7 @@
 // The Fastify app: guards, JSON errors everywhere, static files for the web app. Routes are registered by each domain.
 import fs from 'node:fs';
 import path from 'node:path';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import type { Auth } from './auth.js';
@@ -26,6 +26,14 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   const app = Fastify({
     logger: opts.logger ?? false, bodyLimit: opts.bodyLimit, forceCloseConnections: true,
     routerOptions: { maxParamLength: 500, querystringParser: parseQuery },
+    // The router's own refusals (a malformed percent-encoding in the path, a segment over maxParamLength) in the API's
+    // error format too.
+    frameworkErrors: (err, _req, reply) => {
+      const long = (err as FastifyError).code === 'FST_ERR_MAX_PARAM_LENGTH';
+      (reply as FastifyReply).code(long ? 414 : 400).send({ error: long
+        ? { code: 'uri_too_long', message: 'a segment of the path is longer than 500 characters' }
+        : { code: 'bad_url', message: 'the path is not a valid URL (malformed percent-encoding)' } });
+    },
   });
   const guard = makeGuard(opts.guard);
 
