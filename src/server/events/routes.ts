@@ -9,17 +9,14 @@ import { ApiError } from '../http/errors.js';
 import { SSE_MAX_BUFFERED_BYTES, SSE_MAX_CLIENTS, SSE_TOTAL_BUFFERED_BYTES } from '../limits.js';
 import { sseFrame, type EventBus } from './bus.js';
 
-export interface EventRoutesDeps {
-  bus: EventBus; heartbeatMs: number;
-  limits?: { maxClients?: number; clientBytes?: number; totalBytes?: number };
-}
+export interface EventRoutesDeps { bus: EventBus; heartbeatMs: number }
 
 interface Client { raw: ServerResponse; close(): void }
 
 export function eventRoutes(app: FastifyInstance, deps: EventRoutesDeps) {
-  const maxClients = deps.limits?.maxClients ?? SSE_MAX_CLIENTS;
-  const clientBytes = deps.limits?.clientBytes ?? SSE_MAX_BUFFERED_BYTES;
-  const totalBytes = deps.limits?.totalBytes ?? SSE_TOTAL_BUFFERED_BYTES;
+  const maxClients = SSE_MAX_CLIENTS;
+  const clientBytes = SSE_MAX_BUFFERED_BYTES;
+  const totalBytes = SSE_TOTAL_BUFFERED_BYTES;
   const clients = new Set<Client>();
 
   // One listener for every client: the frame is the same string for all of them (no copy per client while queued).

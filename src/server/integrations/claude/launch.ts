@@ -123,7 +123,7 @@ export function prepareClaudeLaunch(o: ClaudeLaunchOptions): ClaudeLaunch {
   if (transport === 'node') {
     let cur = '';
     try { cur = fs.readFileSync(scriptPath, 'utf8'); } catch { /* missing */ }
-    if (cur !== HOOK_SCRIPT) fs.writeFileSync(scriptPath, HOOK_SCRIPT, { mode: 0o644 });
+    if (cur !== HOOK_SCRIPT) fs.writeFileSync(scriptPath, HOOK_SCRIPT, { mode: 0o600 }); // run by node, as its owner
   }
   const headersPath = path.join(dir, 'hook-headers');
   fs.writeFileSync(headersPath, `${HOOK_SECRET_HEADER}: ${o.secret}\n`, { mode: 0o600 });
