@@ -16,11 +16,20 @@ import { prepareClaudeLaunch, HOOK_SECRET_HEADER } from '../../src/server/integr
 import type { ClaudeHookPayload } from '../../src/server/integrations/claude/hooks.js';
 import { TranscriptTailer, type TranscriptEntry } from '../../src/server/integrations/claude/transcript.js';
 
+/** A request of the decision hook (AskUserQuestion / ExitPlanMode), held until answered. */
+export interface DecisionRequest {
+  payload: ClaudeHookPayload;
+  /** Replies: the hook's output (Claude applies it), or null (204: no answer, the hook exits without effect). */
+  reply(output: object | null): void;
+  replied: boolean;
+}
+
 export interface ClaudePty {
   api: FakeAnthropic;
   proj: string;
   sessionId: string;
   hooks: ClaudeHookPayload[];
+  decisions: DecisionRequest[];
   entries: TranscriptEntry[];
   /** The visible screen, lines joined with \n. */
   screen(): string;
@@ -49,12 +58,27 @@ export async function startClaudePty(opts: {
   const pending = new Set<() => void>();
   const poke = () => { for (const p of [...pending]) p(); };
   const hooks: ClaudeHookPayload[] = [];
+  const decisions: DecisionRequest[] = [];
   const secret = randomUUID();
   const receiver = http.createServer((req, res) => {
     let body = '';
     req.on('data', (d) => { body += d; });
     req.on('end', () => {
       if (req.headers[HOOK_SECRET_HEADER] !== secret) { res.writeHead(401).end(); return; }
+      if (req.url?.endsWith('/decision')) {
+        const d: DecisionRequest = {
+          payload: JSON.parse(body), replied: false,
+          reply(output) {
+            if (d.replied) return;
+            d.replied = true;
+            if (output) res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(output));
+            else res.writeHead(204).end();
+          },
+        };
+        decisions.push(d);
+        poke();
+        return;
+      }
       res.writeHead(204).end();
       try { hooks.push(JSON.parse(body)); } catch { /* not JSON */ }
       poke();
@@ -76,7 +100,7 @@ export async function startClaudePty(opts: {
   });
   let exitCode: number | null = null;
   child.onData((d) => term.write(d, poke));
-  child.onExit((e) => { exitCode = e.exitCode; poke(); });
+  const exited = new Promise<void>((resolve) => child.onExit((e) => { exitCode = e.exitCode; poke(); resolve(); }));
   const entries: TranscriptEntry[] = [];
   const tailer = new TranscriptTailer({ pollMs: 200 });
   tailer.on('entry', (e) => { entries.push(e); poke(); });
@@ -100,7 +124,7 @@ export async function startClaudePty(opts: {
   });
   const hook = (name: string, n = 1) => until(() => hooks.filter((h) => h.hook_event_name === name)[n - 1], `hook ${name} #${n}`);
   const c: ClaudePty = {
-    api, proj, sessionId, hooks, entries, screen, until, hook,
+    api, proj, sessionId, hooks, decisions, entries, screen, until, hook,
     exitCode: () => exitCode,
     write: (d) => child.write(d),
     async send(text) {
@@ -111,11 +135,14 @@ export async function startClaudePty(opts: {
       child.write('\r');
     },
     async close() {
+      for (const d of decisions) d.reply(null);
       tailer.close();
       if (exitCode === null) child.kill();
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
       if (ownApi) await api.close();
+      receiver.closeAllConnections();
       receiver.close();
-      fs.rmSync(root, { recursive: true, force: true });
+      fs.rmSync(root, { recursive: true, force: true, maxRetries: 3 });
     },
   };
   const start = await hook('SessionStart');
