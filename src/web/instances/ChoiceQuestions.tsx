@@ -1,9 +1,6 @@
 import { useState } from 'react';
+import type { ChoiceAnswer, ChoiceItem } from '../../common/schema.js';
 import { truncate } from '../lib/format.js';
-
-/** One of Claude Code's questions (AskUserQuestion): options to pick (one, or several), or an answer to type. */
-export interface ChoiceItem { header: string; question: string; multiSelect: boolean; options: { key: string; label: string; description?: string }[] }
-export interface ChoiceAnswer { question: string; options: string[]; text?: string }
 
 interface Draft { picked: string[]; text: string }
 const answered = (d: Draft | undefined) => !!d && (d.picked.length > 0 || d.text.trim() !== '');

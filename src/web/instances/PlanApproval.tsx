@@ -1,16 +1,15 @@
 import { useState } from 'react';
+import type { Option } from '../../common/schema.js';
 import { truncate } from '../lib/format.js';
 import { LazyMarkdown } from './LazyMarkdown.js';
 
-/** One option of Claude Code's plan dialog: approve (how), reject, or tell Claude what to change (needs text). */
-export interface PlanChoice { key: string; label: string; intent?: string }
 
 /**
  * Claude Code's plan approval (ExitPlanMode): the plan as Markdown (rendered safely, never as HTML) and the dialog's own
  * options; the feedback option opens a text field whose text goes back to Claude.
  */
 export function PlanApproval({ plan, options, busy, compact, onChoose, onFeedback, onCancel }: {
-  plan: string; options: PlanChoice[]; busy: boolean; compact?: boolean;
+  plan: string; options: Option[]; busy: boolean; compact?: boolean;
   onChoose: (key: string) => void; onFeedback: (key: string, text: string) => void; onCancel: () => void;
 }) {
   const [feedbackKey, setFeedbackKey] = useState<string | null>(null);

@@ -11,6 +11,7 @@
 //     text, with ", " (what the dialog sends: "Logging, Audit log"). Free text is the text itself.
 // This module is pure: it reads the tool input, checks an answer against it and builds the hook's output.
 import { z } from 'zod';
+import type { NewMessage } from '../../instances/store.js';
 
 /** Bounds on what Claude sends (the tool's own schema says 1-4 questions of 2-4 options; a little slack, no more). */
 const MAX_QUESTIONS = 8;
@@ -84,8 +85,9 @@ export function buildAnswers(questions: readonly AskQuestion[], answers: readonl
 }
 
 /** The PermissionRequest hook's output (stdout JSON) that gives Claude these answers. */
-export function askDecision(rawInput: Record<string, unknown>, answers: Record<string, string>) {
-  return permissionDecision({ behavior: 'allow', updatedInput: { ...rawInput, answers } });
+export function askDecision(rawInput: unknown, answers: Record<string, string>) {
+  const input = rawInput && typeof rawInput === 'object' && !Array.isArray(rawInput) ? rawInput : {};
+  return permissionDecision({ behavior: 'allow', updatedInput: { ...input, answers } });
 }
 
 /** The hook's output that cancels the dialog, as its Esc does: the turn is interrupted and Claude waits for the user. */
@@ -127,4 +129,20 @@ export function summarizeAnswers(answers: Record<string, string>): string {
 export function questionDialogVisible(screen: string): boolean {
   const tail = screen.split('\n').slice(-30).join('\n');
   return (/Enter to select/.test(tail) && /Esc to cancel/.test(tail)) || (/Review your answers/.test(tail) && /\d\. Submit answers/.test(tail));
+}
+
+/** The message an AskUserQuestion call becomes: a `choices` question (options keyed by their number, named by label). */
+export function askMessage(input: unknown, externalKey: string): NewMessage | null {
+  const qs = parseAskInput(input);
+  if (!qs) return null;
+  return {
+    senderType: 'agent', kind: 'question', requiresUserInput: true, content: `Claude asks: ${summarizeAsk(qs)}`, externalKey,
+    question: {
+      type: 'choices', freeText: true,
+      questions: qs.map((q) => ({
+        header: q.header, question: q.question, multiSelect: q.multiSelect,
+        options: q.options.map((o, i) => ({ key: String(i + 1), label: o.label, ...(o.description ? { description: o.description } : {}) })),
+      })),
+    },
+  };
 }

@@ -11,6 +11,8 @@
 //   - A PermissionRequest hook can reject with feedback ({behavior:"deny", message}: the model gets exactly the message)
 //     but a bare allow is ignored; AreYouJ presses the approval's digit and sends feedback through the hook.
 import { z } from 'zod';
+import type { Option } from '../../../common/schema.js';
+import type { NewMessage } from '../../instances/store.js';
 import { permissionDecision } from './ask.js';
 
 const PlanInputIn = z.object({ plan: z.string().max(200_000), planFilePath: z.string().max(4096).optional() });
@@ -66,4 +68,20 @@ export function planFeedbackDecision(feedback: string) {
 export function summarizePlan(plan: string): string {
   const first = plan.split('\n').map((l) => l.replace(/^#+\s*/, '').trim()).find(Boolean) ?? 'a plan';
   return first.length > 200 ? `${first.slice(0, 199)}…` : first;
+}
+
+/** The options for clients: key = the number, intent feedback (takes text) or deny (a plain "No"). */
+export function planOptions(d: PlanDialog): Option[] {
+  return d.options.map((o) => ({ key: String(o.number), label: o.label,
+    ...(o.role === 'feedback' ? { intent: 'feedback' as const } : o.role === 'reject' ? { intent: 'deny' as const } : {}) }));
+}
+
+/** The message an ExitPlanMode call becomes: a `plan` question; its options come from the screen once drawn. */
+export function planMessage(input: unknown, externalKey: string): NewMessage {
+  const plan = parsePlanInput(input)?.plan ?? '';
+  return {
+    senderType: 'agent', kind: 'question', requiresUserInput: true, externalKey,
+    content: plan ? `Claude's plan: ${summarizePlan(plan)}` : 'Claude wants to leave plan mode',
+    question: { type: 'plan', plan, options: [] },
+  };
 }
