@@ -31,6 +31,8 @@ export interface FakeRequest {
   aborted: boolean;
   /** The reply was fully written. */
   completed: boolean;
+  /** The tool call the fake answered with, if any (its id is what the tool_result will name). */
+  toolUse?: { id: string; name: string };
 }
 
 export type FakeScript = (req: FakeRequest) => FakeReply;
@@ -45,6 +47,8 @@ export interface FakeAnthropic {
   waitRequest(pred: (r: FakeRequest) => boolean, timeoutMs?: number): Promise<FakeRequest>;
   /** Resolves once a request matching pred has been aborted by the client (or was already). */
   waitAborted(pred: (r: FakeRequest) => boolean, timeoutMs?: number): Promise<FakeRequest>;
+  /** The id of the latest tool call of that tool the fake made. */
+  lastToolUse(name: string): string | null;
   /** Finishes every held answer ("slow:"). */
   release(): void;
   close(): Promise<void>;
@@ -187,6 +191,8 @@ export async function startFakeAnthropic(opts: { script?: FakeScript; port?: num
         let reply: FakeReply;
         try { reply = script(r); } catch (e) { return json(500, { type: 'error', error: { type: 'api_error', message: String(e) } }); }
         const msg = replyMessage(String(body?.model ?? 'claude-fake'), reply);
+        const tu = msg.content.find((b) => b.type === 'tool_use');
+        if (tu) r.toolUse = { id: tu.id, name: tu.name };
         if (!body?.stream) return json(200, msg);
         let held: Promise<void> | undefined;
         const holdAt = 'hold' in reply ? reply.hold : undefined;
@@ -224,6 +230,7 @@ export async function startFakeAnthropic(opts: { script?: FakeScript; port?: num
     waitRequest: (pred, timeoutMs) => until(pred, 'matching request', timeoutMs),
     waitAborted: (pred, timeoutMs) => until((r) => r.aborted && pred(r), 'aborted request', timeoutMs),
     release: () => { for (const f of [...releasers]) f(); },
+    lastToolUse: (name) => [...requests].reverse().find((r) => r.toolUse?.name === name)?.toolUse?.id ?? null,
     close: () => new Promise<void>((resolve) => {
       for (const f of [...releasers]) f();
       server.closeAllConnections(); server.close(() => resolve());

@@ -198,4 +198,18 @@ describe('decision channel', () => {
     ch.settleAll();
     assert.equal(ch.size, 0);
   });
+
+  test('whenWaiting: true once a hook waits for the dialog, false when it is settled first or nobody comes', async () => {
+    const ch = new DecisionChannel();
+    const early = ch.whenWaiting('a', 60_000);
+    const held = ch.wait('a');
+    assert.equal(await early, true);
+    assert.equal(await ch.whenWaiting('a', 60_000), true, 'already waiting');
+    const settled = ch.whenWaiting('b', 60_000);
+    ch.settle('b');
+    assert.equal(await settled, false);
+    assert.equal(await ch.whenWaiting('c', 1), false);
+    ch.settleAll();
+    assert.equal(await held, null);
+  });
 });

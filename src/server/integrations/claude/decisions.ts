@@ -11,15 +11,29 @@ interface Pending { resolve: (out: object | null) => void; since: number }
 
 export class DecisionChannel {
   private pending = new Map<string, Pending>();
+  private watchers = new Set<{ key: string; resolve: (ok: boolean) => void; timer: NodeJS.Timeout }>();
+
+  /**
+   * Resolves true once a hook waits for `key` (at once if one does), false after timeoutMs: the decision hook runs beside
+   * the hook that reports the dialog, so its request may come a little after the dialog is known.
+   */
+  whenWaiting(key: string, timeoutMs: number): Promise<boolean> {
+    if (this.pending.has(key)) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const w = { key, resolve, timer: setTimeout(() => { this.watchers.delete(w); resolve(false); }, timeoutMs) };
+      this.watchers.add(w);
+    });
+  }
 
   /** Waits for the answer to the dialog `key`; resolves null when it is settled without one (or replaced, or aborted). */
   wait(key: string, signal?: AbortSignal): Promise<object | null> {
-    this.settle(key); // a repeated request for the same dialog replaces the older one
-    while (this.pending.size >= MAX_PENDING_DECISIONS) this.settle(this.pending.keys().next().value!);
+    this.drop(key); // a repeated request for the same dialog replaces the older one
+    while (this.pending.size >= MAX_PENDING_DECISIONS) this.drop(this.pending.keys().next().value!);
     return new Promise((resolve) => {
       const p: Pending = { resolve, since: Date.now() };
       this.pending.set(key, p);
-      signal?.addEventListener('abort', () => { if (this.pending.get(key) === p) this.settle(key); }, { once: true });
+      for (const w of [...this.watchers]) if (w.key === key) { clearTimeout(w.timer); this.watchers.delete(w); w.resolve(true); }
+      signal?.addEventListener('abort', () => { if (this.pending.get(key) === p) this.drop(key); }, { once: true });
     });
   }
 
@@ -36,6 +50,11 @@ export class DecisionChannel {
 
   /** Ends the wait for `key` without an answer (answered in the terminal, turn over). */
   settle(key: string): void {
+    for (const w of [...this.watchers]) if (w.key === key) { clearTimeout(w.timer); this.watchers.delete(w); w.resolve(false); }
+    this.drop(key);
+  }
+
+  private drop(key: string): void {
     const p = this.pending.get(key);
     if (!p) return;
     this.pending.delete(key);
@@ -44,6 +63,8 @@ export class DecisionChannel {
 
   settleAll(): void {
     for (const k of [...this.pending.keys()]) this.settle(k);
+    for (const w of this.watchers) { clearTimeout(w.timer); w.resolve(false); }
+    this.watchers.clear();
   }
 
   get size(): number { return this.pending.size; }

@@ -87,12 +87,13 @@ export class DialogTracker {
     else if (p.tool_name === 'ExitPlanMode') this.settle(p.tool_use_id ?? null, { kind: 'approved' });
   }
 
-  /** A tool_result in the transcript. */
+  /** A tool_result in the transcript (Claude may write it after the turn's Stop: the previous dialog counts too). */
   toolResult(r: { toolUseId: string; isError: boolean; answers?: Record<string, string> }, denied: boolean): void {
-    if (!this.current || (this.current.toolUseId && this.current.toolUseId !== r.toolUseId)) return;
+    const d = this.find(r.toolUseId);
+    if (!d) return;
     if (r.answers) this.settle(r.toolUseId, { kind: 'answered', answers: r.answers });
     else if (r.isError) this.settle(r.toolUseId, { kind: denied ? 'declined' : 'rejected' });
-    else if (this.current.type === 'plan') this.settle(r.toolUseId, { kind: 'approved' });
+    else if (d.type === 'plan') this.settle(r.toolUseId, { kind: 'approved' });
   }
 
   /** The turn was interrupted (Esc): an open dialog is over. */
@@ -100,10 +101,16 @@ export class DialogTracker {
     if (this.current && !this.current.outcome) this.settle(this.current.toolUseId, { kind: 'interrupted' });
   }
 
-  /** Records how the open dialog ended (the first signal wins) and lets its hook go. */
+  /** The dialog of this tool call (the open one, or the one before), or the open one when the call is unknown. */
+  private find(toolUseId: string | null): OpenDialog | null {
+    for (const d of [this.current, this.previous]) if (d && toolUseId && d.toolUseId === toolUseId) return d;
+    return this.current && (!toolUseId || !this.current.toolUseId) ? this.current : null;
+  }
+
+  /** Records how a dialog ended (the first signal wins) and lets its hook go. */
   settle(toolUseId: string | null, outcome: DialogOutcome): void {
-    const d = this.current;
-    if (!d || d.outcome || (toolUseId && d.toolUseId && toolUseId !== d.toolUseId)) return;
+    const d = this.find(toolUseId);
+    if (!d || d.outcome) return;
     d.outcome = outcome;
     this.decisions.settle(d.key);
     for (const w of [...this.waiters]) if (w.d === d) { clearTimeout(w.timer); this.waiters.delete(w); w.resolve(outcome); }
@@ -118,10 +125,14 @@ export class DialogTracker {
     });
   }
 
-  /** The turn moved on (a new prompt, Stop, a new session): no dialog is open any more. */
+  /**
+   * The turn moved on (a new prompt, Stop, a new session, another dialog): no dialog is open any more. Its hook is let
+   * go; its outcome may still come (the transcript can trail the Stop hook).
+   */
   close(): void {
-    if (this.current && !this.current.outcome) this.settle(this.current.toolUseId, { kind: 'interrupted' });
-    if (this.current) this.previous = this.current;
+    if (!this.current) return;
+    this.decisions.settle(this.current.key);
+    this.previous = this.current;
     this.current = null;
   }
 

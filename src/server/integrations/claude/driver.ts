@@ -355,6 +355,8 @@ export class ClaudeDriver implements Driver {
    * transcript's tool_result / interrupt). An answer given in the terminal first wins there, and is a 409 here.
    */
   private async decide(d: OpenDialog, output: object, took: (o: DialogOutcome) => boolean, after: 'active' | 'idle'): Promise<boolean> {
+    // The decision hook runs beside the one that reported the dialog: its request may still be on its way.
+    await this.dialogs.decisions.whenWaiting(d.key, DIALOG_WAIT_MS);
     if (!this.dialogs.decisions.answer(d.key, output)) {
       if (d.outcome) throw conflict('already_answered', alreadyAnswered(d));
       throw conflict('no_decision_channel', 'AreYouJ cannot answer this dialog: its hook is not waiting (it may have timed out); answer it in the terminal');
