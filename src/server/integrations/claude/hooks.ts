@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { InstanceStatus, Json, Option } from '../../../common/schema.js';
 import type { NewMessage } from '../../instances/store.js';
 import { askMessage, parseAskInput, summarizeAsk } from './ask.js';
-import { planMessage } from './plan.js';
+import { parsePlanInput, planMessage, summarizePlan } from './plan.js';
 
 export interface ClaudeHookPayload {
   hook_event_name: string;
@@ -74,6 +74,8 @@ const oneLine = (s: string, max = 200) => {
 export function summarizeToolUse(name: string, input: unknown): string {
   const qs = name === 'AskUserQuestion' ? parseAskInput(input) : null;
   if (qs) return oneLine(`AskUserQuestion: ${summarizeAsk(qs)}`);
+  const plan = name === 'ExitPlanMode' ? parsePlanInput(input) : null;
+  if (plan) return oneLine(`ExitPlanMode: ${summarizePlan(plan.plan)}`);
   const i = (input && typeof input === 'object' ? input : {}) as Record<string, unknown>;
   const pick = ['command', 'file_path', 'notebook_path', 'path', 'pattern', 'url', 'query', 'description', 'prompt']
     .map((k) => i[k]).find((v) => typeof v === 'string' && v.trim());
