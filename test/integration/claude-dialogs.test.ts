@@ -1,6 +1,6 @@
-// Claude Code's own questions (AskUserQuestion), plan approvals (ExitPlanMode) and interrupts through the real server:
-// the real CLI offline against test/fakes/anthropic-api.ts (scripted: `tool: AskUserQuestion {…}`, `plan: …`, `wait: …`),
-// each answer given through POST /respond and asserted on the tool_result the fake model receives.
+// Claude Code's own questions (AskUserQuestion) and plan approvals (ExitPlanMode) through the real server: the real CLI
+// offline against test/fakes/anthropic-api.ts (scripted: `tool: AskUserQuestion {…}`, `plan: …`), each answer given
+// through POST /respond and asserted on the tool_result the fake model receives. Interrupts: claude-interrupts.test.ts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -10,7 +10,6 @@ import { startClaudeInstance } from '../helpers/claude-instance.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { SseClient } from '../helpers/sse.js';
 import { questionDialogVisible } from '../../src/server/integrations/claude/ask.js';
-import { isWorking } from '../../src/server/integrations/claude/interrupt.js';
 import { planFeedbackMessage } from '../../src/server/integrations/claude/plan.js';
 import { PERMISSION_INPUT_GUARD_MS } from '../../src/server/integrations/claude/respond.js';
 
@@ -24,7 +23,7 @@ const LANGUAGE = { question: 'Which language for the CLI?', header: 'Language', 
 const ask = (...questions: object[]) => `tool: AskUserQuestion ${JSON.stringify({ questions })}`;
 const PLAN = '# Add a health check\\n\\n1. Add `GET /health`.\\n2. Test it.';
 
-describe('Claude Code\'s questions, plans and interrupts through the server', { skip, timeout: 240_000 }, () => {
+describe('Claude Code\'s questions and plans through the server', { skip, timeout: 240_000 }, () => {
   let s: TestServer;
   let api: FakeAnthropic;
   let sse: SseClient;
@@ -163,50 +162,4 @@ describe('Claude Code\'s questions, plans and interrupts through the server', { 
     await c.status(q.from, 'idle');
     assert.match(c.screen(), /manual mode on/);
   });
-
-  // Interrupts: the prompt's return is seen on the server's own screen; idle must follow within 1 s, then the message
-  // queued during the turn is delivered as it was written (not appended to a prompt Claude put back).
-  for (const [what, prompt, args] of [
-    ['before any output (a long think)', 'wait: a long answer', ['--permission-mode', 'default']],
-    ['while the answer streams', 'slow: Pondering the question at length', ['--permission-mode', 'default']],
-    ['while a tool runs', 'run: timeout 60 tail -f /dev/null', ['--permission-mode', 'default', '--allowedTools', 'Bash']],
-  ] as const) {
-    for (const [keyName, key] of [['Esc', 'escape'], ['Ctrl-C', 'ctrl-c']] as const) {
-      if (what === 'while the answer streams' && keyName === 'Ctrl-C') continue; // the same path as Esc (the transcript's entry)
-      test(`${keyName} ${what}: idle within 1 s of the prompt's return, then the queued message is delivered`, async () => {
-        const c = await startClaudeInstance(s, sse, api, [...args]);
-        const from = sse.events.length;
-        await c.send(prompt);
-        await c.status(from, 'active');
-        if (prompt.startsWith('run:')) await c.created(from, (m) => m.kind === 'tool' && /tail -f/.test(m.content), 'the tool call');
-        else await api.waitRequest((r) => r.main && r.lastUserText === prompt);
-        if (prompt.startsWith('slow:')) await new Promise<void>((resolve) => {
-          const check = () => { if (/↓ \d+ tokens/.test(c.screen())) { c.live().session.off('data', check); resolve(); } };
-          c.live().session.on('data', check);
-          check();
-        });
-        const queued = await c.send('say queued');
-        assert.equal(queued.status, 202);
-        // when the screen shows Claude back at its prompt
-        let promptBackAt = 0;
-        const watch = () => { if (!promptBackAt && !isWorking(c.screen())) promptBackAt = performance.now(); };
-        c.live().session.on('data', () => { void c.live()?.session.whenParsed().then(watch); });
-        const atKey = sse.events.length;
-        await c.keys([key]);
-        const idle = await c.status(atKey, 'idle', 15_000);
-        const idleAt = performance.now();
-        assert.ok(promptBackAt > 0, 'the prompt came back on the screen');
-        assert.ok(idleAt - promptBackAt < 1000, `idle ${Math.round(idleAt - promptBackAt)} ms after the prompt came back`);
-        assert.equal(idle.data.instance.statusReason, 'interrupted');
-        // the queued message goes out, as written
-        await c.event(atKey, (e) => e.event === 'message.updated' && e.data.message.id === queued.body.message.id && e.data.message.delivery === 'sent', 'queued message sent');
-        const req = await api.waitRequest((r) => r.main && /say queued/.test(r.lastUserText));
-        assert.equal(req.lastUserText.trim().split('\n').at(-1), 'say queued');
-        assert.ok(!req.lastUserText.includes(prompt.slice(0, 10)) || prompt.startsWith('run:'), `not appended to the restored prompt: ${JSON.stringify(req.lastUserText)}`);
-        await c.reply(atKey, 'say queued');
-        await c.status(sse.events.length - 1, 'idle').catch(() => null);
-        assert.equal((await c.get()).status, 'idle');
-      });
-    }
-  }
 });
