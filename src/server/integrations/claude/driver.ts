@@ -4,18 +4,19 @@
 // trace but the screen is seen there (interrupt.ts). See docs/claude.md.
 import fs from 'node:fs';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { findOption, type Message, type Option, type Question, type RespondBody } from '../../../common/schema.js';
-import { conflict, invalid } from '../../errors.js';
+import type { Message, Question, RespondBody } from '../../../common/schema.js';
+import { conflict } from '../../errors.js';
 import type { Driver, DriverHost, LaunchSpec } from '../../instances/driver.js';
 import type { NewMessage } from '../../instances/store.js';
 import { pasteText } from '../../sessions/keys.js';
-import { AnswerError, askDecision, buildAnswers, cancelDecision, questionDialogVisible, sameAnswers } from './ask.js';
-import { alreadyAnswered, describeOutcome, DialogTracker, type DialogOutcome, type OpenDialog } from './dialogs.js';
+import { Answerer } from './answering.js';
+import { questionDialogVisible } from './ask.js';
+import { alreadyAnswered, DialogTracker } from './dialogs.js';
 import { mapClaudeHook, parseClaudeHookPayload, PromptEchoFilter } from './hooks.js';
 import { InterruptWatch, isInterruptKey, readInputBox } from './interrupt.js';
-import { planFeedbackDecision, planOptions, readPlanDialog } from './plan.js';
+import { planOptions, readPlanDialog } from './plan.js';
 import { claudeTranscriptPath, prepareClaudeLaunch, type ClaudeLaunch } from './launch.js';
-import { normalizeChoice, PERMISSION_INPUT_GUARD_MS, permissionKeys, readPermissionDialog, statusAfterAnswer } from './respond.js';
+import { readPermissionDialog } from './respond.js';
 import { TranscriptTailer, type TranscriptEntry, type TranscriptMapping } from './transcript.js';
 
 export interface ClaudeDriverDeps {
@@ -31,11 +32,7 @@ export interface ClaudeDriverDeps {
 /** How long the driver waits for things on the screen before giving up (not synchronisation: upper bounds). */
 const PROMPT_WAIT_MS = 5000;
 const ECHO_WAIT_MS = 1000;
-const DIALOG_WAIT_MS = 10_000;
-const DIALOG_GONE_WAIT_MS = 1500;
 const REPLY_WAIT_MS = 1500;
-/** After an answer went out through the decision hook: how long Claude may take to say it took it (PostToolUse / transcript). */
-const OUTCOME_WAIT_MS = 5000;
 /** Transcript entries older than the driver (a resumed session's history) never change the state. */
 const STALE_ENTRY_MS = 5000;
 
@@ -69,6 +66,19 @@ export class ClaudeDriver implements Driver {
   private watch = new InterruptWatch();
   /** What an interrupt put back into the input box (Claude restores the prompt when nothing was answered yet). */
   private restoredInput: string | null = null;
+  private answerer = new Answerer({
+    dialogs: this.dialogs,
+    status: () => this.host.status(),
+    setStatus: (st, reason) => this.setStatus(st, reason),
+    screen: () => this.screen(),
+    waitScreen: (pred, ms) => this.waitScreen(pred, ms),
+    refresh: () => this.onScreen(),
+    write: (keys) => this.host.session.write(keys),
+    permissionSeq: () => this.permissionSeq,
+    dialogSeenAt: () => this.dialogSeenAt,
+    planOptions: () => { const q = this.permission?.question; return q?.type === 'plan' && q.options.length ? q.options : null; },
+    disposed: () => this.disposed,
+  });
 
   constructor(private deps: ClaudeDriverDeps) {}
 
@@ -297,102 +307,13 @@ export class ClaudeDriver implements Driver {
   async respond(reply: RespondBody): Promise<boolean> {
     if (this.responding) throw conflict('answer_in_progress', 'another answer to this dialog is being sent');
     this.responding = true;
-    try {
-      const d = this.dialogs.open;
-      if (d?.type === 'choices') return await this.answerChoices(d, reply);
-      if (d?.type === 'plan') return await this.answerPlan(d, reply);
-      if ('answers' in reply) throw invalid('not_choices', 'answers', 'this is a permission request: answer it with {choice} (allow, allow_always, deny or an option number)');
-      if ('choice' in reply && reply.text !== undefined) throw invalid('text_not_taken', 'text', 'a permission takes no text');
-      return await this.pressOption('cancel' in reply ? 'deny' : String(reply.choice), 'permission');
-    } finally { this.responding = false; }
+    try { return await this.answerer.respond(reply); } finally { this.responding = false; }
   }
 
   /** How the last question or plan dialog ended, when it has (for the 409 of an answer that comes too late). */
   answeredNote(): string | null {
     const d = this.dialogs.last;
     return d?.outcome ? alreadyAnswered(d) : null;
-  }
-
-  private async answerChoices(d: OpenDialog, reply: RespondBody): Promise<boolean> {
-    if ('choice' in reply) {
-      throw invalid('answers_required', 'choice', 'Claude asks questions here: answer with {answers: [{question, options: [labels], text}]} or skip them with {cancel: true}');
-    }
-    if (d.outcome) throw conflict('already_answered', alreadyAnswered(d));
-    if ('cancel' in reply) return this.decide(d, cancelDecision(), (o) => o.kind === 'declined' || o.kind === 'interrupted', 'idle');
-    if (!d.questions) throw conflict('unreadable_question', 'the question could not be read; answer it in the terminal');
-    let answers: Record<string, string>;
-    try { answers = buildAnswers(d.questions, reply.answers); } catch (e) {
-      if (e instanceof AnswerError) throw invalid(e.code, 'answers', e.message);
-      throw e;
-    }
-    return this.decide(d, askDecision(d.rawInput, answers), (o) => o.kind === 'answered' && sameAnswers(o.answers, answers), 'active');
-  }
-
-  private async answerPlan(d: OpenDialog, reply: RespondBody): Promise<boolean> {
-    if ('answers' in reply) throw invalid('not_choices', 'answers', 'this is a plan approval: answer it with {choice} (an option of the dialog) or {cancel: true}');
-    if (d.outcome) throw conflict('already_answered', alreadyAnswered(d));
-    if ('cancel' in reply) return this.decide(d, cancelDecision(), (o) => o.kind === 'declined' || o.kind === 'interrupted', 'idle');
-    if (!(await this.waitScreen((s) => readPlanDialog(s).visible, DIALOG_WAIT_MS))) {
-      if (d.outcome) throw conflict('already_answered', alreadyAnswered(d));
-      throw conflict('no_dialog', 'no plan dialog is on the screen');
-    }
-    this.onScreen();
-    // The options as first drawn: once feedback is being typed in the terminal, its row shows the text instead.
-    const q = this.permission?.question;
-    const options = q?.type === 'plan' && q.options.length ? q.options : planOptions(readPlanDialog(this.screen()));
-    const opt = findOption(options, String(reply.choice));
-    if (!opt) return false;
-    if (opt.intent === 'feedback') {
-      if (!reply.text) throw invalid('text_required', 'text', `"${opt.label}" takes text: what should Claude change?`);
-      return this.decide(d, planFeedbackDecision(reply.text), (o) => o.kind === 'rejected', 'active');
-    }
-    if (reply.text !== undefined) throw invalid('text_not_taken', 'text', `"${opt.label}" takes no text`);
-    return this.pressOption(opt.key, 'plan');
-  }
-
-  /**
-   * Sends the decision hook's output for the dialog and waits until Claude Code says what it took (PostToolUse, or the
-   * transcript's tool_result / interrupt). An answer given in the terminal first wins there, and is a 409 here.
-   */
-  private async decide(d: OpenDialog, output: object, took: (o: DialogOutcome) => boolean, after: 'active' | 'idle'): Promise<boolean> {
-    // The decision hook runs beside the one that reported the dialog: its request may still be on its way.
-    await this.dialogs.decisions.whenWaiting(d.key, DIALOG_WAIT_MS);
-    if (!this.dialogs.decisions.answer(d.key, output)) {
-      if (d.outcome) throw conflict('already_answered', alreadyAnswered(d));
-      throw conflict('no_decision_channel', 'AreYouJ cannot answer this dialog: its hook is not waiting (it may have timed out); answer it in the terminal');
-    }
-    const o = await this.dialogs.waitOutcome(d, OUTCOME_WAIT_MS);
-    if (!o) throw conflict('answer_not_taken', 'Claude Code did not confirm the answer; look at the terminal');
-    if (!took(o)) throw conflict('answered_elsewhere', `${d.type === 'plan' ? 'The plan' : 'The question'} was ${describeOutcome(d)} in the terminal meanwhile`);
-    if (this.host.status() === 'awaiting_input') this.setStatus(after, after === 'idle' ? 'dialog cancelled' : 'dialog answered');
-    return true;
-  }
-
-  /** Presses a permission or plan dialog's option (a digit; deny = Esc) once the dialog is on the screen. */
-  private async pressOption(choice: string, kind: 'permission' | 'plan'): Promise<boolean> {
-    let c: ReturnType<typeof normalizeChoice>;
-    try { c = normalizeChoice(choice); } catch { return false; }
-    const visible = (s: string) => (kind === 'plan' ? readPlanDialog(s).visible : readPermissionDialog(s).visible);
-    const seq = this.permissionSeq;
-    if (!(await this.waitScreen(visible, DIALOG_WAIT_MS))) throw conflict('no_dialog', `no ${kind} dialog is on the screen`);
-    this.onScreen(); // dialogSeenAt
-    const options = kind === 'plan' ? planOptions(readPlanDialog(this.screen())) : readPermissionDialog(this.screen()).options;
-    const keys = keysFor(c, options);
-    if (keys === null) return false;
-    // Keys typed within ~100-200 ms of the dialog appearing are dropped by Claude Code.
-    const wait = (this.dialogSeenAt ?? Date.now()) + PERMISSION_INPUT_GUARD_MS - Date.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    for (let attempt = 0; attempt < 2 && !this.disposed; attempt++) {
-      this.host.session.write(keys);
-      const gone = await this.waitScreen((s) => !visible(s), DIALOG_GONE_WAIT_MS);
-      if (this.permissionSeq !== seq) return true; // taken, and the next permission request is already open
-      if (gone) {
-        // Unless a hook or the transcript moved it on meanwhile; a deny's interrupt entry confirms idle.
-        if (this.host.status() === 'awaiting_input') this.setStatus(statusAfterAnswer(c, options), `answered ${choice}`);
-        return true;
-      }
-    }
-    throw conflict('answer_not_taken', `the ${kind} dialog is still open after the answer was typed`);
   }
 
   /** The decision hook's long poll (POST /api/hooks/claude/:id/decision): the hook's output, or null for none. */
@@ -414,11 +335,4 @@ export class ClaudeDriver implements Driver {
     this.replyWaiters.clear();
     if (this.launch) fs.rmSync(this.launch.dir, { recursive: true, force: true });
   }
-}
-
-/** The keys for a choice on this dialog; null when the dialog does not offer it. */
-function keysFor(c: ReturnType<typeof normalizeChoice>, options: Option[]): string | null {
-  if (c === 'deny') return permissionKeys('deny'); // Esc = No, whatever the number of options
-  if (typeof c === 'number') return options.some((o) => o.key === String(c)) ? permissionKeys(c) : null;
-  return findOption(options, c)?.key ?? null;
 }
