@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { Instance, Message, RespondBody } from '../../common/schema.js';
 import { api } from '../lib/api.js';
 import { attempt } from '../lib/actions.js';
-import { answers, describeToolInput, questionSummary } from './awaiting.js';
+import { answers, describeToolInput } from './awaiting.js';
 import { truncate } from '../lib/format.js';
 import { useStore } from '../lib/store.js';
 import { ChoiceQuestions } from './ChoiceQuestions.js';
@@ -47,7 +47,7 @@ export function AwaitingBanner({ instance, compact = false }: { instance: Instan
     : list.map((a) => ({ ...a, act: () => respond(a.choice) }));
   // Claude's message says "Claude wants to use Bash: …"; the tool and its input are shown on their own, so say the dialog's question.
   const text = q?.type === 'permission' ? (q.prompt ?? (tool ? '' : msg?.content ?? '')) : (msg?.content ?? 'Waiting for your input');
-  const summary = questionSummary(q, input.main ? `${tool ? `${tool}: ` : ''}${input.main}` : (lines[lines.length - 1] ?? msg?.content ?? text));
+  const summary = input.main ? `${tool ? `${tool}: ` : ''}${input.main}` : (lines[lines.length - 1] ?? msg?.content ?? text);
 
   // Claude Code's own questions and plan approvals: a form, and the plan with the dialog's options.
   if (q?.type === 'choices' || q?.type === 'plan') {

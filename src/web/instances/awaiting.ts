@@ -58,13 +58,6 @@ export function answers(q: Question | null | undefined): { list: Answer[]; permi
 
 const buttons = (options: Option[]) => options.slice(0, 9).map((o, n) => answer(o, n === 0));
 
-/** One line for narrow places (the sidebar, notifications): what the instance waits for. */
-export function questionSummary(q: Question | null | undefined, fallback: string): string {
-  if (q?.type === 'choices') return q.questions.map((x) => x.question).join(' · ');
-  if (q?.type === 'plan') return `Plan: ${q.plan.split('\n').map((l) => l.replace(/^#+\s*/, '').trim()).find(Boolean) ?? 'ready for approval'}`;
-  return fallback;
-}
-
 /** A question type this file does not show yet fails to compile here. */
 function unhandled(q: never): never {
   throw new Error(`unknown question type ${(q as { type: string }).type}`);
