@@ -2,14 +2,14 @@
 // POST /v1/messages (streaming SSE or plain JSON), POST /v1/messages/count_tokens, anything else → a harmless 200/404.
 // Replies are scripted per request (defaultScript): a prompt "run: <command>" gets a Bash tool_use, "tool: <Name> <json>"
 // a tool_use of any tool (AskUserQuestion, ExitPlanMode…), "slow: <text>" a streamed answer held open after its first
-// words until release() (or the client aborts it: Esc), the tool_result that comes back gets a final text quoting it, and
-// "wait: <text>" an answer of which nothing is sent until release(), any other prompt gets a plain text reply. Every request is recorded, with its tool_result as the model receives it.
+// words until the client aborts it (Esc) or holdMaxMs, the tool_result that comes back gets a final text quoting it, and
+// "wait: <text>" an answer of which nothing is sent before that, any other prompt gets a plain text reply. Every request is recorded, with its tool_result as the model receives it.
 import http from 'node:http';
 import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 
 export type FakeReply =
-  /** hold: 'text' streams the first word, then waits for release() (or the client's abort); 'start' sends nothing until then. */
+  /** hold: 'text' streams the first word, then waits for the client's abort (or holdMaxMs); 'start' sends nothing until then. */
   | { text: string; hold?: 'text' | 'start' }
   | { toolUse: { name: string; input: Record<string, unknown> }; text?: string };
 
@@ -49,8 +49,6 @@ export interface FakeAnthropic {
   waitAborted(pred: (r: FakeRequest) => boolean, timeoutMs?: number): Promise<FakeRequest>;
   /** The id of the latest tool call of that tool the fake made. */
   lastToolUse(name: string): string | null;
-  /** Finishes every held answer ("slow:"). */
-  release(): void;
   close(): Promise<void>;
 }
 
@@ -229,7 +227,6 @@ export async function startFakeAnthropic(opts: { script?: FakeScript; port?: num
     mainRequests: () => requests.filter((r) => r.path === '/v1/messages' && r.main),
     waitRequest: (pred, timeoutMs) => until(pred, 'matching request', timeoutMs),
     waitAborted: (pred, timeoutMs) => until((r) => r.aborted && pred(r), 'aborted request', timeoutMs),
-    release: () => { for (const f of [...releasers]) f(); },
     lastToolUse: (name) => [...requests].reverse().find((r) => r.toolUse?.name === name)?.toolUse?.id ?? null,
     close: () => new Promise<void>((resolve) => {
       for (const f of [...releasers]) f();

@@ -37,8 +37,6 @@ export class DecisionChannel {
     });
   }
 
-  has(key: string): boolean { return this.pending.has(key); }
-
   /** Sends the hook's output for `key`; false when nobody waits for it (the dialog is gone, or never had a channel). */
   answer(key: string, output: object): boolean {
     const p = this.pending.get(key);

@@ -7,7 +7,7 @@ import { parseAskInput, summarizeAnswers, takenAnswers } from './ask.js';
 import { DecisionChannel } from './decisions.js';
 import { dialogKey, inputHash, type ClaudeHookPayload } from './hooks.js';
 
-export const DIALOG_TOOLS = ['AskUserQuestion', 'ExitPlanMode'] as const;
+const DIALOG_TOOLS = ['AskUserQuestion', 'ExitPlanMode'] as const;
 const isDialogTool = (t: unknown): t is (typeof DIALOG_TOOLS)[number] => DIALOG_TOOLS.includes(t as never);
 
 export type DialogOutcome =

@@ -15,14 +15,12 @@ import type { Option } from '../../../common/schema.js';
 import type { NewMessage } from '../../instances/store.js';
 import { permissionDecision } from './ask.js';
 
-const PlanInputIn = z.object({ plan: z.string().max(200_000), planFilePath: z.string().max(4096).optional() });
-
-export interface PlanInput { plan: string; planFilePath: string | null }
+const PlanInputIn = z.object({ plan: z.string().max(200_000) });
 
 /** The plan of an ExitPlanMode call; null when the input holds none (ExitPlanMode without a plan file: tool_input {}). */
-export function parsePlanInput(input: unknown): PlanInput | null {
+export function parsePlanInput(input: unknown): { plan: string } | null {
   const r = PlanInputIn.safeParse(input);
-  return r.success ? { plan: r.data.plan, planFilePath: r.data.planFilePath ?? null } : null;
+  return r.success ? { plan: r.data.plan } : null;
 }
 
 /** approve: a digit approves (the label says how); feedback: a text field, the plan is rejected with the text. */
