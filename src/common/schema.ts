@@ -247,8 +247,8 @@ export const InputSend = z.strictObject({
 
 /** The answer to one of a `choices` question's questions: the chosen options (by label) and/or typed text. */
 export const ChoiceAnswer = z.strictObject({
-  question: z.string().min(1).max(4000),
-  options: z.array(z.string().min(1).max(4000)).max(16).default([]),
+  question: z.string().min(1).max(20_000),
+  options: z.array(z.string().min(1).max(20_000)).max(16).default([]),
   text: z.string().max(10_000).optional(),
 });
 export type ChoiceAnswer = z.infer<typeof ChoiceAnswer>;

@@ -9,6 +9,7 @@ import {
 } from '../../src/server/integrations/claude/ask.js';
 import { parsePlanInput, planFeedbackDecision, planFeedbackMessage, readPlanDialog, summarizePlan } from '../../src/server/integrations/claude/plan.js';
 import { InterruptWatch, isInterruptKey, isWorking, readInputBox } from '../../src/server/integrations/claude/interrupt.js';
+import { mapClaudeHook } from '../../src/server/integrations/claude/hooks.js';
 import { DecisionChannel, MAX_PENDING_DECISIONS } from '../../src/server/integrations/claude/decisions.js';
 
 const REC = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '../fakes/claude-recorded-dialogs.json'), 'utf8'));
@@ -32,9 +33,26 @@ describe('AskUserQuestion', () => {
     assert.equal(summarizeAsk(two), `${DB} (SQLite / Postgres) and 1 more question`);
   });
 
+  test('the PermissionRequest becomes a question message, never a permission to "Allow" (which would press 1)', () => {
+    const perm = hook('single_digit', 'PermissionRequest');
+    const fx = mapClaudeHook(perm, { toolUseId: 'toolu_1' });
+    assert.equal(fx.status, 'awaiting_input');
+    assert.equal(fx.reason, 'question');
+    assert.equal(fx.messages![0].kind, 'question');
+    assert.equal(fx.messages![0].externalKey, 'dialog:toolu_1');
+    assert.equal(fx.messages![0].question!.type, 'choices');
+    const unreadable = mapClaudeHook({ ...perm, tool_input: { questions: 'what?' } });
+    assert.equal(unreadable.messages![0].kind, 'question');
+    assert.deepEqual((unreadable.messages![0].question as any).options, [], 'nothing to click: answer in the terminal');
+    const plan = mapClaudeHook(hook('plan_approve_1', 'PermissionRequest'));
+    assert.equal(plan.reason, 'plan approval');
+    assert.equal(plan.messages![0].question!.type, 'plan');
+    assert.equal(plan.messages![0].content, 'Claude\'s plan: Add a health check');
+  });
+
   test('garbage is not a question', () => {
     for (const bad of [null, 'x', [], {}, { questions: [] }, { questions: [{ question: 'q?' }] }, { questions: [{ question: 'q?', options: [] }] },
-      { questions: [{ question: 'q?', options: [{ label: 1 }] }] }, { questions: [{ question: 'x'.repeat(5000), options: [{ label: 'a' }] }] },
+      { questions: [{ question: 'q?', options: [{ label: 1 }] }] }, { questions: [{ question: 'x'.repeat(20_001), options: [{ label: 'a' }] }] },
       { questions: [{ question: 'q?', options: [{ label: 'a' }] }, { question: 'q?', options: [{ label: 'b' }] }] }]) {
       assert.equal(parseAskInput(bad), null, JSON.stringify(bad).slice(0, 80));
     }

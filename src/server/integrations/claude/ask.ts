@@ -16,7 +16,7 @@ import type { NewMessage } from '../../instances/store.js';
 /** Bounds on what Claude sends (the tool's own schema says 1-4 questions of 2-4 options; a little slack, no more). */
 const MAX_QUESTIONS = 8;
 const MAX_OPTIONS = 10;
-const MAX_TEXT = 4000;
+const MAX_TEXT = 20_000;
 /** The longest free-text answer accepted from a client. */
 export const MAX_ANSWER_TEXT = 10_000;
 

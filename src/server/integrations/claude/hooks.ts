@@ -124,8 +124,16 @@ export function mapClaudeHook(p: ClaudeHookPayload, opts: MapHookOptions = {}): 
     case 'PermissionRequest': {
       // Claude Code's own question and plan dialogs are not permissions: the user answers them (ask.ts, plan.ts).
       const key = dialogKey(p, opts.toolUseId);
-      const ask = p.tool_name === 'AskUserQuestion' ? askMessage(p.tool_input, key) : null;
-      if (ask) return { ...ids, status: 'awaiting_input', reason: 'question', messages: [ask] };
+      if (p.tool_name === 'AskUserQuestion') {
+        const ask = askMessage(p.tool_input, key);
+        if (ask) return { ...ids, status: 'awaiting_input', reason: 'question', messages: [ask] };
+        // Not readable (beyond the tool's own limits): shown as it came, with no answer to click, never "Allow" (= "1").
+        return { ...ids, status: 'awaiting_input', reason: 'question', messages: [{
+          senderType: 'agent', kind: 'question', requiresUserInput: true, externalKey: key,
+          content: 'Claude asks a question that AreYouJ cannot show: answer it in the terminal',
+          question: { type: 'permission', tool: 'AskUserQuestion', input: p.tool_input ?? null, options: [], prompt: 'Answer it in the terminal' },
+        }] };
+      }
       const plan = p.tool_name === 'ExitPlanMode' ? planMessage(p.tool_input, key) : null;
       if (plan) return { ...ids, status: 'awaiting_input', reason: 'plan approval', messages: [plan] };
       const toolName = p.tool_name ?? 'a tool';
