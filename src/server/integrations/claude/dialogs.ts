@@ -136,6 +136,12 @@ export class DialogTracker {
     this.current = null;
   }
 
+  /** The turn is over (Stop, a new prompt, a new session): no dialog is open, and no hook may wait any longer. */
+  turnOver(): void {
+    this.close();
+    this.decisions.settleAll();
+  }
+
   dispose(): void {
     this.close();
     this.decisions.settleAll();

@@ -129,7 +129,7 @@ export class ClaudeDriver implements Driver {
     this.tailer.read(); // the transcript's entries of this turn go in before the state that follows them (sub-ms)
     if (fx.status) this.watch.disarm();
     if (p.hook_event_name === 'PostToolUse') this.dialogs.postToolUse(p);
-    if (/^(Stop|UserPromptSubmit|SessionStart)$/.test(p.hook_event_name)) this.dialogs.close();
+    if (/^(Stop|UserPromptSubmit|SessionStart)$/.test(p.hook_event_name)) this.dialogs.turnOver();
     if (fx.status === 'awaiting_input') return this.onPermission(fx.messages?.[0], fx.reason, p);
     for (const m of fx.messages ?? []) this.store(m);
     if (fx.notify) this.host.notify(fx.notify.kind, fx.notify.body);
