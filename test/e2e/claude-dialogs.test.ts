@@ -14,16 +14,39 @@ import { planFeedbackMessage } from '../../src/server/integrations/claude/plan.j
 
 const CLAUDE = path.join(ROOT, 'node_modules', '.bin', 'claude');
 const skip = !fs.existsSync(CLAUDE) && 'claude CLI not installed';
-const DB = { question: 'Which database should the service use?', header: 'Database', multiSelect: false,
-  options: [{ label: 'SQLite', description: 'One file, no server' }, { label: 'Postgres', description: 'A server, more features' }] };
-const FEATURES = { question: 'Which features do you want to enable?', header: 'Features', multiSelect: true,
-  options: [{ label: 'Logging', description: 'Write a log file' }, { label: 'Metrics', description: 'Expose Prometheus metrics' }, { label: 'Tracing', description: 'OpenTelemetry spans' }] };
-const LANGUAGE = { question: 'Which language for the CLI?', header: 'Language', multiSelect: false,
-  options: [{ label: 'TypeScript', description: 'Same as the server' }, { label: 'Go', description: 'One static binary' }] };
+const DB = {
+  question: 'Which database should the service use?',
+  header: 'Database',
+  multiSelect: false,
+  options: [
+    { label: 'SQLite', description: 'One file, no server' },
+    { label: 'Postgres', description: 'A server, more features' },
+  ],
+};
+const FEATURES = {
+  question: 'Which features do you want to enable?',
+  header: 'Features',
+  multiSelect: true,
+  options: [
+    { label: 'Logging', description: 'Write a log file' },
+    { label: 'Metrics', description: 'Expose Prometheus metrics' },
+    { label: 'Tracing', description: 'OpenTelemetry spans' },
+  ],
+};
+const LANGUAGE = {
+  question: 'Which language for the CLI?',
+  header: 'Language',
+  multiSelect: false,
+  options: [
+    { label: 'TypeScript', description: 'Same as the server' },
+    { label: 'Go', description: 'One static binary' },
+  ],
+};
 const ask = (...questions: object[]) => `tool: AskUserQuestion ${JSON.stringify({ questions })}`;
-const PLAN = '# Add a health check\\n\\nServe `GET /health` with **200** and <b>no HTML</b>.\\n\\n1. Add the route in `src/server/http/app.ts`.\\n2. Test it.';
+const PLAN =
+  '# Add a health check\\n\\nServe `GET /health` with **200** and <b>no HTML</b>.\\n\\n1. Add the route in `src/server/http/app.ts`.\\n2. Test it.';
 
-describe('Claude Code\'s questions and plans in the dashboard', { skip, timeout: 240_000 }, () => {
+describe("Claude Code's questions and plans in the dashboard", { skip, timeout: 240_000 }, () => {
   let srv: Server;
   let fake: FakeAnthropic;
   let browser: Browser;
@@ -48,7 +71,13 @@ describe('Claude Code\'s questions and plans in the dashboard', { skip, timeout:
     const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'areyouj-e2e-dlg-cfg-'));
     dirs.push(proj, configDir);
     const agent = await srv.api<{ id: string }>('POST', '/api/agents', {
-      name, projectPath: proj, kind: 'claude', command: CLAUDE, args, color: '#7aa2f7', env: offlineClaudeEnv({ apiUrl: fake.url, configDir, project: proj }),
+      name,
+      projectPath: proj,
+      kind: 'claude',
+      command: CLAUDE,
+      args,
+      color: '#7aa2f7',
+      env: offlineClaudeEnv({ apiUrl: fake.url, configDir, project: proj }),
     });
     const inst = await srv.api<{ id: string }>('POST', `/api/agents/${agent.id}/instances`, { cols: 110, rows: 36 });
     await page.goto(`${srv.url}/#/i/${inst.id}`);
@@ -81,7 +110,9 @@ describe('Claude Code\'s questions and plans in the dashboard', { skip, timeout:
     await banner.locator('[data-testid=choice-submit]').click();
     await banner.waitFor({ state: 'detached', timeout: 15_000 });
     assert.match((await resultFor('AskUserQuestion')).content, /"Which database should the service use\?"="Postgres"/);
-    await c.pane.locator('[data-testid=message]', { hasText: 'Answered: Which database should the service use? → Postgres' }).waitFor({ timeout: 15_000 });
+    await c.pane
+      .locator('[data-testid=message]', { hasText: 'Answered: Which database should the service use? → Postgres' })
+      .waitFor({ timeout: 15_000 });
     await idle(c.id);
     await shot(page, '41-claude-question-answered');
   });
@@ -112,8 +143,10 @@ describe('Claude Code\'s questions and plans in the dashboard', { skip, timeout:
 
     await card.locator('[data-testid=choice-submit]').click();
     await card.waitFor({ state: 'detached', timeout: 15_000 });
-    assert.match((await resultFor('AskUserQuestion')).content,
-      /"Which features do you want to enable\?"="Logging, Tracing", "Which language for the CLI\?"="Rust"/);
+    assert.match(
+      (await resultFor('AskUserQuestion')).content,
+      /"Which features do you want to enable\?"="Logging, Tracing", "Which language for the CLI\?"="Rust"/,
+    );
     await idle(c.id);
   });
 
@@ -128,8 +161,11 @@ describe('Claude Code\'s questions and plans in the dashboard', { skip, timeout:
     assert.equal(await md.locator('b').count(), 0, 'HTML in the plan is not rendered');
     assert.match(await md.innerText(), /<b>no HTML<\/b>/);
     await banner.locator('[data-testid=plan-option-3][data-intent=feedback]').waitFor({ timeout: 10_000 });
-    assert.deepEqual(await banner.locator('[data-testid^=plan-option-]').allInnerTexts(),
-      ['Yes, and use auto mode', 'Yes, manually approve edits', 'Tell Claude what to change']);
+    assert.deepEqual(await banner.locator('[data-testid^=plan-option-]').allInnerTexts(), [
+      'Yes, and use auto mode',
+      'Yes, manually approve edits',
+      'Tell Claude what to change',
+    ]);
     await shot(page, '44-claude-plan');
     await banner.locator('[data-testid=plan-option-3]').click();
     await banner.locator('[data-testid=plan-feedback-text]').fill('Please also add a readiness probe');

@@ -44,11 +44,16 @@ export interface ClaudePty {
   close(): Promise<void>;
 }
 
-export async function startClaudePty(opts: {
-  args?: string[]; cols?: number; rows?: number; api?: FakeAnthropic;
-  /** Called with the project directory before Claude starts (e.g. to write .claude/settings.json). */
-  setup?: (proj: string) => void;
-} = {}): Promise<ClaudePty> {
+export async function startClaudePty(
+  opts: {
+    args?: string[];
+    cols?: number;
+    rows?: number;
+    api?: FakeAnthropic;
+    /** Called with the project directory before Claude starts (e.g. to write .claude/settings.json). */
+    setup?: (proj: string) => void;
+  } = {},
+): Promise<ClaudePty> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ayj-claude-pty-'));
   const configDir = path.join(root, 'config');
   const proj = path.join(root, 'proj');
@@ -56,18 +61,26 @@ export async function startClaudePty(opts: {
   fs.mkdirSync(proj);
   opts.setup?.(proj);
   const pending = new Set<() => void>();
-  const poke = () => { for (const p of [...pending]) p(); };
+  const poke = () => {
+    for (const p of [...pending]) p();
+  };
   const hooks: ClaudeHookPayload[] = [];
   const decisions: DecisionRequest[] = [];
   const secret = randomUUID();
   const receiver = http.createServer((req, res) => {
     let body = '';
-    req.on('data', (d) => { body += d; });
+    req.on('data', (d) => {
+      body += d;
+    });
     req.on('end', () => {
-      if (req.headers[HOOK_SECRET_HEADER] !== secret) { res.writeHead(401).end(); return; }
+      if (req.headers[HOOK_SECRET_HEADER] !== secret) {
+        res.writeHead(401).end();
+        return;
+      }
       if (req.url?.endsWith('/decision')) {
         const d: DecisionRequest = {
-          payload: JSON.parse(body), replied: false,
+          payload: JSON.parse(body),
+          replied: false,
           reply(output) {
             if (d.replied) return;
             d.replied = true;
@@ -80,31 +93,57 @@ export async function startClaudePty(opts: {
         return;
       }
       res.writeHead(204).end();
-      try { hooks.push(JSON.parse(body)); } catch { /* not JSON */ }
+      try {
+        hooks.push(JSON.parse(body));
+      } catch {
+        /* not JSON */
+      }
       poke();
     });
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   const ownApi = !opts.api;
-  const api = opts.api ?? await startFakeAnthropic();
+  const api = opts.api ?? (await startFakeAnthropic());
   const sessionId = randomUUID();
   const launch = prepareClaudeLaunch({
-    instanceId: 'inst-1', dataDir: path.join(root, 'data'), secret, sessionId, userArgs: opts.args ?? [],
+    instanceId: 'inst-1',
+    dataDir: path.join(root, 'data'),
+    secret,
+    sessionId,
+    userArgs: opts.args ?? [],
     serverUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`,
   });
-  const cols = opts.cols ?? 120, rows = opts.rows ?? 40;
+  const cols = opts.cols ?? 120,
+    rows = opts.rows ?? 40;
   const term = new xterm.Terminal({ cols, rows, allowProposedApi: true });
   const child = pty.spawn(CLAUDE_CLI, launch.args, {
-    name: 'xterm-256color', cols, rows, cwd: proj,
-    env: { ...process.env, ...launch.env, ...offlineClaudeEnv({ apiUrl: api.url, configDir, project: proj }), TERM: 'xterm-256color' } as Record<string, string>,
+    name: 'xterm-256color',
+    cols,
+    rows,
+    cwd: proj,
+    env: { ...process.env, ...launch.env, ...offlineClaudeEnv({ apiUrl: api.url, configDir, project: proj }), TERM: 'xterm-256color' } as Record<
+      string,
+      string
+    >,
   });
   let exitCode: number | null = null;
   child.onData((d) => term.write(d, poke));
-  const exited = new Promise<void>((resolve) => child.onExit((e) => { exitCode = e.exitCode; poke(); resolve(); }));
+  const exited = new Promise<void>((resolve) =>
+    child.onExit((e) => {
+      exitCode = e.exitCode;
+      poke();
+      resolve();
+    }),
+  );
   const entries: TranscriptEntry[] = [];
   const tailer = new TranscriptTailer({ pollMs: 200 });
-  tailer.on('entry', (e) => { entries.push(e); poke(); });
-  tailer.on('error', () => { /* retried by the poll */ });
+  tailer.on('entry', (e) => {
+    entries.push(e);
+    poke();
+  });
+  tailer.on('error', () => {
+    /* retried by the poll */
+  });
 
   const screen = () => {
     const b = term.buffer.active;
@@ -112,19 +151,33 @@ export async function startClaudePty(opts: {
     for (let i = 0; i < term.rows; i++) lines.push(b.getLine(b.viewportY + i)?.translateToString(true) ?? '');
     return lines.join('\n');
   };
-  const until = <T>(check: () => T | undefined | null | false, what: string, timeoutMs = 30_000) => new Promise<T>((resolve, reject) => {
-    const run = () => {
-      const v = check();
-      if (!v) return;
-      pending.delete(run); clearTimeout(timer); resolve(v);
-    };
-    const timer = setTimeout(() => { pending.delete(run); reject(new Error(`timed out waiting for ${what}; screen:\n${screen()}`)); }, timeoutMs);
-    pending.add(run);
-    run();
-  });
+  const until = <T>(check: () => T | undefined | null | false, what: string, timeoutMs = 30_000) =>
+    new Promise<T>((resolve, reject) => {
+      const run = () => {
+        const v = check();
+        if (!v) return;
+        pending.delete(run);
+        clearTimeout(timer);
+        resolve(v);
+      };
+      const timer = setTimeout(() => {
+        pending.delete(run);
+        reject(new Error(`timed out waiting for ${what}; screen:\n${screen()}`));
+      }, timeoutMs);
+      pending.add(run);
+      run();
+    });
   const hook = (name: string, n = 1) => until(() => hooks.filter((h) => h.hook_event_name === name)[n - 1], `hook ${name} #${n}`);
   const c: ClaudePty = {
-    api, proj, sessionId, hooks, decisions, entries, screen, until, hook,
+    api,
+    proj,
+    sessionId,
+    hooks,
+    decisions,
+    entries,
+    screen,
+    until,
+    hook,
     exitCode: () => exitCode,
     write: (d) => child.write(d),
     async send(text) {

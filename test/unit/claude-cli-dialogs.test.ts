@@ -7,35 +7,75 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { CLAUDE_CLI } from '../fakes/claude-offline.js';
 import { startClaudePty, type ClaudePty } from '../helpers/claude-pty.js';
-import { askDecision, buildAnswers, cancelDecision, parseAskInput, questionDialogVisible, takenAnswers, type AskAnswer } from '../../src/server/integrations/claude/ask.js';
+import {
+  askDecision,
+  buildAnswers,
+  cancelDecision,
+  parseAskInput,
+  questionDialogVisible,
+  takenAnswers,
+  type AskAnswer,
+} from '../../src/server/integrations/claude/ask.js';
 import { parsePlanInput, planFeedbackDecision, planFeedbackMessage, readPlanDialog } from '../../src/server/integrations/claude/plan.js';
 import { InterruptWatch, isWorking } from '../../src/server/integrations/claude/interrupt.js';
 import { PERMISSION_INPUT_GUARD_MS } from '../../src/server/integrations/claude/respond.js';
 
 const skip = !fs.existsSync(CLAUDE_CLI) && 'claude CLI not installed';
-const DB = { question: 'Which database should the service use?', header: 'Database', multiSelect: false,
-  options: [{ label: 'SQLite', description: 'One file, no server' }, { label: 'Postgres', description: 'A server, more features' }] };
-const FEATURES = { question: 'Which features do you want to enable?', header: 'Features', multiSelect: true,
-  options: [{ label: 'Logging', description: 'Write a log file' }, { label: 'Metrics', description: 'Prometheus' }, { label: 'Tracing', description: 'Spans' }] };
-const LANGUAGE = { question: 'Which language for the CLI?', header: 'Language', multiSelect: false,
-  options: [{ label: 'TypeScript', description: 'Same as the server' }, { label: 'Go', description: 'One static binary' }] };
+const DB = {
+  question: 'Which database should the service use?',
+  header: 'Database',
+  multiSelect: false,
+  options: [
+    { label: 'SQLite', description: 'One file, no server' },
+    { label: 'Postgres', description: 'A server, more features' },
+  ],
+};
+const FEATURES = {
+  question: 'Which features do you want to enable?',
+  header: 'Features',
+  multiSelect: true,
+  options: [
+    { label: 'Logging', description: 'Write a log file' },
+    { label: 'Metrics', description: 'Prometheus' },
+    { label: 'Tracing', description: 'Spans' },
+  ],
+};
+const LANGUAGE = {
+  question: 'Which language for the CLI?',
+  header: 'Language',
+  multiSelect: false,
+  options: [
+    { label: 'TypeScript', description: 'Same as the server' },
+    { label: 'Go', description: 'One static binary' },
+  ],
+};
 const ask = (...questions: object[]) => `tool: AskUserQuestion ${JSON.stringify({ questions })}`;
 
 /** The n-th PermissionRequest's tool_use_id (from the PreToolUse just before it) and its decision request. */
 async function nthDialog(c: ClaudePty, n: number) {
   const perm = await c.hook('PermissionRequest', n);
-  const pre = c.hooks.slice(0, c.hooks.indexOf(perm)).reverse().find((h) => h.hook_event_name === 'PreToolUse' && h.tool_name === perm.tool_name)!;
-  const decision = await c.until(() => c.decisions.find((d) => !d.replied && JSON.stringify(d.payload.tool_input) === JSON.stringify(perm.tool_input)), 'the decision request');
+  const pre = c.hooks
+    .slice(0, c.hooks.indexOf(perm))
+    .reverse()
+    .find((h) => h.hook_event_name === 'PreToolUse' && h.tool_name === perm.tool_name)!;
+  const decision = await c.until(
+    () => c.decisions.find((d) => !d.replied && JSON.stringify(d.payload.tool_input) === JSON.stringify(perm.tool_input)),
+    'the decision request',
+  );
   return { perm, toolUseId: pre.tool_use_id!, decision };
 }
 const resultFor = (c: ClaudePty, toolUseId: string) => c.api.waitRequest((r) => r.toolResult?.toolUseId === toolUseId).then((r) => r.toolResult!);
 const stops = (c: ClaudePty) => c.hooks.filter((h) => h.hook_event_name === 'Stop').length;
 
-describe('Claude Code\'s questions answered through the decision hook', { skip, timeout: 180_000 }, () => {
+describe("Claude Code's questions answered through the decision hook", { skip, timeout: 180_000 }, () => {
   let c: ClaudePty;
   let n = 0;
-  before(async () => { c = await startClaudePty({ args: ['--permission-mode', 'default'] }); });
-  after(async () => { await c?.close(); });
+  before(async () => {
+    c = await startClaudePty({ args: ['--permission-mode', 'default'] });
+  });
+  after(async () => {
+    await c?.close();
+  });
 
   /** Asks, answers through the hook once the dialog is on the screen, and returns what the model received. */
   async function answer(prompt: string, answers: AskAnswer[]) {
@@ -47,14 +87,17 @@ describe('Claude Code\'s questions answered through the decision hook', { skip, 
     d.decision.reply(askDecision(d.perm.tool_input!, buildAnswers(qs, answers)));
     const result = await resultFor(c, d.toolUseId);
     const post = await c.until(() => c.hooks.find((h) => h.hook_event_name === 'PostToolUse' && h.tool_use_id === d.toolUseId), 'PostToolUse');
-    await c.until(() => stops(c) > stop && !questionDialogVisible(c.screen()), 'the turn\'s end');
+    await c.until(() => stops(c) > stop && !questionDialogVisible(c.screen()), "the turn's end");
     return { result, taken: takenAnswers(post.tool_input) };
   }
 
   test('single-select: the chosen option', async () => {
     const { result, taken } = await answer(ask(DB), [{ question: DB.question, options: ['Postgres'] }]);
     assert.equal(result.isError, false);
-    assert.equal(result.content, 'Your questions have been answered: "Which database should the service use?"="Postgres". You can now continue with these answers in mind.');
+    assert.equal(
+      result.content,
+      'Your questions have been answered: "Which database should the service use?"="Postgres". You can now continue with these answers in mind.',
+    );
     assert.deepEqual(taken, { [DB.question]: 'Postgres' });
   });
 
@@ -63,24 +106,30 @@ describe('Claude Code\'s questions answered through the decision hook', { skip, 
     assert.match(result.content, /^The user answered: "Which database should the service use\?"="We use MySQL"\./);
   });
 
-  test('multi-select: the chosen options in the dialog\'s order, then typed text', async () => {
+  test("multi-select: the chosen options in the dialog's order, then typed text", async () => {
     const { result } = await answer(ask(FEATURES), [{ question: FEATURES.question, options: ['Tracing', 'Logging'], text: 'Audit log' }]);
     assert.match(result.content, /"Which features do you want to enable\?"="Logging, Tracing, Audit log"/);
   });
 
   test('two questions in one call', async () => {
-    const { result, taken } = await answer(ask(DB, LANGUAGE), [{ question: DB.question, options: ['SQLite'] }, { question: LANGUAGE.question, options: ['Go'] }]);
-    assert.equal(result.content, 'Your questions have been answered: "Which database should the service use?"="SQLite", "Which language for the CLI?"="Go". You can now continue with these answers in mind.');
+    const { result, taken } = await answer(ask(DB, LANGUAGE), [
+      { question: DB.question, options: ['SQLite'] },
+      { question: LANGUAGE.question, options: ['Go'] },
+    ]);
+    assert.equal(
+      result.content,
+      'Your questions have been answered: "Which database should the service use?"="SQLite", "Which language for the CLI?"="Go". You can now continue with these answers in mind.',
+    );
     assert.deepEqual(taken, { [DB.question]: 'SQLite', [LANGUAGE.question]: 'Go' });
   });
 
-  test('cancel: what the dialog\'s Esc does (the turn is interrupted, no Stop)', async () => {
+  test("cancel: what the dialog's Esc does (the turn is interrupted, no Stop)", async () => {
     const stop = stops(c);
     await c.send(ask(DB));
     const d = await nthDialog(c, ++n);
     d.decision.reply(cancelDecision());
     // the model is not called again: the rejected tool_result is in the transcript, then the interrupt
-    const blocks = () => c.entries.flatMap((e) => (e.type === 'user' && Array.isArray(e.message?.content) ? e.message!.content as any[] : []));
+    const blocks = () => c.entries.flatMap((e) => (e.type === 'user' && Array.isArray(e.message?.content) ? (e.message!.content as any[]) : []));
     await c.until(() => blocks().some((b) => b.type === 'text' && b.text === '[Request interrupted by user for tool use]'), 'the interrupt entry');
     const rejected = blocks().find((b) => b.type === 'tool_result' && b.tool_use_id === d.toolUseId);
     assert.equal(rejected.is_error, true);
@@ -89,7 +138,7 @@ describe('Claude Code\'s questions answered through the decision hook', { skip, 
     assert.equal(c.api.mainRequests().filter((r) => r.toolResult?.toolUseId === d.toolUseId).length, 0);
   });
 
-  test('answered in the terminal while the hook waits: the terminal\'s answer counts, the late hook reply changes nothing', async () => {
+  test("answered in the terminal while the hook waits: the terminal's answer counts, the late hook reply changes nothing", async () => {
     await c.send(ask(DB));
     const d = await nthDialog(c, ++n);
     await c.until(() => questionDialogVisible(c.screen()), 'the dialog on the screen');
@@ -104,19 +153,26 @@ describe('Claude Code\'s questions answered through the decision hook', { skip, 
   });
 });
 
-describe('Claude Code\'s plan approval', { skip, timeout: 180_000 }, () => {
+describe("Claude Code's plan approval", { skip, timeout: 180_000 }, () => {
   let c: ClaudePty;
-  before(async () => { c = await startClaudePty({ args: ['--permission-mode', 'plan'] }); });
-  after(async () => { await c?.close(); });
+  before(async () => {
+    c = await startClaudePty({ args: ['--permission-mode', 'plan'] });
+  });
+  after(async () => {
+    await c?.close();
+  });
   const PLAN = '# Add a health check\\n\\n1. Add `GET /health`.\\n2. Test it.';
 
-  test('the plan and the dialog\'s options; feedback reaches the model in the dialog\'s words; then approved with option 2', async () => {
+  test("the plan and the dialog's options; feedback reaches the model in the dialog's words; then approved with option 2", async () => {
     await c.send(`plan: ${PLAN}`);
     const first = await nthDialog(c, 1);
     assert.equal(first.perm.tool_name, 'ExitPlanMode');
     assert.equal(parsePlanInput(first.perm.tool_input)!.plan, '# Add a health check\n\n1. Add `GET /health`.\n2. Test it.');
     const dialog = await c.until(() => readPlanDialog(c.screen()).visible && readPlanDialog(c.screen()), 'the plan dialog');
-    assert.deepEqual(dialog.options.map((o) => o.role), ['approve', 'approve', 'feedback']);
+    assert.deepEqual(
+      dialog.options.map((o) => o.role),
+      ['approve', 'approve', 'feedback'],
+    );
     first.decision.reply(planFeedbackDecision('Please also add a readiness probe'));
     const fb = await resultFor(c, first.toolUseId);
     assert.equal(fb.isError, true);
@@ -150,7 +206,10 @@ describe('an interrupt before the model sent anything', { skip, timeout: 120_000
     const restored = await c.until(() => watch.check(c.screen()), 'the prompt back', 10_000);
     assert.equal(restored, 'wait: a long answer');
     await c.api.waitAborted((r) => r.main && /wait:/.test(r.lastUserText));
-    assert.deepEqual(c.hooks.map((h) => h.hook_event_name), ['SessionStart', 'UserPromptSubmit']);
+    assert.deepEqual(
+      c.hooks.map((h) => h.hook_event_name),
+      ['SessionStart', 'UserPromptSubmit'],
+    );
     assert.ok(!c.entries.some((e) => JSON.stringify(e.message?.content ?? '').includes('interrupted')));
   });
 });

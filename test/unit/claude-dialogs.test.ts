@@ -5,9 +5,23 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  AnswerError, askDecision, buildAnswers, cancelDecision, parseAskInput, questionDialogVisible, sameAnswers, summarizeAsk, takenAnswers,
+  AnswerError,
+  askDecision,
+  buildAnswers,
+  cancelDecision,
+  parseAskInput,
+  questionDialogVisible,
+  sameAnswers,
+  summarizeAsk,
+  takenAnswers,
 } from '../../src/server/integrations/claude/ask.js';
-import { parsePlanInput, planFeedbackDecision, planFeedbackMessage, readPlanDialog, summarizePlan } from '../../src/server/integrations/claude/plan.js';
+import {
+  parsePlanInput,
+  planFeedbackDecision,
+  planFeedbackMessage,
+  readPlanDialog,
+  summarizePlan,
+} from '../../src/server/integrations/claude/plan.js';
 import { InterruptWatch, isInterruptKey, isWorking, readInputBox } from '../../src/server/integrations/claude/interrupt.js';
 import { mapClaudeHook } from '../../src/server/integrations/claude/hooks.js';
 import { DecisionChannel, MAX_PENDING_DECISIONS } from '../../src/server/integrations/claude/decisions.js';
@@ -23,13 +37,28 @@ const LANGUAGE = 'Which language for the CLI?';
 describe('AskUserQuestion', () => {
   test('the PermissionRequest payload reads as typed questions', () => {
     const single = parseAskInput(hook('single_digit', 'PermissionRequest').tool_input)!;
-    assert.deepEqual(single, [{ header: 'Database', question: DB, multiSelect: false,
-      options: [{ label: 'SQLite', description: 'One file, no server' }, { label: 'Postgres', description: 'A server, more features' }] }]);
+    assert.deepEqual(single, [
+      {
+        header: 'Database',
+        question: DB,
+        multiSelect: false,
+        options: [
+          { label: 'SQLite', description: 'One file, no server' },
+          { label: 'Postgres', description: 'A server, more features' },
+        ],
+      },
+    ]);
     const multi = parseAskInput(hook('multi_keys', 'PermissionRequest').tool_input)!;
     assert.equal(multi[0].multiSelect, true);
-    assert.deepEqual(multi[0].options.map((o) => o.label), ['Logging', 'Metrics', 'Tracing']);
+    assert.deepEqual(
+      multi[0].options.map((o) => o.label),
+      ['Logging', 'Metrics', 'Tracing'],
+    );
     const two = parseAskInput(hook('two_questions', 'PermissionRequest').tool_input)!;
-    assert.deepEqual(two.map((q) => q.header), ['Database', 'Language']);
+    assert.deepEqual(
+      two.map((q) => q.header),
+      ['Database', 'Language'],
+    );
     assert.equal(summarizeAsk(two), `${DB} (SQLite / Postgres) and 1 more question`);
   });
 
@@ -47,13 +76,27 @@ describe('AskUserQuestion', () => {
     const plan = mapClaudeHook(hook('plan_approve_1', 'PermissionRequest'));
     assert.equal(plan.reason, 'plan approval');
     assert.equal(plan.messages![0].question!.type, 'plan');
-    assert.equal(plan.messages![0].content, 'Claude\'s plan: Add a health check');
+    assert.equal(plan.messages![0].content, "Claude's plan: Add a health check");
   });
 
   test('garbage is not a question', () => {
-    for (const bad of [null, 'x', [], {}, { questions: [] }, { questions: [{ question: 'q?' }] }, { questions: [{ question: 'q?', options: [] }] },
-      { questions: [{ question: 'q?', options: [{ label: 1 }] }] }, { questions: [{ question: 'x'.repeat(20_001), options: [{ label: 'a' }] }] },
-      { questions: [{ question: 'q?', options: [{ label: 'a' }] }, { question: 'q?', options: [{ label: 'b' }] }] }]) {
+    for (const bad of [
+      null,
+      'x',
+      [],
+      {},
+      { questions: [] },
+      { questions: [{ question: 'q?' }] },
+      { questions: [{ question: 'q?', options: [] }] },
+      { questions: [{ question: 'q?', options: [{ label: 1 }] }] },
+      { questions: [{ question: 'x'.repeat(20_001), options: [{ label: 'a' }] }] },
+      {
+        questions: [
+          { question: 'q?', options: [{ label: 'a' }] },
+          { question: 'q?', options: [{ label: 'b' }] },
+        ],
+      },
+    ]) {
       assert.equal(parseAskInput(bad), null, JSON.stringify(bad).slice(0, 80));
     }
   });
@@ -68,7 +111,13 @@ describe('AskUserQuestion', () => {
       // chosen in another order: the dialog lists the options in its own order
       ['multi_keys', buildAnswers(multi, [{ question: FEATURES, options: ['Tracing', 'Logging'] }])],
       ['multi_option_and_text', buildAnswers(multi, [{ question: FEATURES, options: ['Logging'], text: 'Audit log' }])],
-      ['two_questions', buildAnswers(two, [{ question: LANGUAGE, options: ['TypeScript'] }, { question: DB, options: ['Postgres'] }])],
+      [
+        'two_questions',
+        buildAnswers(two, [
+          { question: LANGUAGE, options: ['TypeScript'] },
+          { question: DB, options: ['Postgres'] },
+        ]),
+      ],
     ];
     for (const [scenario, ours] of cases) {
       const taken = takenAnswers(hook(scenario, 'PostToolUse', 'AskUserQuestion').tool_input)!;
@@ -79,16 +128,56 @@ describe('AskUserQuestion', () => {
   test('an answer the dialog would not take is refused with a reason', () => {
     const multi = parseAskInput(hook('multi_keys', 'PermissionRequest').tool_input)!;
     const two = parseAskInput(hook('two_questions', 'PermissionRequest').tool_input)!;
-    const code = (f: () => unknown) => { try { f(); return 'ok'; } catch (e) { assert.ok(e instanceof AnswerError); return (e as AnswerError).code; } };
-    assert.equal(code(() => buildAnswers(two, [])), 'empty_answer');
-    assert.equal(code(() => buildAnswers(two, [{ question: 'Which OS?', options: ['Linux'] }])), 'unknown_question');
-    assert.equal(code(() => buildAnswers(two, [{ question: DB, options: ['MySQL'] }])), 'unknown_option');
-    assert.equal(code(() => buildAnswers(two, [{ question: DB, options: ['SQLite', 'Postgres'] }])), 'not_multi_select');
-    assert.equal(code(() => buildAnswers(two, [{ question: DB, options: ['SQLite'], text: 'or MySQL' }])), 'not_multi_select');
-    assert.equal(code(() => buildAnswers(two, [{ question: DB, options: [], text: '   ' }])), 'empty_answer');
-    assert.equal(code(() => buildAnswers(two, [{ question: DB, options: ['SQLite'] }, { question: DB, options: ['Postgres'] }])), 'duplicate_answer');
-    assert.equal(code(() => buildAnswers(two, [{ question: DB, options: [], text: 'x'.repeat(10_001) }])), 'text_too_long');
-    assert.equal(code(() => buildAnswers(multi, [{ question: FEATURES, options: ['Logging', 'Metrics'], text: 'Audit' }])), 'ok');
+    const code = (f: () => unknown) => {
+      try {
+        f();
+        return 'ok';
+      } catch (e) {
+        assert.ok(e instanceof AnswerError);
+        return (e as AnswerError).code;
+      }
+    };
+    assert.equal(
+      code(() => buildAnswers(two, [])),
+      'empty_answer',
+    );
+    assert.equal(
+      code(() => buildAnswers(two, [{ question: 'Which OS?', options: ['Linux'] }])),
+      'unknown_question',
+    );
+    assert.equal(
+      code(() => buildAnswers(two, [{ question: DB, options: ['MySQL'] }])),
+      'unknown_option',
+    );
+    assert.equal(
+      code(() => buildAnswers(two, [{ question: DB, options: ['SQLite', 'Postgres'] }])),
+      'not_multi_select',
+    );
+    assert.equal(
+      code(() => buildAnswers(two, [{ question: DB, options: ['SQLite'], text: 'or MySQL' }])),
+      'not_multi_select',
+    );
+    assert.equal(
+      code(() => buildAnswers(two, [{ question: DB, options: [], text: '   ' }])),
+      'empty_answer',
+    );
+    assert.equal(
+      code(() =>
+        buildAnswers(two, [
+          { question: DB, options: ['SQLite'] },
+          { question: DB, options: ['Postgres'] },
+        ]),
+      ),
+      'duplicate_answer',
+    );
+    assert.equal(
+      code(() => buildAnswers(two, [{ question: DB, options: [], text: 'x'.repeat(10_001) }])),
+      'text_too_long',
+    );
+    assert.equal(
+      code(() => buildAnswers(multi, [{ question: FEATURES, options: ['Logging', 'Metrics'], text: 'Audit' }])),
+      'ok',
+    );
     // one of two questions: the other stays unanswered, as the dialog's review step allows
     assert.deepEqual(buildAnswers(two, [{ question: LANGUAGE, options: ['Go'] }]), { [LANGUAGE]: 'Go' });
   });
@@ -96,28 +185,47 @@ describe('AskUserQuestion', () => {
   test('the hook output is the one the recorded runs sent (and that Claude applied)', () => {
     const input = hook('hook_two', 'PermissionRequest').tool_input;
     const qs = parseAskInput(input)!;
-    const out = askDecision(input, buildAnswers(qs, [{ question: DB, options: ['SQLite'] }, { question: LANGUAGE, options: ['Go'] }]));
+    const out = askDecision(
+      input,
+      buildAnswers(qs, [
+        { question: DB, options: ['SQLite'] },
+        { question: LANGUAGE, options: ['Go'] },
+      ]),
+    );
     assert.deepEqual(out.hookSpecificOutput.decision, REC.hook_two.decision);
     assert.match(REC.hook_two.toolResults[0].content, /"Which database should the service use\?"="SQLite", "Which language for the CLI\?"="Go"/);
     assert.deepEqual({ ...cancelDecision().hookSpecificOutput.decision, message: 'cancelled' }, REC.hook_cancel.decision);
     // the recorded cancel left exactly what the dialog's Esc leaves
-    const texts = (s: string) => REC[s].transcript.flatMap((e: any) => Array.isArray(e.message.content) ? e.message.content : [])
-      .filter((b: any) => b.type === 'text' || b.type === 'tool_result').map((b: any) => b.text ?? b.content);
+    const texts = (s: string) =>
+      REC[s].transcript
+        .flatMap((e: any) => (Array.isArray(e.message.content) ? e.message.content : []))
+        .filter((b: any) => b.type === 'text' || b.type === 'tool_result')
+        .map((b: any) => b.text ?? b.content);
     assert.deepEqual(texts('hook_cancel').slice(-2), texts('single_esc').slice(-2));
   });
 
   test('the dialog is recognised on the screen, and only it', () => {
-    for (const [s, f] of [['single_digit', 'dialog'], ['single_free_text', 'dialog'], ['multi_keys', 'dialog'], ['multi_keys', 'review'], ['two_questions', 'second']]) {
+    for (const [s, f] of [
+      ['single_digit', 'dialog'],
+      ['single_free_text', 'dialog'],
+      ['multi_keys', 'dialog'],
+      ['multi_keys', 'review'],
+      ['two_questions', 'second'],
+    ]) {
       assert.equal(questionDialogVisible(lines(s, f)), true, `${s}.${f}`);
     }
-    for (const [s, f] of [['plan_approve_1', 'dialog'], ['interrupt_esc_before_output', 'working'], ['interrupt_esc_before_output', 'after']]) {
+    for (const [s, f] of [
+      ['plan_approve_1', 'dialog'],
+      ['interrupt_esc_before_output', 'working'],
+      ['interrupt_esc_before_output', 'after'],
+    ]) {
       assert.equal(questionDialogVisible(lines(s, f)), false, `${s}.${f}`);
     }
   });
 });
 
 describe('ExitPlanMode', () => {
-  test('the plan comes with the PermissionRequest; the dialog\'s options are read from the screen', () => {
+  test("the plan comes with the PermissionRequest; the dialog's options are read from the screen", () => {
     const plan = parsePlanInput(hook('plan_approve_1', 'PermissionRequest').tool_input)!;
     assert.match(plan.plan, /^# Add a health check\n\n1\. Add `GET \/health`/);
     assert.equal(summarizePlan(plan.plan), 'Add a health check');
@@ -129,15 +237,31 @@ describe('ExitPlanMode', () => {
     ]);
     assert.equal(readPlanDialog(lines('single_digit')).visible, false);
     // 80 columns: the question wraps
-    const narrow = ['  ──────────────', '   Claude has written up a plan and is ready to execute. Would you like to', '   proceed?',
-      '   ❯ 1. Yes, and use auto mode', '     2. Yes, manually approve edits', '     3. Tell Claude what to change',
-      '        shift+tab to approve with this feedback', '', '   ctrl+g to edit in Vim · ~/plans/x.md'].join('\n');
-    assert.deepEqual(readPlanDialog(narrow).options.map((o) => o.role), ['approve', 'approve', 'feedback']);
+    const narrow = [
+      '  ──────────────',
+      '   Claude has written up a plan and is ready to execute. Would you like to',
+      '   proceed?',
+      '   ❯ 1. Yes, and use auto mode',
+      '     2. Yes, manually approve edits',
+      '     3. Tell Claude what to change',
+      '        shift+tab to approve with this feedback',
+      '',
+      '   ctrl+g to edit in Vim · ~/plans/x.md',
+    ].join('\n');
+    assert.deepEqual(
+      readPlanDialog(narrow).options.map((o) => o.role),
+      ['approve', 'approve', 'feedback'],
+    );
     // the variant without a plan file
-    assert.deepEqual(readPlanDialog(' Exit plan mode?\n\n  Claude wants to exit plan mode\n\n  ❯ 1. Yes, and switch to default (ask each time) for this session\n    2. No').options.map((o) => o.role), ['approve', 'reject']);
+    assert.deepEqual(
+      readPlanDialog(
+        ' Exit plan mode?\n\n  Claude wants to exit plan mode\n\n  ❯ 1. Yes, and switch to default (ask each time) for this session\n    2. No',
+      ).options.map((o) => o.role),
+      ['approve', 'reject'],
+    );
   });
 
-  test('feedback reaches the model in the dialog\'s own words', () => {
+  test("feedback reaches the model in the dialog's own words", () => {
     assert.equal(planFeedbackMessage('Please also add a readiness probe'), REC.plan_feedback.toolResults.at(-1).content);
     assert.deepEqual(planFeedbackDecision('x').hookSpecificOutput.decision, { behavior: 'deny', message: planFeedbackMessage('x') });
     // through the hook the model gets the message as it is, and the turn goes on (Stop)
@@ -167,7 +291,8 @@ describe('interrupts', () => {
 
   test('interrupt keys', () => {
     for (const k of ['\x1b', '\x03', '\x1b\x1b', 'x\x03']) assert.equal(isInterruptKey(k), true, JSON.stringify(k));
-    for (const k of ['\x1b[A', '\x1bOB', '\x1b[200~hi\x1b[201~', 'abc', '\r', '\x1b]11;?\x07']) assert.equal(isInterruptKey(k), false, JSON.stringify(k));
+    for (const k of ['\x1b[A', '\x1bOB', '\x1b[200~hi\x1b[201~', 'abc', '\r', '\x1b]11;?\x07'])
+      assert.equal(isInterruptKey(k), false, JSON.stringify(k));
   });
 
   test('the watch fires once the prompt is back after an interrupt key, and not otherwise', () => {
@@ -183,7 +308,8 @@ describe('interrupts', () => {
     assert.equal(w.check(after, 950), null, 'once');
     w.arm(1000);
     assert.equal(w.check(after, 11_001), null, 'too late: the key did not interrupt');
-    w.arm(0); w.disarm();
+    w.arm(0);
+    w.disarm();
     assert.equal(w.check(after, 10), null);
   });
 });

@@ -7,7 +7,9 @@ const Markdown = lazy(() => import('react-markdown'));
 export function LazyMarkdown({ text, testId }: { text: string; testId?: string }) {
   return (
     <div className="md" data-testid={testId}>
-      <Suspense fallback={<pre className="plain">{text}</pre>}><Markdown>{text}</Markdown></Suspense>
+      <Suspense fallback={<pre className="plain">{text}</pre>}>
+        <Markdown>{text}</Markdown>
+      </Suspense>
     </div>
   );
 }

@@ -41,20 +41,31 @@ export class Answerer {
     const d = this.h.dialogs.open;
     if (d?.type === 'choices') return this.answerChoices(d, reply);
     if (d?.type === 'plan') return this.answerPlan(d, reply);
-    if ('answers' in reply) throw invalid('not_choices', 'answers', 'this is a permission request: answer it with {choice} (allow, allow_always, deny or an option number)');
+    if ('answers' in reply)
+      throw invalid(
+        'not_choices',
+        'answers',
+        'this is a permission request: answer it with {choice} (allow, allow_always, deny or an option number)',
+      );
     if ('choice' in reply && reply.text !== undefined) throw invalid('text_not_taken', 'text', 'a permission takes no text');
     return this.pressOption('cancel' in reply ? 'deny' : String(reply.choice), 'permission');
   }
 
   private async answerChoices(d: OpenDialog, reply: RespondBody): Promise<boolean> {
     if ('choice' in reply) {
-      throw invalid('answers_required', 'choice', 'Claude asks questions here: answer with {answers: [{question, options: [labels], text}]} or skip them with {cancel: true}');
+      throw invalid(
+        'answers_required',
+        'choice',
+        'Claude asks questions here: answer with {answers: [{question, options: [labels], text}]} or skip them with {cancel: true}',
+      );
     }
     if (d.outcome) throw conflict('already_answered', alreadyAnswered(d));
     if ('cancel' in reply) return this.decide(d, cancelDecision(), (o) => o.kind === 'declined' || o.kind === 'interrupted', 'idle');
     if (!d.questions) throw conflict('unreadable_question', 'the question could not be read; answer it in the terminal');
     let answers: Record<string, string>;
-    try { answers = buildAnswers(d.questions, reply.answers); } catch (e) {
+    try {
+      answers = buildAnswers(d.questions, reply.answers);
+    } catch (e) {
       if (e instanceof AnswerError) throw invalid(e.code, 'answers', e.message);
       throw e;
     }
@@ -62,7 +73,8 @@ export class Answerer {
   }
 
   private async answerPlan(d: OpenDialog, reply: RespondBody): Promise<boolean> {
-    if ('answers' in reply) throw invalid('not_choices', 'answers', 'this is a plan approval: answer it with {choice} (an option of the dialog) or {cancel: true}');
+    if ('answers' in reply)
+      throw invalid('not_choices', 'answers', 'this is a plan approval: answer it with {choice} (an option of the dialog) or {cancel: true}');
     if (d.outcome) throw conflict('already_answered', alreadyAnswered(d));
     if ('cancel' in reply) return this.decide(d, cancelDecision(), (o) => o.kind === 'declined' || o.kind === 'interrupted', 'idle');
     if (!(await this.h.waitScreen((s) => readPlanDialog(s).visible, DIALOG_WAIT_MS))) {
@@ -91,11 +103,15 @@ export class Answerer {
     await this.h.dialogs.decisions.whenWaiting(d.key, DIALOG_WAIT_MS);
     if (!this.h.dialogs.decisions.answer(d.key, output)) {
       if (d.outcome) throw conflict('already_answered', alreadyAnswered(d));
-      throw conflict('no_decision_channel', 'AreYouJ cannot answer this dialog: its hook is not waiting (it may have timed out); answer it in the terminal');
+      throw conflict(
+        'no_decision_channel',
+        'AreYouJ cannot answer this dialog: its hook is not waiting (it may have timed out); answer it in the terminal',
+      );
     }
     const o = await this.h.dialogs.waitOutcome(d, OUTCOME_WAIT_MS);
     if (!o) throw conflict('answer_not_taken', 'Claude Code did not confirm the answer; look at the terminal');
-    if (!took(o)) throw conflict('answered_elsewhere', `${d.type === 'plan' ? 'The plan' : 'The question'} was ${describeOutcome(d)} in the terminal meanwhile`);
+    if (!took(o))
+      throw conflict('answered_elsewhere', `${d.type === 'plan' ? 'The plan' : 'The question'} was ${describeOutcome(d)} in the terminal meanwhile`);
     if (this.h.status() === 'awaiting_input') this.h.setStatus(after, after === 'idle' ? 'dialog cancelled' : 'dialog answered');
     return true;
   }
@@ -103,7 +119,11 @@ export class Answerer {
   /** Presses a permission or plan dialog's option (a digit; deny = Esc) once the dialog is on the screen. */
   private async pressOption(choice: string, kind: 'permission' | 'plan'): Promise<boolean> {
     let c: ReturnType<typeof normalizeChoice>;
-    try { c = normalizeChoice(choice); } catch { return false; }
+    try {
+      c = normalizeChoice(choice);
+    } catch {
+      return false;
+    }
     const visible = (s: string) => (kind === 'plan' ? readPlanDialog(s).visible : readPermissionDialog(s).visible);
     const seq = this.h.permissionSeq();
     if (!(await this.h.waitScreen(visible, DIALOG_WAIT_MS))) throw conflict('no_dialog', `no ${kind} dialog is on the screen`);

@@ -30,15 +30,26 @@ const AskQuestionIn = z.object({
 });
 const AskInputIn = z.object({ questions: z.array(AskQuestionIn).min(1).max(MAX_QUESTIONS) });
 
-export interface AskOption { label: string; description: string; preview?: string }
-export interface AskQuestion { header: string; question: string; multiSelect: boolean; options: AskOption[] }
+export interface AskOption {
+  label: string;
+  description: string;
+  preview?: string;
+}
+export interface AskQuestion {
+  header: string;
+  question: string;
+  multiSelect: boolean;
+  options: AskOption[];
+}
 
 /** The questions of one AskUserQuestion call; null when the input is not one (untrusted: it comes from a hook). */
 export function parseAskInput(input: unknown): AskQuestion[] | null {
   const r = AskInputIn.safeParse(input);
   if (!r.success) return null;
   const qs = r.data.questions.map((q) => ({
-    header: q.header ?? '', question: q.question, multiSelect: q.multiSelect ?? false,
+    header: q.header ?? '',
+    question: q.question,
+    multiSelect: q.multiSelect ?? false,
     options: q.options.map((o) => ({ label: o.label, description: o.description ?? '', ...(o.preview ? { preview: o.preview } : {}) })),
   }));
   // Claude keys the answers by the question's text: two questions with one text could not be told apart.
@@ -47,10 +58,17 @@ export function parseAskInput(input: unknown): AskQuestion[] | null {
 }
 
 /** One question's answer from a client: the chosen options (labels) and/or typed text. */
-export interface AskAnswer { question: string; options: string[]; text?: string }
+export interface AskAnswer {
+  question: string;
+  options: string[];
+  text?: string;
+}
 
 export class AnswerError extends Error {
-  constructor(readonly code: 'unknown_question' | 'unknown_option' | 'not_multi_select' | 'empty_answer' | 'duplicate_answer' | 'text_too_long', message: string) {
+  constructor(
+    readonly code: 'unknown_question' | 'unknown_option' | 'not_multi_select' | 'empty_answer' | 'duplicate_answer' | 'text_too_long',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -69,7 +87,10 @@ export function buildAnswers(questions: readonly AskQuestion[], answers: readonl
     const chosen = new Set(a.options);
     for (const label of chosen) {
       if (!q.options.some((o) => o.label === label)) {
-        throw new AnswerError('unknown_option', `${JSON.stringify(label)} is not an option of ${JSON.stringify(q.question)} (${q.options.map((o) => o.label).join(', ')})`);
+        throw new AnswerError(
+          'unknown_option',
+          `${JSON.stringify(label)} is not an option of ${JSON.stringify(q.question)} (${q.options.map((o) => o.label).join(', ')})`,
+        );
       }
     }
     const text = a.text?.trim() ?? '';
@@ -122,7 +143,12 @@ export function summarizeAsk(qs: readonly AskQuestion[]): string {
 
 /** "Which database…? → Postgres; Which language…? → Go", for the message that records what was answered. */
 export function summarizeAnswers(answers: Record<string, string>): string {
-  return clip(Object.entries(answers).map(([q, a]) => `${q} → ${a}`).join('; '), 1000);
+  return clip(
+    Object.entries(answers)
+      .map(([q, a]) => `${q} → ${a}`)
+      .join('; '),
+    1000,
+  );
 }
 
 /** The question dialog (or its "Review your answers" step) is on the screen. */
@@ -136,11 +162,18 @@ export function askMessage(input: unknown, externalKey: string): NewMessage | nu
   const qs = parseAskInput(input);
   if (!qs) return null;
   return {
-    senderType: 'agent', kind: 'question', requiresUserInput: true, content: `Claude asks: ${summarizeAsk(qs)}`, externalKey,
+    senderType: 'agent',
+    kind: 'question',
+    requiresUserInput: true,
+    content: `Claude asks: ${summarizeAsk(qs)}`,
+    externalKey,
     question: {
-      type: 'choices', freeText: true,
+      type: 'choices',
+      freeText: true,
       questions: qs.map((q) => ({
-        header: q.header, question: q.question, multiSelect: q.multiSelect,
+        header: q.header,
+        question: q.question,
+        multiSelect: q.multiSelect,
         options: q.options.map((o, i) => ({ key: String(i + 1), label: o.label, ...(o.description ? { description: o.description } : {}) })),
       })),
     },

@@ -7,7 +7,10 @@
 /** How many dialogs of one instance may wait at once (Claude shows one at a time; a few for races). */
 export const MAX_PENDING_DECISIONS = 4;
 
-interface Pending { resolve: (out: object | null) => void; since: number }
+interface Pending {
+  resolve: (out: object | null) => void;
+  since: number;
+}
 
 export class DecisionChannel {
   private pending = new Map<string, Pending>();
@@ -20,7 +23,14 @@ export class DecisionChannel {
   whenWaiting(key: string, timeoutMs: number): Promise<boolean> {
     if (this.pending.has(key)) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const w = { key, resolve, timer: setTimeout(() => { this.watchers.delete(w); resolve(false); }, timeoutMs) };
+      const w = {
+        key,
+        resolve,
+        timer: setTimeout(() => {
+          this.watchers.delete(w);
+          resolve(false);
+        }, timeoutMs),
+      };
       this.watchers.add(w);
     });
   }
@@ -32,8 +42,19 @@ export class DecisionChannel {
     return new Promise((resolve) => {
       const p: Pending = { resolve, since: Date.now() };
       this.pending.set(key, p);
-      for (const w of [...this.watchers]) if (w.key === key) { clearTimeout(w.timer); this.watchers.delete(w); w.resolve(true); }
-      signal?.addEventListener('abort', () => { if (this.pending.get(key) === p) this.drop(key); }, { once: true });
+      for (const w of [...this.watchers])
+        if (w.key === key) {
+          clearTimeout(w.timer);
+          this.watchers.delete(w);
+          w.resolve(true);
+        }
+      signal?.addEventListener(
+        'abort',
+        () => {
+          if (this.pending.get(key) === p) this.drop(key);
+        },
+        { once: true },
+      );
     });
   }
 
@@ -48,7 +69,12 @@ export class DecisionChannel {
 
   /** Ends the wait for `key` without an answer (answered in the terminal, turn over). */
   settle(key: string): void {
-    for (const w of [...this.watchers]) if (w.key === key) { clearTimeout(w.timer); this.watchers.delete(w); w.resolve(false); }
+    for (const w of [...this.watchers])
+      if (w.key === key) {
+        clearTimeout(w.timer);
+        this.watchers.delete(w);
+        w.resolve(false);
+      }
     this.drop(key);
   }
 
@@ -61,9 +87,14 @@ export class DecisionChannel {
 
   settleAll(): void {
     for (const k of [...this.pending.keys()]) this.settle(k);
-    for (const w of this.watchers) { clearTimeout(w.timer); w.resolve(false); }
+    for (const w of this.watchers) {
+      clearTimeout(w.timer);
+      w.resolve(false);
+    }
     this.watchers.clear();
   }
 
-  get size(): number { return this.pending.size; }
+  get size(): number {
+    return this.pending.size;
+  }
 }

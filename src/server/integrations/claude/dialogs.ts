@@ -48,9 +48,13 @@ export class DialogTracker {
   private previous: OpenDialog | null = null;
   private waiters = new Set<{ d: OpenDialog; resolve: (o: DialogOutcome | null) => void; timer: NodeJS.Timeout }>();
 
-  get open(): OpenDialog | null { return this.current; }
+  get open(): OpenDialog | null {
+    return this.current;
+  }
   /** The dialog most recently open, answered or not. */
-  get last(): OpenDialog | null { return this.current ?? this.previous; }
+  get last(): OpenDialog | null {
+    return this.current ?? this.previous;
+  }
 
   /** PreToolUse of a dialog tool: remember its id for the PermissionRequest that follows. */
   preToolUse(p: ClaudeHookPayload): void {
@@ -63,13 +67,22 @@ export class DialogTracker {
     return isDialogTool(p.tool_name) ? this.calls.get(`${p.tool_name}:${inputHash(p.tool_name, p.tool_input)}`) : undefined;
   }
 
-  keyFor(p: ClaudeHookPayload): string { return dialogKey(p, this.toolUseIdFor(p)); }
+  keyFor(p: ClaudeHookPayload): string {
+    return dialogKey(p, this.toolUseIdFor(p));
+  }
 
   /** A PermissionRequest for a dialog tool has become the open dialog (the previous one, if any, is over). */
   opened(p: ClaudeHookPayload, key: string, type: OpenDialog['type']): OpenDialog {
     this.close();
-    const raw = p.tool_input && typeof p.tool_input === 'object' && !Array.isArray(p.tool_input) ? p.tool_input as Record<string, unknown> : {};
-    this.current = { key, type, toolUseId: this.toolUseIdFor(p) ?? null, rawInput: raw, questions: type === 'choices' ? parseAskInput(raw) : null, outcome: null };
+    const raw = p.tool_input && typeof p.tool_input === 'object' && !Array.isArray(p.tool_input) ? (p.tool_input as Record<string, unknown>) : {};
+    this.current = {
+      key,
+      type,
+      toolUseId: this.toolUseIdFor(p) ?? null,
+      rawInput: raw,
+      questions: type === 'choices' ? parseAskInput(raw) : null,
+      outcome: null,
+    };
     return this.current;
   }
 
@@ -113,14 +126,26 @@ export class DialogTracker {
     if (!d || d.outcome) return;
     d.outcome = outcome;
     this.decisions.settle(d.key);
-    for (const w of [...this.waiters]) if (w.d === d) { clearTimeout(w.timer); this.waiters.delete(w); w.resolve(outcome); }
+    for (const w of [...this.waiters])
+      if (w.d === d) {
+        clearTimeout(w.timer);
+        this.waiters.delete(w);
+        w.resolve(outcome);
+      }
   }
 
   /** Resolves with the dialog's outcome once known, or null after timeoutMs. */
   waitOutcome(d: OpenDialog, timeoutMs: number): Promise<DialogOutcome | null> {
     if (d.outcome) return Promise.resolve(d.outcome);
     return new Promise((resolve) => {
-      const w = { d, resolve, timer: setTimeout(() => { this.waiters.delete(w); resolve(d.outcome); }, timeoutMs) };
+      const w = {
+        d,
+        resolve,
+        timer: setTimeout(() => {
+          this.waiters.delete(w);
+          resolve(d.outcome);
+        }, timeoutMs),
+      };
       this.waiters.add(w);
     });
   }
@@ -145,7 +170,10 @@ export class DialogTracker {
   dispose(): void {
     this.close();
     this.decisions.settleAll();
-    for (const w of this.waiters) { clearTimeout(w.timer); w.resolve(null); }
+    for (const w of this.waiters) {
+      clearTimeout(w.timer);
+      w.resolve(null);
+    }
     this.waiters.clear();
   }
 }

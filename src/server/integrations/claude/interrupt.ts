@@ -10,7 +10,10 @@
 
 /** The status line shows "esc to interrupt" while a turn runs (spinner, streaming, tools); not at the prompt or in dialogs. */
 export function isWorking(screen: string): boolean {
-  return screen.split('\n').slice(-8).some((l) => /esc to interrupt/.test(l));
+  return screen
+    .split('\n')
+    .slice(-8)
+    .some((l) => /esc to interrupt/.test(l));
 }
 
 const RULE = /^\s*─{10,}\s*$/;
@@ -32,7 +35,10 @@ export function readInputBox(screen: string): string | null {
     for (; j < lines.length && !RULE.test(lines[j]) && j - i < 30; j++) out.push(lines[j].replace(/^ {2}/, ''));
     // The input box sits at the bottom: its closing rule, then only the status line(s).
     if (j >= lines.length || !RULE.test(lines[j]) || lines.slice(j + 1).filter((l) => l.trim()).length > 4) return null;
-    return out.map((l) => l.replace(/\s+$/, '')).join('\n').trim();
+    return out
+      .map((l) => l.replace(/\s+$/, ''))
+      .join('\n')
+      .trim();
   }
   return null;
 }
@@ -51,11 +57,17 @@ export class InterruptWatch {
   private armedAt: number | null = null;
   constructor(private readonly windowMs = 10_000) {}
 
-  get armed(): boolean { return this.armedAt !== null; }
+  get armed(): boolean {
+    return this.armedAt !== null;
+  }
 
-  arm(now = Date.now()): void { this.armedAt = now; }
+  arm(now = Date.now()): void {
+    this.armedAt = now;
+  }
 
-  disarm(): void { this.armedAt = null; }
+  disarm(): void {
+    this.armedAt = null;
+  }
 
   /**
    * Checks the screen; returns the input box's text (what Claude put back, '' when nothing) when the interrupt has
@@ -63,7 +75,10 @@ export class InterruptWatch {
    */
   check(screen: string, now = Date.now()): string | null {
     if (this.armedAt === null) return null;
-    if (now - this.armedAt > this.windowMs) { this.armedAt = null; return null; }
+    if (now - this.armedAt > this.windowMs) {
+      this.armedAt = null;
+      return null;
+    }
     if (isWorking(screen)) return null;
     const input = readInputBox(screen);
     if (input === null) return null;

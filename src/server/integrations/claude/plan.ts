@@ -25,8 +25,15 @@ export function parsePlanInput(input: unknown): { plan: string } | null {
 
 /** approve: a digit approves (the label says how); feedback: a text field, the plan is rejected with the text. */
 export type PlanOptionRole = 'approve' | 'feedback' | 'reject';
-export interface PlanOption { number: number; label: string; role: PlanOptionRole }
-export interface PlanDialog { visible: boolean; options: PlanOption[] }
+export interface PlanOption {
+  number: number;
+  label: string;
+  role: PlanOptionRole;
+}
+export interface PlanDialog {
+  visible: boolean;
+  options: PlanOption[];
+}
 
 const OPTION = /^\s*(?:❯\s*)?([1-9])\.\s+(.+?)\s*$/;
 const FEEDBACK = /^(Tell Claude what to change|No, keep planning|No, and tell Claude)/i;
@@ -53,8 +60,10 @@ export function readPlanDialog(screen: string): PlanDialog {
 
 /** What the dialog's "Tell Claude what to change" sends the model (its exact wording, 2.1.330). */
 export function planFeedbackMessage(feedback: string): string {
-  return 'The user doesn\'t want to proceed with this tool use. The tool use was rejected (eg. if it was a file edit, the new_string was NOT '
-    + `written to the file). To tell you how to proceed, the user said:\n${feedback}`;
+  return (
+    "The user doesn't want to proceed with this tool use. The tool use was rejected (eg. if it was a file edit, the new_string was NOT " +
+    `written to the file). To tell you how to proceed, the user said:\n${feedback}`
+  );
 }
 
 /** The PermissionRequest hook's output rejecting the plan with the user's feedback; the turn goes on. */
@@ -64,21 +73,31 @@ export function planFeedbackDecision(feedback: string) {
 
 /** One line for lists and notifications: the plan's first heading or line. */
 export function summarizePlan(plan: string): string {
-  const first = plan.split('\n').map((l) => l.replace(/^#+\s*/, '').trim()).find(Boolean) ?? 'a plan';
+  const first =
+    plan
+      .split('\n')
+      .map((l) => l.replace(/^#+\s*/, '').trim())
+      .find(Boolean) ?? 'a plan';
   return first.length > 200 ? `${first.slice(0, 199)}…` : first;
 }
 
 /** The options for clients: key = the number, intent feedback (takes text) or deny (a plain "No"). */
 export function planOptions(d: PlanDialog): Option[] {
-  return d.options.map((o) => ({ key: String(o.number), label: o.label,
-    ...(o.role === 'feedback' ? { intent: 'feedback' as const } : o.role === 'reject' ? { intent: 'deny' as const } : {}) }));
+  return d.options.map((o) => ({
+    key: String(o.number),
+    label: o.label,
+    ...(o.role === 'feedback' ? { intent: 'feedback' as const } : o.role === 'reject' ? { intent: 'deny' as const } : {}),
+  }));
 }
 
 /** The message an ExitPlanMode call becomes: a `plan` question; its options come from the screen once drawn. */
 export function planMessage(input: unknown, externalKey: string): NewMessage {
   const plan = parsePlanInput(input)?.plan ?? '';
   return {
-    senderType: 'agent', kind: 'question', requiresUserInput: true, externalKey,
+    senderType: 'agent',
+    kind: 'question',
+    requiresUserInput: true,
+    externalKey,
     content: plan ? `Claude's plan: ${summarizePlan(plan)}` : 'Claude wants to leave plan mode',
     question: { type: 'plan', plan, options: [] },
   };
