@@ -94,13 +94,13 @@ describe("Claude Code's questions and plans in the dashboard", { skip, timeout: 
     const id = fake.lastToolUse(tool)!;
     return (await fake.waitRequest((r) => r.toolResult?.toolUseId === id)).toolResult!;
   };
-  const idle = (id: string) => page.waitForSelector(`[data-testid=tab][data-instance="${id}"][data-status=idle]`, { timeout: 30_000 });
+  const idle = (id: string) => page.waitForSelector(`[data-testid=tab][data-instance="${id}"][data-status=idle]`, { timeout: 60_000 });
 
   it('a two-option question answered from the banner', async () => {
     const c = await claude('claude-ask', ['--permission-mode', 'default']);
     await c.say(ask(DB));
     const banner = c.pane.locator('[data-testid=awaiting-banner][data-type=choices]');
-    await banner.waitFor({ timeout: 30_000 });
+    await banner.waitFor({ timeout: 60_000 });
     const opts = banner.locator('[data-testid=choice-option]');
     assert.deepEqual(await opts.allInnerTexts(), ['SQLite\nOne file, no server', 'Postgres\nA server, more features']);
     assert.equal(await banner.locator('[data-testid=choice-submit]').isDisabled(), true, 'nothing chosen: nothing to send');
@@ -120,7 +120,7 @@ describe("Claude Code's questions and plans in the dashboard", { skip, timeout: 
   it('two questions (multi-select, typed text) shown together in the overview and on a phone, answered from the overview', async () => {
     const c = await claude('claude-two', ['--permission-mode', 'default']);
     await c.say(ask(FEATURES, LANGUAGE));
-    await c.pane.locator('[data-testid=awaiting-banner][data-type=choices]').waitFor({ timeout: 30_000 });
+    await c.pane.locator('[data-testid=awaiting-banner][data-type=choices]').waitFor({ timeout: 60_000 });
     await page.goto(`${srv.url}/#/`);
     const card = page.locator('[data-testid=needs-card]').filter({ has: page.locator('[data-type=choices]') });
     await card.waitFor({ timeout: 15_000 });
@@ -154,7 +154,7 @@ describe("Claude Code's questions and plans in the dashboard", { skip, timeout: 
     const c = await claude('claude-plan', ['--permission-mode', 'plan']);
     await c.say(`plan: ${PLAN}`);
     const banner = c.pane.locator('[data-testid=awaiting-banner][data-type=plan]');
-    await banner.waitFor({ timeout: 30_000 });
+    await banner.waitFor({ timeout: 60_000 });
     const md = banner.locator('[data-testid=plan-markdown]');
     await md.locator('h1', { hasText: 'Add a health check' }).waitFor({ timeout: 10_000 });
     assert.equal(await md.locator('strong', { hasText: '200' }).count(), 1);
@@ -176,7 +176,7 @@ describe("Claude Code's questions and plans in the dashboard", { skip, timeout: 
     await idle(c.id);
 
     await c.say(`plan: ${PLAN}`);
-    await banner.locator('[data-testid=plan-option-2]').waitFor({ timeout: 30_000 });
+    await banner.locator('[data-testid=plan-option-2]').waitFor({ timeout: 60_000 });
     await banner.locator('[data-testid=plan-option-2]').click();
     await banner.waitFor({ state: 'detached', timeout: 15_000 });
     assert.match((await resultFor('ExitPlanMode')).content, /^User has approved your plan/);
