@@ -44,10 +44,11 @@ describe('Claude Code interrupted through the server', { skip, timeout: 240_000 
       test(`${keyName} ${what}: idle within 1 s of the prompt's return, then the queued message is delivered`, async () => {
         const c = await startClaudeInstance(s, sse, api, [...args]);
         const from = sse.events.length;
+        const seen = api.requests.length; // the same prompt was sent by an earlier test: wait for this one's request
         await c.send(prompt);
         await c.status(from, 'active');
         if (prompt.startsWith('run:')) await c.created(from, (m) => m.kind === 'tool' && /tail -f/.test(m.content), 'the tool call');
-        else await api.waitRequest((r) => r.main && r.lastUserText === prompt);
+        else await api.waitRequest((r) => api.requests.indexOf(r) >= seen && r.main && r.lastUserText === prompt);
         if (prompt.startsWith('slow:'))
           await new Promise<void>((resolve) => {
             const check = () => {
@@ -71,7 +72,9 @@ describe('Claude Code interrupted through the server', { skip, timeout: 240_000 
         });
         const atKey = sse.events.length;
         await c.keys([key]);
-        const idle = await c.status(atKey, 'idle', 15_000);
+        const idle = await c.status(atKey, 'idle', 15_000).catch((e: Error) => {
+          throw new Error(`${e.message.slice(0, 200)}\nstatus ${c.live()?.session ? 'live' : 'gone'}, screen:\n${c.screen()}`);
+        });
         const idleAt = performance.now();
         assert.ok(promptBackAt > 0, 'the prompt came back on the screen');
         assert.ok(idleAt - promptBackAt < 1000, `idle ${Math.round(idleAt - promptBackAt)} ms after the prompt came back`);
@@ -85,7 +88,7 @@ describe('Claude Code interrupted through the server', { skip, timeout: 240_000 
           (e) => e.event === 'message.updated' && e.data.message.id === queued.body.message.id && e.data.message.delivery === 'sent',
           'queued message sent',
         );
-        const req = await api.waitRequest((r) => r.main && /say queued/.test(r.lastUserText));
+        const req = await api.waitRequest((r) => api.requests.indexOf(r) >= seen && r.main && /say queued/.test(r.lastUserText));
         assert.equal(req.lastUserText.trim().split('\n').at(-1), 'say queued');
         assert.ok(
           !req.lastUserText.includes(prompt.slice(0, 10)) || prompt.startsWith('run:'),
