@@ -10,7 +10,7 @@ import { LineSplitter, mapTranscriptEntry, TranscriptTailer, type TranscriptMapp
 const rec = JSON.parse(fs.readFileSync(new URL('../fakes/claude-recorded.json', import.meta.url), 'utf8'));
 
 test('recorded deny transcript maps to prompt, text, tool line, denial, interrupt, prompt, text', () => {
-  const out = (rec.denyTranscript as any[]).map(mapTranscriptEntry);
+  const out = (rec.denyTranscript as any[]).map((e) => mapTranscriptEntry(e));
   const msgs = out.flatMap((o) => o.messages.map((m) => `${m.senderType}/${m.kind}: ${m.content.slice(0, 60)}`));
   assert.deepEqual(msgs, [
     'user/text: run: echo hello > out.txt',
