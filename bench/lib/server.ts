@@ -67,10 +67,11 @@ export interface ChildServer extends Target {
  * Starts `node --import tsx src/server/main.ts --home <home> --port 0` and waits for its URL. `env` is merged over this
  * process's environment (minus AREYOUJ_TOKEN); `stderr()` is its tail, or all of it with `keepStderr`.
  */
-export async function startChildServer(opts: { home?: string; maxInstances?: number; env?: Record<string, string>; keepStderr?: boolean } = {}): Promise<ChildServer> {
+export async function startChildServer(opts: { home?: string; maxInstances?: number; env?: Record<string, string>; preload?: string[]; keepStderr?: boolean } = {}): Promise<ChildServer> {
   const home = opts.home ?? tempDir();
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/server/main.ts'), '--home', home, '--port', '0',
-    '--max-instances', String(opts.maxInstances ?? 200)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...serverEnv(), ...opts.env } });
+  const proc = spawn(process.execPath, ['--import', 'tsx', ...(opts.preload ?? []).flatMap((p) => ['--import', p]), path.join(ROOT, 'src/server/main.ts'),
+    '--home', home, '--port', '0', '--max-instances', String(opts.maxInstances ?? 200)],
+  { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...serverEnv(), ...opts.env } });
   let out = '', err = '';
   proc.stderr!.on('data', (d) => { err += d; if (!opts.keepStderr && err.length > 20_000) err = err.slice(-10_000); });
   const [url, login] = await new Promise<[string, string]>((resolve, reject) => {

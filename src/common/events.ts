@@ -3,6 +3,7 @@
 // from EventMap (type-only imports: zod stays out of its bundle), and the tests validate every event they receive.
 import { z } from 'zod';
 import { NOTIFICATION_KINDS, type EventType, type StreamEventType } from './constants.js';
+import { ChangesEvent } from './changes.js';
 import { Agent, Instance, Message, Task } from './schema.js';
 
 const project = z.string();
@@ -22,6 +23,8 @@ export const EventSchemas = {
   'instance.created': z.strictObject({ instance: Instance }),
   'instance.updated': z.strictObject({ instance: Instance }),
   'instance.deleted': z.strictObject({ id }),
+  /** A watched instance's working tree changed, or it was committed, merged, rebased or discarded: refetch its changes. */
+  'instance.changes': ChangesEvent,
   'message.created': z.strictObject({ message: Message }),
   'message.updated': z.strictObject({ message: Message }),
   'notification': z.strictObject({ instanceId: z.string(), agentId: z.string(), kind: z.enum(NOTIFICATION_KINDS), title: z.string(), body: z.string() }),

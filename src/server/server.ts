@@ -10,6 +10,8 @@ import { TokenSource } from './auth/token.js';
 import type { Config } from './config.js';
 import { EventBus } from './events/bus.js';
 import { eventRoutes } from './events/routes.js';
+import { ChangesService } from './git/changes-service.js';
+import { changesRoutes } from './git/routes.js';
 import { buildApp } from './http/app.js';
 import { Auth, authRoutes } from './http/auth.js';
 import { miscRoutes } from './http/misc-routes.js';
@@ -39,7 +41,20 @@ export async function startServer(config: Config): Promise<Server> {
   const agents = new AgentStore(db);
   const instances = new InstanceStore(db);
   const tasks = new TaskService(config.home, bus);
-  const manager = new InstanceManager({ config, bus, agents, instances, tasks });
+  // The changes service reaches the manager through closures (it sends reviews, stops an instance whose worktree goes);
+  // the manager tells it about output and deleted instances.
+  const changes: ChangesService = new ChangesService({
+    instance: (id) => instances.get(id),
+    agentProject: (id) => agents.get(id).projectPath,
+    setWorktreeState: (id, state) => manager.update(id, { worktreeState: state }),
+    publish: (e) => bus.publish('instance.changes', e),
+    send: (id, content, mode) => manager.send(id, content, mode),
+    stop: async (id, reason) => { if (manager.get(id)) await manager.terminate(id, reason); },
+    taskTitle: (project, taskId) => tasks.store(project).find(taskId)?.title ?? null,
+    completeTask: (project, taskId) => { tasks.update(project, taskId, { status: 'done' }); },
+    gh: process.env.AREYOUJ_GH || undefined,
+  });
+  const manager: InstanceManager = new InstanceManager({ config, bus, agents, instances, tasks, changes });
 
   const guardCfg = { host: config.host, port: config.port };
   const auth = new Auth(token, sessions, () => guardCfg.port);
@@ -51,6 +66,7 @@ export async function startServer(config: Config): Promise<Server> {
   instanceRoutes(app, { agents, instances, tasks, manager, scrollback: config.scrollback });
   eventRoutes(app, { bus, heartbeatMs: config.heartbeatMs });
   registerClaude(app, { manager, instances, runDir: config.runDir }); // the `claude` driver and POST /api/hooks/claude/:instanceId
+  changesRoutes(app, changes); // worktrees: changes, diffs, review, commit, merge, rebase, discard, pull requests
 
   // Upgrade sockets are detached from the HTTP server: track them so that close() never waits on one.
   const upgraded = new Set<import('node:stream').Duplex>();
@@ -74,6 +90,7 @@ export async function startServer(config: Config): Promise<Server> {
       if (closed) return;
       closed = true;
       await manager.stopAll();
+      changes.close();
       for (const sock of upgraded) sock.destroy();
       await app.close();
       auth.close();

@@ -1,5 +1,5 @@
 // The `areyouj` command as a user runs it: a real child process, signals, a crash and a restart on the same home.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';

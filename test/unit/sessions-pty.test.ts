@@ -22,11 +22,10 @@ async function until<T>(s: PtySession, pred: () => T | undefined | null | false)
   if (first) return first;
   return new Promise<T>((resolve, reject) => {
     let done = false;
-    const onData = async () => {
-      await s.whenParsed();
+    const onData = () => void s.whenParsed().then(() => {
       const v = !done && pred();
       if (v) { done = true; s.off('data', onData); resolve(v); }
-    };
+    });
     s.on('data', onData);
     void s.whenExited().then(() => {
       const v = !done && pred();

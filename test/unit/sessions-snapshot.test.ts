@@ -58,10 +58,9 @@ async function onOutput(s: PtySession, pred: () => boolean): Promise<void> {
   if (pred()) return;
   await new Promise<void>((resolve, reject) => {
     let done = false;
-    const f = async () => {
-      await s.whenParsed();
+    const f = () => void s.whenParsed().then(() => {
       if (!done && pred()) { done = true; s.off('data', f); resolve(); }
-    };
+    });
     s.on('data', f);
     void s.whenExited().then(() => { if (!done) reject(new Error(`exited first: ${s.screenLines().join('|')}`)); });
   });

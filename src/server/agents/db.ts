@@ -68,6 +68,16 @@ const MIGRATIONS: string[] = [
     settings_json TEXT NOT NULL DEFAULT '{}'
   );
   `,
+  // 2: an instance's own git worktree (issue 10): where it is, its branch and base, and what became of it.
+  `
+  ALTER TABLE agent_instances ADD COLUMN worktree_path TEXT NULL;
+  ALTER TABLE agent_instances ADD COLUMN worktree_branch TEXT NULL;
+  ALTER TABLE agent_instances ADD COLUMN worktree_base TEXT NULL;
+  ALTER TABLE agent_instances ADD COLUMN worktree_base_oid TEXT NULL;
+  ALTER TABLE agent_instances ADD COLUMN worktree_repo TEXT NULL;
+  ALTER TABLE agent_instances ADD COLUMN worktree_state TEXT NULL CHECK (worktree_state IN ('open','merged','removed'));
+  ALTER TABLE agent_instances ADD COLUMN worktree_note TEXT NULL;
+  `,
 ];
 
 export function migrate(db: DB): void {

@@ -6,12 +6,14 @@ import { useRoute } from '../lib/router.js';
 import { getState, openDialog, setState, useStore } from '../lib/store.js';
 import { AgentForm } from '../agents/AgentForm.js';
 import { ConfirmDialog } from '../ui/ConfirmDialog.js';
+import { DeleteInstanceDialog } from '../instances/DeleteInstanceDialog.js';
 import { HandoffDialog } from '../tasks/HandoffDialog.js';
 import { HelpDialog } from './HelpDialog.js';
 import { OfflineBanner } from './OfflineBanner.js';
 import { Overview } from '../instances/Overview.js';
 import { Palette } from './Palette.js';
 import { Sidebar } from './Sidebar.js';
+import { StartDialog } from '../instances/StartDialog.js';
 import { TaskForm } from '../tasks/TaskForm.js';
 import { Toasts } from '../ui/Toasts.js';
 import { TopBar } from './TopBar.js';
@@ -86,5 +88,7 @@ function Dialogs() {
     case 'confirm': return <ConfirmDialog {...d} onClose={close} />;
     case 'task': return <TaskForm project={d.project} taskId={d.taskId} parentId={d.parentId} onClose={close} />;
     case 'handoff': return <HandoffDialog project={d.project} taskId={d.taskId} onClose={close} />;
+    case 'start': return <StartDialog agentId={d.agentId} onClose={close} />;
+    case 'delete-instance': return <DeleteInstanceDialog instanceId={d.instanceId} onClose={close} />;
   }
 }

@@ -13,11 +13,13 @@ export function MessageList({ instanceId }: { instanceId: string }) {
   const list = all.filter((m) => m.delivery !== 'queued' && m.delivery !== 'cancelled');
   const box = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
+  const lastContent = list[list.length - 1]?.content;
 
+  // Keep the newest message in view when one arrives or the last one grows, unless the user scrolled up.
   useLayoutEffect(() => {
     const el = box.current;
     if (el && stick.current) el.scrollTop = el.scrollHeight;
-  }, [list.length, list[list.length - 1]?.content]);
+  }, [list.length, lastContent]);
   useEffect(() => {
     const el = box.current;
     if (!el) return;

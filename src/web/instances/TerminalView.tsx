@@ -122,7 +122,14 @@ export function TerminalView({ instanceId, active }: { instanceId: string; activ
       clearTimeout(timer);
       cancelAnimationFrame(raf);
       ro.disconnect();
-      ws?.close();
+      const sock = ws;
+      if (sock) {
+        sock.onmessage = null; // the terminal is gone
+        // Closing a socket that is still connecting makes the browser warn (and happens at every quick tab switch, and
+        // in React's development double mount): close it once open instead.
+        if (sock.readyState === WebSocket.CONNECTING) sock.onopen = () => sock.close();
+        else sock.close();
+      }
       term.dispose();
       api.current = null;
     };

@@ -1,6 +1,6 @@
 // A thin, typed fetch wrapper for the REST API. Errors come back as ApiError with the server's code and details.
 import type {
-  Agent, AgentCreate, AgentUpdate, ApiErrorBody, Instance, InstanceCreate, InstanceUpdate, Message, Task, TaskCreate, TaskList, TaskUpdate,
+  Agent, AgentCreate, AgentUpdate, ApiErrorBody, Instance, InstanceCreate, InstanceUpdate, Message, RespondBody, Task, TaskCreate, TaskList, TaskUpdate,
 } from '../../common/schema.js';
 
 export class ApiError extends Error {
@@ -88,11 +88,12 @@ export const api = {
   deleteAgent: (id: string) => request<unknown>('DELETE', `/api/agents/${enc(id)}`),
 
   instances: () => request<Instance[] | { instances: Instance[] }>('GET', '/api/instances').then(unwrap<Instance>('instances')),
+  branches: (agentId: string) => request<{ repository: boolean; current: string | null; branches: string[] }>('GET', `/api/agents/${enc(agentId)}/branches`),
   startInstance: (agentId: string, body: InstanceCreate) => request<Instance>('POST', `/api/agents/${enc(agentId)}/instances`, body),
   updateInstance: (id: string, body: InstanceUpdate) => request<Instance>('PUT', `/api/instances/${enc(id)}`, body),
   terminate: (id: string) => request<Instance>('POST', `/api/instances/${enc(id)}/terminate`),
   restart: (id: string) => request<Instance>('POST', `/api/instances/${enc(id)}/restart`),
-  deleteInstance: (id: string) => request<unknown>('DELETE', `/api/instances/${enc(id)}`),
+  deleteInstance: (id: string, worktree: 'keep' | 'discard' | 'discard-force' = 'keep') => request<unknown>('DELETE', `/api/instances/${enc(id)}?worktree=${worktree}`),
 
   messages: (id: string, after?: number, limit = 500) =>
     request<Message[] | { messages: Message[] }>('GET', `/api/instances/${enc(id)}/messages?limit=${limit}${after ? `&after=${after}` : ''}`)
@@ -104,7 +105,8 @@ export const api = {
   cancelQueued: (id: string, messageId: number) => request<unknown>('DELETE', `/api/instances/${enc(id)}/messages/${messageId}`),
   input: (id: string, body: { text?: string; keys?: string[] }) => request<unknown>('POST', `/api/instances/${enc(id)}/input`, body),
   /** `allow` / `allow_always` / `deny`, an option's number, or an option key (`y`, `n`, `enter`…). */
-  respond: (id: string, choice: string) => request<unknown>('POST', `/api/instances/${enc(id)}/respond`, { choice }),
+  /** {choice} (with text for a feedback option), {answers} for Claude's questions, {cancel: true} as Esc. */
+  respond: (id: string, body: RespondBody) => request<Instance>('POST', `/api/instances/${enc(id)}/respond`, body),
 };
 
 function unwrap<T>(key: string) {

@@ -33,7 +33,9 @@ export type Dialog =
   | { type: 'palette' }
   | { type: 'confirm'; title: string; body: string; confirmLabel: string; danger?: boolean; onConfirm: () => Promise<void> | void }
   | { type: 'task'; project: string; taskId?: string; parentId?: string }
-  | { type: 'handoff'; project: string; taskId: string };
+  | { type: 'handoff'; project: string; taskId: string }
+  | { type: 'start'; agentId: string }
+  | { type: 'delete-instance'; instanceId: string };
 
 const TABS_KEY = 'areyouj.tabs';
 const NOTIFY_KEY = 'areyouj.notify';

@@ -3,6 +3,7 @@
 import { STREAM_EVENT_TYPES, type StreamEventType } from '../../common/constants.js';
 import type { StreamEventMap } from '../../common/events.js';
 import type { Instance, Message } from '../../common/schema.js';
+import { emitChangesEvent } from '../changes/live.js';
 import { api, ApiError, onNetworkChange, onUnauthorized } from './api.js';
 import { onServerNotification } from './notify.js';
 import { getState, mergeMessages, removeAgent, removeInstance, setState, upsertAgent, upsertInstance } from './store.js';
@@ -117,6 +118,7 @@ const handlers: Handlers = {
   'instance.created': (d) => onInstance(d.instance),
   'instance.updated': (d) => onInstance(d.instance),
   'instance.deleted': (d) => removeInstance(d.id),
+  'instance.changes': (d) => emitChangesEvent(d),
   'message.created': (d) => onMessage(d.message),
   'message.updated': (d) => onMessage(d.message),
   'task.created': tasksChanged,

@@ -10,6 +10,9 @@ import { TaskDetails } from './TaskDetails.js';
 import { TaskTable } from './TaskTable.js';
 
 /** The task board for one project's docs/tasks.db; it follows outside edits live. */
+/** One empty list, so that memos over the tasks do not recompute on every render before the list is loaded. */
+const NO_TASKS: Task[] = [];
+
 export function TaskBoard({ project: routeProject, selected }: { project?: string; selected?: string }) {
   const home = useStore((s) => s.info?.home ?? '');
   const agents = useStore((s) => s.agents);
@@ -29,7 +32,7 @@ export function TaskBoard({ project: routeProject, selected }: { project?: strin
     return [...set];
   }, [home, agents, project]);
 
-  const tasks = list?.tasks ?? [];
+  const tasks = list?.tasks ?? NO_TASKS;
   const st = stats(tasks);
   const filtering = !!(q || status || priority);
   const visible = useMemo(() => {

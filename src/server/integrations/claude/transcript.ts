@@ -7,7 +7,11 @@ import path from 'node:path';
 import { EventEmitter } from 'node:events';
 import type { NewMessage } from '../../instances/store.js';
 import { TRANSCRIPT_MAX_LINE_BYTES } from '../../limits.js';
+import { summarizeAnswers, takenAnswers } from './ask.js';
 import { promptKey, summarizeToolUse } from './hooks.js';
+
+/** AreYouJ's plan feedback through the hook is worded as the dialog's own (plan.ts planFeedbackMessage). */
+const PLAN_FEEDBACK = /^The user doesn't want to proceed with this tool use\. .*? To tell you how to proceed, the user said:\n([\s\S]*)$/;
 
 export interface TranscriptEntry {
   type?: string;
@@ -28,9 +32,14 @@ export interface TranscriptMapping {
   messages: NewMessage[];
   /** The turn was interrupted (permission denied, Esc/Ctrl-C): Claude is back at its prompt without a Stop hook. */
   interrupted?: boolean;
-  /** A tool use the user rejected in the permission dialog. */
+  /** A tool use the user rejected in its dialog before it ran (the interrupt entry follows). */
   denied?: { toolUseId: string | null };
+  /** A tool call's outcome, as the model receives it (the driver settles the dialog of that call). */
+  toolResult?: { toolUseId: string; isError: boolean; answers?: Record<string, string> };
 }
+
+/** The names of recent tool calls by id, from the assistant entries already read (the results only carry the id). */
+export type ToolNames = (toolUseId: string) => string | undefined;
 
 const INTERRUPT = /^\[Request interrupted by user/;
 const textBlocks = (content: unknown): string[] =>
@@ -45,20 +54,46 @@ function slashCommand(text: string): string | null {
   return args ? `${name} ${args}` : name;
 }
 
-export function mapTranscriptEntry(e: TranscriptEntry): TranscriptMapping {
+const firstLine = (s: string) => (s.split('\n').find((l) => l.trim()) ?? '').trim().slice(0, 300);
+const resultText = (c: unknown) => (typeof c === 'string' ? c : textBlocks(c).join('\n'));
+
+/** A tool_result entry: what the user decided in a dialog (denied, feedback, answers, plan approved), else nothing. */
+function mapToolResult(e: TranscriptEntry, r: any, toolNames: ToolNames, out: TranscriptMapping): TranscriptMapping {
+  const toolUseId = typeof r.tool_use_id === 'string' ? r.tool_use_id : null;
+  const tool = toolUseId ? toolNames(toolUseId) : undefined;
+  const isError = !!r.is_error;
+  const answers = !isError ? takenAnswers(e.toolUseResult) : null;
+  if (toolUseId) out.toolResult = { toolUseId, isError, ...(answers ? { answers } : {}) };
+  const meta = { toolUseId, ...(tool ? { toolName: tool } : {}) };
+  const note = (senderType: 'user' | 'agent', content: string, extra: Record<string, unknown> = {}) =>
+    out.messages.push({ senderType, kind: 'system', content, externalKey: e.uuid, metadata: { ...meta, ...extra } });
+  if (answers) note('user', `Answered: ${summarizeAnswers(answers)}`, { answers });
+  else if (!isError && tool === 'ExitPlanMode') note('user', 'Plan approved');
+  else if (isError && typeof e.userFeedback === 'string') {
+    note('user', tool === 'AskUserQuestion' ? 'Chose to chat about the questions' : `Feedback: ${e.userFeedback.trim().slice(0, 2000)}`,
+      { denial: String(e.toolDenialKind ?? 'user-rejected') });
+  } else if (isError && e.toolDenialKind === 'user-rejected' && e.toolDenialBeforeRun) {
+    out.denied = { toolUseId };
+    note('agent', tool === 'AskUserQuestion' ? 'Declined to answer Claude\'s questions' : tool === 'ExitPlanMode' ? 'Plan rejected'
+      : 'Permission denied: the tool call was not run', { denial: 'user-rejected' });
+  } else if (isError && e.toolDenialKind === 'permission-rule') {
+    // A PermissionRequest hook's deny: AreYouJ's plan feedback is worded as the dialog's, else say what the hook said.
+    const text = resultText(r.content);
+    const fb = PLAN_FEEDBACK.exec(text);
+    if (fb) note('user', `Feedback: ${fb[1].trim().slice(0, 2000)}`, { denial: 'permission-rule' });
+    else note('agent', `Denied by a hook: ${firstLine(text)}`, { denial: 'permission-rule' });
+  }
+  return out; // other tool output: summarised by its tool_use line
+}
+
+export function mapTranscriptEntry(e: TranscriptEntry, toolNames: ToolNames = () => undefined): TranscriptMapping {
   const out: TranscriptMapping = { messages: [] };
   if (!e || !e.uuid || e.isSidechain) return out;
   const content = e.message?.content;
   if (e.type === 'user') {
     const blocks = Array.isArray(content) ? content : [];
-    const denial = blocks.find((b: any) => b?.type === 'tool_result' && b.is_error) as any;
-    if (e.toolDenialKind || (denial && e.toolUseResult === 'User rejected tool use')) {
-      out.denied = { toolUseId: denial?.tool_use_id ?? null };
-      out.messages.push({ senderType: 'agent', kind: 'system', content: 'Permission denied: the tool call was not run', externalKey: e.uuid,
-        metadata: { toolUseId: denial?.tool_use_id ?? null, denial: e.toolDenialKind ?? 'user-rejected' } });
-      return out;
-    }
-    if (blocks.some((b: any) => b?.type === 'tool_result')) return out; // tool output: summarised by its tool_use line
+    const result = blocks.find((b: any) => b?.type === 'tool_result');
+    if (result) return mapToolResult(e, result, toolNames, out);
     const text = textBlocks(content).join('\n').trim();
     if (!text) return out;
     if (INTERRUPT.test(text)) {
@@ -162,6 +197,8 @@ export class TranscriptTailer extends EventEmitter<TranscriptTailerEvents> {
   private closed = false;
   private noted = new Set<string>();
   private readonly root: string | null;
+  /** Recent tool calls' names by id (bounded): tool results only carry the id. */
+  private toolNames = new Map<string, string>();
 
   constructor(private opts: { pollMs?: number; root?: string; maxLine?: number } = {}) {
     super();
@@ -296,8 +333,14 @@ export class TranscriptTailer extends EventEmitter<TranscriptTailerEvents> {
     if (!line.trim()) return;
     let e: TranscriptEntry;
     try { e = JSON.parse(line); } catch { return; }
+    if (e?.type === 'assistant' && Array.isArray(e.message?.content)) {
+      for (const b of e.message.content as any[]) {
+        if (b?.type === 'tool_use' && typeof b.id === 'string') this.toolNames.set(b.id, String(b.name));
+      }
+      while (this.toolNames.size > 64) this.toolNames.delete(this.toolNames.keys().next().value!);
+    }
     this.emit('entry', e);
-    this.emit('mapped', mapTranscriptEntry(e), e);
+    this.emit('mapped', mapTranscriptEntry(e, (id) => this.toolNames.get(id)), e);
   }
 
   private unwatch(): void {
