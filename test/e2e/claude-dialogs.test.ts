@@ -59,7 +59,7 @@ describe("Claude Code's questions and plans in the dashboard", { skip, timeout: 
     fake = await startFakeAnthropic();
     srv = await startServer();
     browser = await launch();
-    ({ page, errors } = await newPage(browser));
+    ({ page, errors } = await newPage(browser, srv));
   });
   after(async () => {
     await fake?.close();
@@ -134,7 +134,7 @@ describe("Claude Code's questions and plans in the dashboard", { skip, timeout: 
     await qs.nth(1).locator('[data-testid=choice-text]').fill('Rust');
     await shot(page, '42-claude-two-questions-overview');
 
-    const phone = await newPage(browser, { width: 390, height: 844 }, { isMobile: true, hasTouch: true });
+    const phone = await newPage(browser, srv, { width: 390, height: 844 }, { isMobile: true, hasTouch: true });
     await phone.page.goto(`${srv.url}/#/`);
     await phone.page.locator('[data-testid=needs-card] [data-testid=choice-question]').nth(1).waitFor({ timeout: 15_000 });
     await shot(phone.page, '43-claude-two-questions-phone');

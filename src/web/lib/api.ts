@@ -36,6 +36,9 @@ function fieldKey(path: unknown[]): string {
 
 let onNetwork: ((ok: boolean) => void) | null = null;
 export function onNetworkChange(fn: (ok: boolean) => void) { onNetwork = fn; }
+let onLoggedOut: (() => void) | null = null;
+/** Called when the server answers 401: this browser's session expired or was revoked. */
+export function onUnauthorized(fn: () => void) { onLoggedOut = fn; }
 
 export async function request<T>(method: string, url: string, body?: unknown): Promise<T> {
   let res: Response;
@@ -50,7 +53,8 @@ export async function request<T>(method: string, url: string, body?: unknown): P
     onNetwork?.(false);
     throw new ApiError(0, 'network', 'The server is unreachable');
   }
-  onNetwork?.(true);
+  if (res.status === 401) onLoggedOut?.();
+  else onNetwork?.(true);
   if (res.status === 204) return undefined as T;
   const text = await res.text();
   let json: unknown = undefined;

@@ -3,7 +3,7 @@
 // feedback through the decision hook (dialogs.ts), plan approvals with the dialog's digit; an interrupt that leaves no
 // trace but the screen is seen there (interrupt.ts). See docs/claude.md.
 import fs from 'node:fs';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Message, Question, RespondBody } from '../../../common/schema.js';
 import { conflict } from '../../errors.js';
 import type { Driver, DriverHost, LaunchSpec } from '../../instances/driver.js';
@@ -12,10 +12,10 @@ import { pasteText } from '../../sessions/keys.js';
 import { Answerer } from './answering.js';
 import { questionDialogVisible } from './ask.js';
 import { alreadyAnswered, DialogTracker } from './dialogs.js';
-import { mapClaudeHook, parseClaudeHookPayload, PromptEchoFilter } from './hooks.js';
+import { mapClaudeHook, parseClaudeHookPayload, PromptEchoFilter, type ClaudeHookPayload } from './hooks.js';
 import { InterruptWatch, isInterruptKey, readInputBox } from './interrupt.js';
 import { planOptions, readPlanDialog } from './plan.js';
-import { claudeTranscriptPath, prepareClaudeLaunch, type ClaudeLaunch } from './launch.js';
+import { claudeProjectsDir, claudeTranscriptPath, prepareClaudeLaunch, type ClaudeLaunch } from './launch.js';
 import { readPermissionDialog } from './respond.js';
 import { TranscriptTailer, type TranscriptEntry, type TranscriptMapping } from './transcript.js';
 
@@ -44,7 +44,10 @@ export class ClaudeDriver implements Driver {
   private launch: ClaudeLaunch | null = null;
   private env: Record<string, string> = {};
   private host!: DriverHost;
-  private tailer = new TranscriptTailer({ pollMs: 500 });
+  /** Follows transcripts inside the instance's own Claude config folder only (prepare() knows its environment). */
+  private tailer = new TranscriptTailer({ pollMs: 500, root: claudeProjectsDir() });
+  /** Hooks are applied one after the other, in arrival order (each waits for the transcript read before it). */
+  private hooks: Promise<void> = Promise.resolve();
   private stored = new Set<string>();
   private waiters = new Set<ScreenWaiter>();
   private readonly startedAt = Date.now();
@@ -82,14 +85,9 @@ export class ClaudeDriver implements Driver {
 
   constructor(private deps: ClaudeDriverDeps) {}
 
-  checkSecret(given: unknown): boolean {
-    if (typeof given !== 'string') return false;
-    const a = Buffer.from(given), b = Buffer.from(this.secret);
-    return a.length === b.length && timingSafeEqual(a, b);
-  }
-
   prepare(spec: LaunchSpec): LaunchSpec {
     this.env = spec.env;
+    this.tailer = new TranscriptTailer({ pollMs: 500, root: claudeProjectsDir({ env: spec.env }) });
     this.launch = prepareClaudeLaunch({
       instanceId: this.deps.instanceId, dataDir: this.deps.dataDir, serverUrl: this.deps.serverUrl(), secret: this.secret,
       userArgs: spec.args, env: spec.env,
@@ -101,6 +99,7 @@ export class ClaudeDriver implements Driver {
     this.host = host;
     this.tailer.on('mapped', (m, e) => this.onTranscript(m, e));
     this.tailer.on('error', () => { /* unreadable for now: the poll retries */ });
+    this.tailer.on('note', (text, key) => this.store({ senderType: 'agent', kind: 'system', content: text, externalKey: `transcript-note:${key.slice(0, 200)}` }));
     if (this.launch?.sessionId) {
       this.tailer.follow(claudeTranscriptPath({ cwd: this.deps.projectPath, sessionId: this.launch.sessionId, env: this.env }));
     }
@@ -117,16 +116,24 @@ export class ClaudeDriver implements Driver {
   }
 
   // ---------- hooks ----------
-  /** Applies one hook body (already answered with 204). Garbage is ignored. */
+  /** Applies one hook body (already answered with 204), after the ones before it. Garbage is ignored. */
   hook(body: unknown): void {
     const p = parseClaudeHookPayload(body);
     if (!p || this.disposed || !this.host) return;
+    this.hooks = this.hooks.then(() => this.applyHook(p)).catch((e) => {
+      process.stderr.write(`[areyouj] claude hook for ${this.deps.instanceId} failed: ${(e as Error).stack ?? e}\n`);
+    });
+  }
+
+  private async applyHook(p: ClaudeHookPayload): Promise<void> {
+    if (this.disposed) return;
     const status = this.host.status();
     if (p.hook_event_name === 'PreToolUse') this.dialogs.preToolUse(p);
     const fx = mapClaudeHook(p, { status, transcript: this.tailer.path !== null, toolUseId: this.dialogs.toolUseIdFor(p) });
     if (fx.transcriptPath && (p.hook_event_name === 'SessionStart' || this.tailer.path === null)) this.tailer.follow(fx.transcriptPath);
     const seq = fx.status ? ++this.hookSeq : this.hookSeq; // a later state change cancels a deferred idle
-    this.tailer.read(); // the transcript's entries of this turn go in before the state that follows them (sub-ms)
+    await this.tailer.read(); // the transcript's entries of this turn go in before the state that follows them (~1 ms)
+    if (this.disposed) return;
     if (fx.status) this.watch.disarm();
     if (p.hook_event_name === 'PostToolUse') this.dialogs.postToolUse(p);
     if (/^(Stop|UserPromptSubmit|SessionStart)$/.test(p.hook_event_name)) this.dialogs.turnOver();
@@ -174,7 +181,10 @@ export class ClaudeDriver implements Driver {
 
   // ---------- transcript ----------
   private onTranscript(m: TranscriptMapping, e: TranscriptEntry) {
-    if (this.disposed) return;
+    if (this.disposed) { // the last entries, read after the exit: their messages, never a state
+      for (const msg of m.messages) { try { this.store(msg); } catch { /* the instance was deleted */ } }
+      return;
+    }
     for (const msg of m.messages) {
       this.store(msg);
       if (msg.senderType === 'user' && msg.kind === 'text') this.replies = [];
@@ -325,9 +335,9 @@ export class ClaudeDriver implements Driver {
 
   dispose(): void {
     if (this.disposed) return;
-    try { this.tailer.read(); } catch { /* gone */ }
     this.disposed = true;
-    this.tailer.close();
+    const tailer = this.tailer; // what the program wrote last still goes in, then the tailer stops
+    void tailer.read().finally(() => tailer.close());
     this.dialogs.dispose();
     for (const w of this.waiters) { clearTimeout(w.timer); w.resolve(false); }
     this.waiters.clear();

@@ -148,7 +148,7 @@ export function prepareClaudeLaunch(o: ClaudeLaunchOptions): ClaudeLaunch {
   if (transport === 'node') {
     let cur = '';
     try { cur = fs.readFileSync(scriptPath, 'utf8'); } catch { /* missing */ }
-    if (cur !== HOOK_SCRIPT) fs.writeFileSync(scriptPath, HOOK_SCRIPT, { mode: 0o644 });
+    if (cur !== HOOK_SCRIPT) fs.writeFileSync(scriptPath, HOOK_SCRIPT, { mode: 0o600 }); // run by node, as its owner
   }
   const headersPath = path.join(dir, 'hook-headers');
   fs.writeFileSync(headersPath, `${HOOK_SECRET_HEADER}: ${o.secret}\n`, { mode: 0o600 });
@@ -162,9 +162,14 @@ export function prepareClaudeLaunch(o: ClaudeLaunchOptions): ClaudeLaunch {
   return { args, env: { AREYOUJ_INSTANCE_ID: o.instanceId }, sessionId, settingsPath, hookUrl, transport, dir };
 }
 
-/** `<config dir>/projects/<cwd with non-alphanumerics replaced by '-'>/<session id>.jsonl` (config dir = CLAUDE_CONFIG_DIR or ~/.claude). */
-export function claudeTranscriptPath(o: { cwd: string; sessionId: string; env?: NodeJS.ProcessEnv; home?: string }): string {
+/** Where Claude Code keeps its transcripts: `<config dir>/projects` (config dir = CLAUDE_CONFIG_DIR or ~/.claude). */
+export function claudeProjectsDir(o: { env?: NodeJS.ProcessEnv; home?: string } = {}): string {
   const env = o.env ?? process.env;
   const configDir = env.CLAUDE_CONFIG_DIR || path.join(o.home ?? env.HOME ?? env.USERPROFILE ?? '', '.claude');
-  return path.join(configDir, 'projects', o.cwd.replace(/[^a-zA-Z0-9]/g, '-'), `${o.sessionId}.jsonl`);
+  return path.resolve(configDir, 'projects');
+}
+
+/** `<config dir>/projects/<cwd with non-alphanumerics replaced by '-'>/<session id>.jsonl`. */
+export function claudeTranscriptPath(o: { cwd: string; sessionId: string; env?: NodeJS.ProcessEnv; home?: string }): string {
+  return path.join(claudeProjectsDir(o), o.cwd.replace(/[^a-zA-Z0-9]/g, '-'), `${o.sessionId}.jsonl`);
 }

@@ -2,11 +2,11 @@
 // endpoint (the long poll through which Claude Code's question and plan dialogs are answered, dialogs.ts).
 // POST /api/hooks/claude/:instanceId is on the permission latency path (hook → awaiting_input at the clients):
 // the secret and the instance are checked before the body is parsed, the hook is answered 204 at once, and
-// the body is applied right after, in arrival order. The server-wide token is not required here (guards.ts):
-// each instance's hooks carry that instance's own secret.
+// the body is applied right after, in arrival order. The server-wide token is not required here (http/auth.ts):
+// each instance's hooks carry that instance's own secret, and an unknown instance gets the same 401 (hook-auth.ts).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { cwdIn } from '../../git/worktree.js';
-import { ApiError } from '../../http/errors.js';
+import { checkHookSecret } from '../../http/hook-auth.js';
 import type { InstanceManager } from '../../instances/manager.js';
 import type { InstanceStore } from '../../instances/store.js';
 import { ClaudeDriver } from './driver.js';
@@ -28,9 +28,7 @@ function authenticate(deps: ClaudeDeps) {
   return async (req: FastifyRequest<{ Params: { instanceId: string } }>) => {
     const live = deps.manager.get(req.params.instanceId);
     const driver = live?.driver instanceof ClaudeDriver ? live.driver : undefined;
-    if (!driver) throw new ApiError(404, 'not_found', 'no running Claude Code instance with this id');
-    if (!driver.checkSecret(req.headers[HOOK_SECRET_HEADER])) throw new ApiError(401, 'unauthorized', 'wrong or missing hook secret');
-    req.claudeDriver = driver;
+    req.claudeDriver = checkHookSecret(driver && { driver, secret: driver.secret }, req.headers[HOOK_SECRET_HEADER]);
   };
 }
 
