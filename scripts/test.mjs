@@ -31,6 +31,6 @@ if (needsClis) {
     { cwd: root, stdio: 'inherit' });
   if (pre.status !== 0) process.exit(pre.status ?? 1);
 }
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', '--test-timeout=180000', ...chosen],
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', '--test-timeout=600000', ...chosen],
   { cwd: root, stdio: 'inherit', env: { ...process.env, AREYOUJ_TEST: '1' } });
 process.exit(r.status ?? 1);

@@ -26,7 +26,7 @@ describe('keyboard and focus', { timeout: 180_000 }, () => {
     agents.sh = (await srv.api<{ id: string }>('POST', '/api/agents', { name: 'sh', projectPath: srv.home, kind: 'generic', command: 'bash', args: ['--norc', '--noprofile'], settings: { maxConcurrentInstances: 3 } })).id;
     agents.asker = (await srv.api<{ id: string }>('POST', '/api/agents', { name: 'asker', projectPath: srv.home, kind: 'generic', command: process.execPath, args: [FAKE_AGENT, '--work-ms', '200'] })).id;
     browser = await launch();
-    ({ page } = await newPage(browser));
+    ({ page } = await newPage(browser, srv));
     await page.goto(srv.url);
     await page.waitForSelector('[data-testid=agent-item][data-agent=sh]');
   });

@@ -31,7 +31,7 @@ describe('deleting, restarts and notices', { timeout: 180_000 }, () => {
     srv = await startServer();
     sh = (await srv.api<{ id: string }>('POST', '/api/agents', { name: 'sh', projectPath: srv.home, kind: 'generic', command: 'bash', args: ['--norc', '--noprofile'], settings: { maxConcurrentInstances: 4 } })).id;
     browser = await launch();
-    ({ page } = await newPage(browser));
+    ({ page } = await newPage(browser, srv));
     await page.goto(srv.url);
     await page.waitForSelector('[data-testid=agent-item][data-agent=sh]');
   });
@@ -40,7 +40,7 @@ describe('deleting, restarts and notices', { timeout: 180_000 }, () => {
 
   it('says "notifications are off" once, with the button that turns them on', async () => {
     // Not now: gone, and not said again after a reload.
-    const other = await newPage(browser);
+    const other = await newPage(browser, srv);
     await other.page.goto(srv.url);
     await other.page.waitForSelector('[data-testid=notify-notice]');
     await other.page.click('[data-testid=notify-notice-dismiss]');
@@ -53,7 +53,7 @@ describe('deleting, restarts and notices', { timeout: 180_000 }, () => {
     await other.context.close();
 
     // Turn on: notifications are on, and the notice is gone for good.
-    const on = await newPage(browser);
+    const on = await newPage(browser, srv);
     await on.context.grantPermissions(['notifications'], { origin: srv.url });
     await on.page.goto(srv.url);
     const notice = on.page.locator('[data-testid=notify-notice]');
@@ -142,7 +142,7 @@ describe('deleting, restarts and notices', { timeout: 180_000 }, () => {
       } else await srv.stop();
       srv = await startServer({ home: srv.home });
     }
-    ({ page } = await newPage(browser));
+    ({ page } = await newPage(browser, srv));
     await page.goto(`${srv.url}/#/?agent=${auto}`);
     await page.waitForSelector('[data-testid=instances-table]');
     const rows = await page.locator('[data-testid=instance-row]').evaluateAll((els) => els.map((e) => (e.querySelectorAll('td')[1] as HTMLElement).innerText.trim()));

@@ -18,10 +18,10 @@ describe('static files', { timeout: 120_000 }, () => {
   after(() => teardown(browser, srv));
 
   it('serves the app compressed, hashed files immutable, index.html not cached', async () => {
-    const { page, errors } = await newPage(browser);
+    const { page, errors } = await newPage(browser, null); // logs in below, once the responses are watched
     const seen = new Map<string, Record<string, string>>();
     page.on('response', (r) => { const u = new URL(r.url()); if (!u.pathname.startsWith('/api/')) seen.set(u.pathname, r.headers()); });
-    await page.goto(srv.url);
+    await page.goto(srv.loginUrl); // the login URL leads to the app
     await page.waitForSelector('[data-testid=overview]');
 
     const index = seen.get('/')!;

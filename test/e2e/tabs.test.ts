@@ -29,7 +29,7 @@ describe('tabs, ended instances and failures', { timeout: 180_000 }, () => {
       name: 'shell', projectPath: srv.home, kind: 'generic', command: 'bash', args: ['--norc', '--noprofile'], settings: { maxConcurrentInstances: N + 2 },
     })).id;
     browser = await launch();
-    ({ page } = await newPage(browser));
+    ({ page } = await newPage(browser, srv));
     await page.goto(srv.url);
     await page.waitForSelector('[data-testid=agent-item][data-agent=shell]');
   });
@@ -124,7 +124,7 @@ describe('tabs, ended instances and failures', { timeout: 180_000 }, () => {
 
   it('shows a failing pane\'s error with a reload button while the rest works', async () => {
     // A tab that throws while rendering: the clock of its messages breaks (on purpose, in this page only).
-    const broken = await newPage(browser);
+    const broken = await newPage(browser, srv);
     await broken.page.addInitScript({ content: `
       const real = Date.prototype.toLocaleTimeString;
       Date.prototype.toLocaleTimeString = function (...a) { if (window.__breakClock) throw new Error('clock broken by the test'); return real.apply(this, a); };
@@ -157,7 +157,7 @@ describe('tabs, ended instances and failures', { timeout: 180_000 }, () => {
   });
 
   it('fits the tabs and their menu on a phone', async () => {
-    const phone = await newPage(browser, { width: 390, height: 844 }, { isMobile: true, hasTouch: true });
+    const phone = await newPage(browser, srv, { width: 390, height: 844 }, { isMobile: true, hasTouch: true });
     await phone.page.goto(`${srv.url}/#/i/${ids[5]}`);
     await phone.page.waitForSelector(`[data-testid=tab][data-instance="${ids[5]}"][aria-selected=true]`);
     await shot(phone.page, '65-phone-tabs');

@@ -27,7 +27,7 @@ describe('task board', { timeout: 180_000 }, () => {
     fs.copyFileSync(TASKS_FIXTURE, db);
     srv = await startServer({ home });
     browser = await launch();
-    ({ page, errors } = await newPage(browser));
+    ({ page, errors } = await newPage(browser, srv));
     await page.goto(`${srv.url}/#/tasks`);
     await page.waitForSelector('[data-testid=task-row]');
   });
@@ -178,7 +178,7 @@ describe('task board', { timeout: 180_000 }, () => {
       });
       const inst = await srv.api<{ id: string }>('POST', `/api/agents/${agent.id}/instances`, {});
       // A fresh page: no board opened yet. The palette finds a task of that project (1.3's title) all the same.
-      const fresh = await newPage(browser);
+      const fresh = await newPage(browser, srv);
       await fresh.page.goto(srv.url);
       await fresh.page.waitForSelector('[data-testid=instances-table]');
       await fresh.page.click('[data-testid=nav-overview]');
