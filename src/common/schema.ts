@@ -15,7 +15,9 @@ export * from './questions.js';
 export const TaskStatus = z.enum(TASK_STATUSES);
 export const TaskPriority = z.enum(TASK_PRIORITIES);
 
-const taskId = z.string().regex(/^\d+(\.\d+)?$/, 'a task id is "N" or "N.M"');
+/** A task id as the original writes them: "N" (a task) or "N.M" (its subtask). */
+export const TaskId = z.string().regex(/^\d+(\.\d+)?$/, 'a task id is "N" or "N.M"');
+const taskId = TaskId;
 const text = (max: number) => z.string().max(max);
 
 export const TaskCreate = z.strictObject({

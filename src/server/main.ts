@@ -12,7 +12,9 @@ export interface Command {
 }
 
 /** Subcommands other than `serve`. Add one here: a name, a summary and a lazily imported module. */
-export const COMMANDS: Record<string, Command> = {};
+export const COMMANDS: Record<string, Command> = {
+  mcp: { summary: "serve a project's task board as MCP tools over stdio (for agents)", run: async (a) => (await import('./cli/mcp.js')).run(a) },
+};
 
 function help(): string {
   const names = Object.keys(COMMANDS).sort();

@@ -14,6 +14,8 @@ import { InstanceManager } from './instances/manager.js';
 import { instanceRoutes } from './instances/routes.js';
 import { registerClaude } from './integrations/claude/routes.js';
 import { InstanceStore } from './instances/store.js';
+import { McpAccess } from './mcp/access.js';
+import { MCP_PATH, mcpRoutes } from './mcp/routes.js';
 import { taskRoutes } from './tasks/routes.js';
 import { TaskService } from './tasks/service.js';
 
@@ -36,7 +38,12 @@ export async function startServer(config: Config): Promise<Server> {
   agentRoutes(app, { agents, bus, manager });
   instanceRoutes(app, { agents, instances, tasks, manager, scrollback: config.scrollback });
   eventRoutes(app, { bus, heartbeatMs: config.heartbeatMs });
-  registerClaude(app, { manager, instances, runDir: config.runDir }); // the `claude` driver and POST /api/hooks/claude/:instanceId
+  const mcp = new McpAccess(config.runDir);
+  mcpRoutes(app, { access: mcp, instances, tasks, version: config.version });
+  registerClaude(app, { // the `claude` driver (with the task tools in its --mcp-config) and POST /api/hooks/claude/:instanceId
+    manager, instances, runDir: config.runDir,
+    mcp: (id) => ({ url: `${manager.url}${MCP_PATH}/${encodeURIComponent(id)}`, secret: mcp.secret(id) }),
+  });
 
   // Upgrade sockets are detached from the HTTP server: track them so that close() never waits on one.
   const upgraded = new Set<import('node:stream').Duplex>();

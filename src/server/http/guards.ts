@@ -62,7 +62,8 @@ export function makeGuard(cfg: GuardConfig) {
       if (req.headers['sec-fetch-site'] === 'cross-site' && req.url.startsWith('/api/')) {
         throw new ApiError(403, 'forbidden_origin', 'cross-site requests are not allowed');
       }
-      if (!cfg.token || req.url.startsWith('/api/hooks/')) return; // hooks carry their own per-instance secret
+      // Hooks and the agents' task tools (/api/mcp/<instance>) carry their own per-instance secret, checked by their routes.
+      if (!cfg.token || req.url.startsWith('/api/hooks/') || req.url.startsWith('/api/mcp/')) return;
       const url = new URL(req.url, 'http://x');
       const auth = req.headers.authorization;
       const given = (auth?.startsWith('Bearer ') ? auth.slice(7) : undefined)

@@ -19,6 +19,8 @@ export interface ClaudeDeps {
   instances: InstanceStore;
   /** AreYouJ's data dir (config.runDir): per-instance settings and secrets. */
   runDir: string;
+  /** The task tools' endpoint for an instance (its --mcp-config), if the server offers them. */
+  mcp?: (instanceId: string) => { url: string; secret: string };
 }
 
 export function registerClaude(app: FastifyInstance, deps: ClaudeDeps): void {
@@ -27,6 +29,7 @@ export function registerClaude(app: FastifyInstance, deps: ClaudeDeps): void {
     dataDir: deps.runDir,
     serverUrl: () => deps.manager.url,
     projectPath: deps.instances.get(instanceId).projectPath,
+    mcp: deps.mcp && (() => deps.mcp!(instanceId)),
   }));
 
   app.post<{ Params: { instanceId: string } }>('/api/hooks/claude/:instanceId', {
