@@ -58,7 +58,20 @@ export const Task = z.strictObject({
   instances: z.array(TaskInstanceLink).optional(),
 });
 export type Task = z.infer<typeof Task>;
-export interface TaskList { project: string; exists: boolean; tasks: Task[] }
+/** GET /api/tasks. `detailsOmitted`: the tasks' details were left out (''), being large together: GET /api/tasks/:id has them. */
+export interface TaskList { project: string; exists: boolean; detailsOmitted: boolean; tasks: Task[] }
+
+/** GET /api/tasks/export: the board (all of it, or as filtered: q, status, priority) as CSV or an Excel workbook. */
+export const TaskExportQuery = z.strictObject({
+  project: z.string().optional(),
+  format: z.enum(['csv', 'xlsx']).default('csv'),
+  /** 1: add the Details column (Markdown; long). */
+  details: z.enum(['0', '1']).default('0'),
+  q: z.string().max(500).optional(),
+  status: z.union([TaskStatus, z.literal('')]).optional(),
+  priority: z.union([TaskPriority, z.literal('')]).optional(),
+});
+export type TaskExportQuery = z.infer<typeof TaskExportQuery>;
 
 // ---------- agents ----------
 export const AgentKind = z.enum(AGENT_KINDS);
