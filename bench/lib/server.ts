@@ -55,6 +55,8 @@ export interface ChildServer {
   /** The tail of the server's stderr. */
   stderr(): string;
   api<T = any>(method: string, url: string, body?: unknown): Promise<ApiResult<T>>;
+  /** fetch() against the server (a path under its URL). */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -78,6 +80,7 @@ export async function startChildServer(opts: { home?: string; maxInstances?: num
   return {
     url, pid: proc.pid!, home, proc, stderr: () => err,
     api: (method, u, body) => api(url, method, u, body),
+    fetch: (p, init) => fetch(url + p, init),
     async close() {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       const exited = new Promise<void>((r) => proc.once('exit', () => r()));

@@ -146,6 +146,35 @@ export const Agent = z.strictObject({
 });
 export type Agent = z.infer<typeof Agent>;
 
+// ---------- projects ----------
+/**
+ * A folder the task board knows: the home, each agent's project, and those remembered in agents.db (opened on the
+ * board, or brought over from the original AreYouJ's settings). Its tasks are <path>/docs/tasks.db.
+ */
+export const Project = z.strictObject({
+  path: z.string(),
+  source: z.enum(['home', 'agent', 'user', 'legacy']),
+  /** The folder exists on this machine (imported paths may not). */
+  exists: z.boolean(),
+});
+export type Project = z.infer<typeof Project>;
+export const ProjectCreate = z.strictObject({ path: z.string().min(1).max(4096) });
+
+/** POST /api/projects/import-legacy: the original AreYouJ's checkout (or its server/data folder). */
+export const LegacyImportRequest = z.strictObject({ path: z.string().trim().min(1, 'give the path of the original AreYouJ checkout').max(4096) });
+export interface LegacyImportReport {
+  /** The data folder read (<checkout>/server/data). */
+  source: string;
+  /** Project paths from settings.json; `added`: new to agents.db. */
+  projects: { path: string; exists: boolean; added: boolean }[];
+  /** One Claude Code agent per project with a queue; counts are what this run added. */
+  agents: { project: string; agentId: string; agentName: string; created: boolean; history: number; queued: number }[];
+  /** Files that could not be used, by path, and why. Nothing of them was imported. */
+  skipped: { path: string; reason: string }[];
+  /** False when this run added nothing (it was imported before). */
+  changed: boolean;
+}
+
 // ---------- instances ----------
 export const InstanceCreate = z.strictObject({
   name: z.string().trim().min(1).max(100).optional(),

@@ -16,6 +16,8 @@ import { registerClaude } from './integrations/claude/routes.js';
 import { InstanceStore } from './instances/store.js';
 import { McpAccess } from './mcp/access.js';
 import { MCP_PATH, mcpRoutes } from './mcp/routes.js';
+import { projectRoutes } from './projects/routes.js';
+import { ProjectStore } from './projects/store.js';
 import { taskRoutes } from './tasks/routes.js';
 import { TaskService } from './tasks/service.js';
 
@@ -36,6 +38,7 @@ export async function startServer(config: Config): Promise<Server> {
   miscRoutes(app, { config, bus });
   taskRoutes(app, { tasks, instances });
   agentRoutes(app, { agents, bus, manager });
+  projectRoutes(app, { home: config.home, db, projects: new ProjectStore(db), agents, instances, bus });
   instanceRoutes(app, { agents, instances, tasks, manager, scrollback: config.scrollback });
   eventRoutes(app, { bus, heartbeatMs: config.heartbeatMs });
   const mcp = new McpAccess(config.runDir);
