@@ -175,6 +175,15 @@ export interface LegacyImportReport {
   changed: boolean;
 }
 
+/** POST /api/projects/plan: an agent turns a PRD or a goal into tasks on the project's board (the task tools). */
+export const PlanRequest = z.strictObject({
+  project: z.string().min(1).max(4096),
+  agentId: z.string().min(1),
+  kind: z.enum(['prd', 'goal']),
+  text: z.string().trim().min(1, 'write the PRD or the goal (or choose a file)').max(200_000),
+});
+export type PlanRequest = z.infer<typeof PlanRequest>;
+
 // ---------- instances ----------
 export const InstanceCreate = z.strictObject({
   name: z.string().trim().min(1).max(100).optional(),

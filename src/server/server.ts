@@ -38,7 +38,9 @@ export async function startServer(config: Config): Promise<Server> {
   miscRoutes(app, { config, bus });
   taskRoutes(app, { tasks, instances });
   agentRoutes(app, { agents, bus, manager });
-  projectRoutes(app, { home: config.home, db, projects: new ProjectStore(db), agents, instances, bus });
+  projectRoutes(app, {
+    home: config.home, db, projects: new ProjectStore(db), agents, instances, bus, manager, resolveProject: (p) => tasks.resolveProject(p),
+  });
   instanceRoutes(app, { agents, instances, tasks, manager, scrollback: config.scrollback });
   eventRoutes(app, { bus, heartbeatMs: config.heartbeatMs });
   const mcp = new McpAccess(config.runDir);

@@ -25,6 +25,9 @@ const script: FakeScript = (req) => {
   const msgs: any[] = req.body?.messages ?? [];
   const prompt = msgs.filter((m) => m.role === 'user').map((m) => (typeof m.content === 'string' ? m.content
     : (m.content ?? []).map((b: any) => (b.type === 'text' ? b.text : '')).join('\n'))).reverse().find((t) => /mcp: \w+ \{/.test(t));
+  const plan = msgs.filter((x) => x.role === 'user').map((x) => (typeof x.content === 'string' ? x.content
+    : (x.content ?? []).map((b: any) => (b.type === 'text' ? b.text : '')).join('\n'))).find((t) => t.includes('## The PRD'));
+  if (plan) return planReply(req, msgs, plan);
   const m = prompt && /mcp: (\w+) (\{.*\})/s.exec(prompt);
   if (!m) return defaultScript(req);
   const name = `mcp__${MCP_SERVER_NAME}__${m[1]}`;
@@ -40,6 +43,19 @@ const script: FakeScript = (req) => {
   }
   return { text: `The tool ${name} is not available.` };
 };
+
+/** A plan: one create_task per "- " line of the PRD, in order (loading the tool with ToolSearch first), then a summary. */
+function planReply(req: Parameters<FakeScript>[0], msgs: any[], plan: string) {
+  const name = `mcp__${MCP_SERVER_NAME}__create_task`;
+  const titles = plan.slice(plan.indexOf('## The PRD')).split('\n').filter((l) => l.startsWith('- ')).map((l) => l.slice(2).trim());
+  const calls = msgs.filter((x) => x.role === 'assistant' && Array.isArray(x.content)).flatMap((x) => x.content).filter((b: any) => b.type === 'tool_use');
+  const made = calls.filter((b: any) => b.name === name).length;
+  if (!(req.body?.tools ?? []).some((t: { name?: string }) => t?.name === name)) {
+    return { toolUse: { name: 'ToolSearch', input: { query: `select:${name}`, max_results: 1 } } };
+  }
+  if (made < titles.length) return { toolUse: { name, input: { title: titles[made], priority: made === 0 ? 'high' : 'medium', ...(made ? { dependencies: ['1'] } : {}) } } };
+  return { text: `Planned ${made} tasks.` };
+}
 
 describe('Claude Code uses the task tools', { skip, timeout: 180_000 }, () => {
   let s: TestServer;
@@ -94,5 +110,26 @@ describe('Claude Code uses the task tools', { skip, timeout: 180_000 }, () => {
     const board = await s.api('GET', `/api/tasks/2?project=${encodeURIComponent(proj)}`);
     assert.equal(board.body.status, 'in-progress');
     await s.api('POST', `/api/instances/${id}/terminate`);
+  });
+
+  test('plan with an agent: a PRD becomes tasks through create_task; the board hears each', async () => {
+    const proj = tempDir('ayj-plan-proj-');
+    const configDir = tempDir('ayj-claude-cfg-');
+    const agent = await s.api('POST', '/api/agents', {
+      name: 'claude-planner', projectPath: proj, kind: 'claude', command: CLAUDE_CLI,
+      args: ['--permission-mode', 'default', '--allowedTools', `mcp__${MCP_SERVER_NAME}`],
+      env: offlineClaudeEnv({ apiUrl: api.url, configDir, project: proj }),
+    });
+    assert.equal(agent.status, 201, JSON.stringify(agent.body));
+    const from = sse.events.length;
+    const r = await s.api('POST', '/api/projects/plan', { project: proj, agentId: agent.body.id, kind: 'prd', text: '# Shop\n- 상품 목록 API\n- Cart 🛒' });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    for (const id of ['1', '2']) {
+      await sse.waitFor((e) => sse.events.indexOf(e) >= from && e.event === 'task.created' && e.data.project === proj && e.data.task.id === id, 60_000, `task ${id}`);
+    }
+    await sse.waitFor((e) => e.event === 'message.created' && e.data.message.instanceId === r.body.id && e.data.message.content === 'Planned 2 tasks.', 60_000, 'the summary');
+    const board = (await s.api('GET', `/api/tasks?project=${encodeURIComponent(proj)}`)).body;
+    assert.deepEqual(board.tasks.map((t: any) => [t.id, t.title, t.status, t.dependencies]), [['1', '상품 목록 API', 'pending', []], ['2', 'Cart 🛒', 'pending', ['1']]]);
+    await s.api('POST', `/api/instances/${r.body.id}/terminate`);
   });
 });
