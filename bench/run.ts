@@ -10,6 +10,7 @@ import { cleanupTemp, ROOT } from './lib/server.js';
 import type { Row } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
 import { attach } from './attach.js';
+import { board } from './board.js';
 import { echo } from './echo.js';
 import { manyAgents } from './many-agents.js';
 import { stateLatency } from './state.js';
@@ -23,6 +24,7 @@ const BENCHES: { n: number; name: string; run: (ctx: BenchContext) => Promise<Ro
   { n: 4, name: 'many agents', run: manyAgents },
   { n: 5, name: 'tasks API', run: tasks },
   { n: 6, name: 'state latency', run: stateLatency },
+  { n: 7, name: 'task board', run: board },
 ];
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, smoke: { type: 'boolean' }, only: { type: 'string' }, quiet: { type: 'boolean' } } });

@@ -6,36 +6,11 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { TASKS_SCHEMA } from '../src/server/tasks/schema-sql.js';
+import { generateTasksDb, SUBS, TOP } from './lib/tasks-db.js';
 import { PROGRAMS, startChildServer, tempDir, type ChildServer } from './lib/server.js';
 import { fromRuns, summarize, type Row } from './lib/stats.js';
 import type { BenchContext } from './lib/context.js';
 
-const TOP = 2500, SUBS = 3;
-
-function generate(file: string) {
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.exec(TASKS_SCHEMA);
-  const ins = db.prepare(`INSERT INTO tasks (id, title, description, status, priority, notes, details, parent_id, created_at, updated_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, '2025-01-01 10:00:00', '2025-01-02 11:00:00')`);
-  const dep = db.prepare('INSERT INTO task_dependencies (task_id, dependency_id) VALUES (?, ?)');
-  const statuses = ['pending', 'in-progress', 'done'], prios = ['high', 'medium', 'low'];
-  const details = '## Plan\n\n- read the code\n- change `src/module.ts`\n- add tests\n\n```ts\nexport const x = 1;\n```\n'.repeat(2);
-  db.transaction(() => {
-    for (let i = 1; i <= TOP; i++) {
-      ins.run(String(i), `Task ${i}: implement feature ${i % 37}`, `Description of task ${i}, with enough words to look like a real task description.`,
-        statuses[i % 3], prios[i % 3], i % 5 ? null : `note ${i}`, details, null);
-      if (i > 1) dep.run(String(i), String(i - 1));
-      if (i > 7) dep.run(String(i), String(i - 7));
-      for (let j = 1; j <= SUBS; j++) {
-        ins.run(`${i}.${j}`, `Subtask ${j} of ${i}`, `Step ${j}.`, statuses[(i + j) % 3], prios[j % 3], null, '', String(i));
-        if (j > 1) dep.run(`${i}.${j}`, `${i}.${j - 1}`);
-      }
-    }
-  })();
-  db.close();
-}
 
 /** Baseline: the same rows read and serialized in this process (what the route does, without HTTP). */
 function directList(file: string): number {
@@ -109,7 +84,7 @@ export async function tasks(ctx: BenchContext): Promise<Row[]> {
   const home = tempDir();
   fs.mkdirSync(path.join(home, 'docs'));
   const dbFile = path.join(home, 'docs', 'tasks.db');
-  generate(dbFile);
+  generateTasksDb(dbFile);
   const s = await startChildServer({ home });
   try {
     const warm = await timedGet(s); // opens the store

@@ -7,6 +7,9 @@ import { getState, openDialog, setState, useStore } from '../lib/store.js';
 import { AgentForm } from '../agents/AgentForm.js';
 import { ConfirmDialog } from '../ui/ConfirmDialog.js';
 import { HandoffDialog } from '../tasks/HandoffDialog.js';
+import { ExportDialog } from '../tasks/ExportDialog.js';
+import { PlanDialog } from '../tasks/PlanDialog.js';
+import { ImportDialog } from '../projects/ImportDialog.js';
 import { HelpDialog } from './HelpDialog.js';
 import { OfflineBanner } from './OfflineBanner.js';
 import { Overview } from '../instances/Overview.js';
@@ -86,5 +89,8 @@ function Dialogs() {
     case 'confirm': return <ConfirmDialog {...d} onClose={close} />;
     case 'task': return <TaskForm project={d.project} taskId={d.taskId} parentId={d.parentId} onClose={close} />;
     case 'handoff': return <HandoffDialog project={d.project} taskId={d.taskId} onClose={close} />;
+    case 'export': return <ExportDialog project={d.project} filter={d.filter} onClose={close} />;
+    case 'plan': return <PlanDialog project={d.project} onClose={close} />;
+    case 'import': return <ImportDialog onClose={close} />;
   }
 }

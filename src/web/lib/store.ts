@@ -2,6 +2,7 @@
 // Immutable updates; components subscribe with a selector through useStore().
 import { useSyncExternalStore } from 'react';
 import type { Agent, Instance, Message, TaskList } from '../../common/schema.js';
+import type { TaskFilter } from '../../common/task-filter.js';
 import type { Info } from './api.js';
 
 export type Connection = 'connecting' | 'online' | 'offline';
@@ -32,7 +33,10 @@ export type Dialog =
   | { type: 'palette' }
   | { type: 'confirm'; title: string; body: string; confirmLabel: string; danger?: boolean; onConfirm: () => Promise<void> | void }
   | { type: 'task'; project: string; taskId?: string; parentId?: string }
-  | { type: 'handoff'; project: string; taskId: string };
+  | { type: 'handoff'; project: string; taskId: string }
+  | { type: 'export'; project: string; filter?: TaskFilter }
+  | { type: 'plan'; project: string }
+  | { type: 'import' };
 
 const TABS_KEY = 'areyouj.tabs';
 const NOTIFY_KEY = 'areyouj.notify';

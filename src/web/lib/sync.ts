@@ -83,9 +83,15 @@ export function loadHistory(id: string): Promise<void> {
   return p;
 }
 
+/** The ETag of each project's list we hold: an unchanged list is not downloaded again (304). */
+const taskEtags = new Map<string, string>();
+
 export async function loadTasks(project: string) {
   try {
-    const list = await api.tasks(project);
+    const r = await api.tasksIfChanged(project, getState().tasks[project] ? taskEtags.get(project) : undefined);
+    if (!r) { if (getState().taskErrors[project]) setState((s) => ({ taskErrors: { ...s.taskErrors, [project]: '' } })); return; }
+    taskEtags.set(project, r.etag);
+    const list = r.list;
     setState((s) => ({ tasks: { ...s.tasks, [project]: list }, taskErrors: { ...s.taskErrors, [project]: '' } }));
   } catch (e) {
     const msg = e instanceof ApiError ? e.message : String(e);
