@@ -1,4 +1,4 @@
-// 7. The task board at 10,000 tasks in Chromium (the production build of the web app, dist/web): time to the first
+// 8. The task board at 10,000 tasks in Chromium (the production build of the web app, dist/web): time to the first
 // rows, and frame times while the board scrolls from top to bottom, one step per animation frame (requestAnimationFrame
 // intervals; 60 fps is 16.7 ms a frame). Steps of 100 px (a fast wheel) and of a screenful.
 import fs from 'node:fs';
@@ -23,6 +23,8 @@ export async function board(ctx: BenchContext): Promise<Row[]> {
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await page.goto(`${s.url}/?token=${encodeURIComponent(s.token)}`); // logs in (a session cookie), as a user does once
+    await page.goto('about:blank'); // so that the board below is a page load, not a change of route
     const t0 = performance.now();
     await page.goto(`${s.url}/#/tasks`);
     await page.waitForSelector('[data-testid=task-row]');
@@ -54,13 +56,13 @@ export async function board(ctx: BenchContext): Promise<Row[]> {
     ctx.log(`board: first rows ${firstRows.toFixed(0)} ms; 100 px steps p50 ${percentile(wheel.times, 50).toFixed(1)} / p95 ${percentile(wheel.times, 95).toFixed(1)} ms; `
       + `page steps p50 ${percentile(pages.times, 50).toFixed(1)} / p95 ${percentile(pages.times, 95).toFixed(1)} ms; ${wheel.rows} rows in the page`);
     const frameRow = (figure: string, times: number[], rows: number): Row => {
-      const r = fromRuns({ bench: '7 board', figure, unit: 'ms', baseline, target: 'p50 ≤ 16.7 ms (60 fps)', note: `p95 ${percentile(times, 95).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms; ${rows} rows in the page of 10,000` }, times);
+      const r = fromRuns({ bench: '8 board', figure, unit: 'ms', baseline, target: 'p50 ≤ 16.7 ms (60 fps)', note: `p95 ${percentile(times, 95).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms; ${rows} rows in the page of 10,000` }, times);
       r.ratio = r.value / baseline.value;
       r.met = r.value <= 1000 / 60 + 0.5;
       return r;
     };
     return [
-      { bench: '7 board', figure: 'Task board, 10,000 tasks: page load to the first rows (production build)', unit: 'ms', value: firstRows },
+      { bench: '8 board', figure: 'Task board, 10,000 tasks: page load to the first rows (production build)', unit: 'ms', value: firstRows },
       frameRow(`Scrolling 10,000 tasks, ${steps} steps of 100 px: frame time`, wheel.times, wheel.rows),
       frameRow(`Scrolling 10,000 tasks, ${steps} steps of a screenful: frame time`, pages.times, pages.rows),
     ];

@@ -34,9 +34,9 @@ function directList(file: string): number {
 interface Read { ms: number; serverMs: number; status: number; bytes: number; count: number; etag: string }
 
 /** The bytes of one answer as sent (compressed as a browser would accept it), read with node:http (no decoding). */
-function wireBytes(url: string): Promise<{ bytes: number; encoding: string | null }> {
+function wireBytes(s: ChildServer): Promise<{ bytes: number; encoding: string | null }> {
   return new Promise((resolve, reject) => {
-    http.get(`${url}/api/tasks`, { headers: { 'accept-encoding': 'br, gzip' } }, (res) => {
+    http.get(`${s.url}/api/tasks`, { headers: { ...s.headers(), 'accept-encoding': 'br, gzip' } }, (res) => {
       let bytes = 0;
       res.on('data', (c: Buffer) => { bytes += c.length; });
       res.on('end', () => resolve({ bytes, encoding: (res.headers['content-encoding'] as string | undefined) ?? null }));
@@ -106,7 +106,7 @@ export async function tasks(ctx: BenchContext): Promise<Row[]> {
     const b = summarize(base).median;
     const baseline = { label: 'SQLite + JSON in-process', value: b };
     const med = (rs: Read[], k: 'ms' | 'serverMs') => summarize(rs.map((r) => r[k])).median;
-    const wire = await wireBytes(s.url);
+    const wire = await wireBytes(s);
     const size = `${(first[0].bytes / 1048576).toFixed(1)} MB JSON, ${(wire.bytes / 1048576).toFixed(2)} MB on the wire${wire.encoding ? ` (${wire.encoding})` : ''}`;
     const firstRow = fromRuns({ bench: '5 tasks API', figure: `GET /api/tasks, ${TOP * (1 + SUBS)} tasks, first read after a write (${size})`, unit: 'ms',
       baseline, target: '≤ baseline', note: `server ${med(first, 'serverMs').toFixed(1)} ms (Server-Timing)` }, first.map((r) => r.ms));

@@ -30,7 +30,7 @@ describe('board: export and import', { timeout: 180_000 }, () => {
     await ensureWebBuild();
     srv = await startServer({ home: home((db) => { fs.copyFileSync(TASKS_FIXTURE, db); fs.chmodSync(db, 0o644); }) });
     browser = await launch();
-    ({ page, errors } = await newPage(browser));
+    ({ page, errors } = await newPage(browser, srv));
   });
   after(() => teardown(browser, srv));
 
@@ -116,7 +116,7 @@ describe('board: 10,000 tasks', { timeout: 240_000 }, () => {
     await ensureWebBuild();
     srv = await startServer({ home: home(generateTasksDb) });
     browser = await launch();
-    ({ page } = await newPage(browser));
+    ({ page } = await newPage(browser, srv));
   });
   after(() => teardown(browser, srv));
 

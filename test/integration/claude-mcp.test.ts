@@ -64,7 +64,7 @@ describe('Claude Code uses the task tools', { skip, timeout: 180_000 }, () => {
   before(async () => {
     api = await startFakeAnthropic({ script });
     s = await startTestServer();
-    sse = new SseClient(`${s.url}/api/events`);
+    sse = new SseClient(`${s.url}/api/events`, s.headers());
     await sse.ready;
   });
   after(async () => { await s?.close(); await api?.close(); sse?.close(); });

@@ -38,7 +38,7 @@ const dump = (home: string) => {
 describe('import of the original AreYouJ', () => {
   let s: TestServer;
   let sse: SseClient;
-  before(async () => { s = await startTestServer(); sse = new SseClient(`${s.url}/api/events`); await sse.ready; });
+  before(async () => { s = await startTestServer(); sse = new SseClient(`${s.url}/api/events`, s.headers()); await sse.ready; });
   after(async () => { sse.close(); await s.close(); });
 
   test('the copy in test/fixtures is byte for byte the shared sample', () => {

@@ -70,11 +70,20 @@ describe('MCP task tools over HTTP (per-instance secret)', () => {
       headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...(auth ? { authorization: auth } : {}) },
     });
     for (const [id, auth] of [[inst.id, undefined], [inst.id, 'Bearer nope'], [inst.id, `Bearer ${access.secret(other.id)}`],
-      [inst.id, 'Bearer server-token'], ['no-such-instance', `Bearer ${access.secret('no-such-instance')}`]] as const) {
+      [inst.id, `Bearer ${s.token()}`], ['no-such-instance', `Bearer ${access.secret('no-such-instance')}`]] as const) {
       const r = await post(id, auth);
       assert.equal(r.status, 401, `${id} ${auth}`);
       assert.equal((await r.json()).error.code, 'unauthorized');
     }
+    // A browser's session cookie opens nothing either (the user's login is not an agent's).
+    const login = await fetch(`${s.url}/?token=${encodeURIComponent(s.token())}`, { redirect: 'manual' });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0];
+    assert.match(cookie, /^areyouj_session_\d+=./);
+    assert.equal((await s.api('GET', '/api/info', undefined, { authorization: '', cookie })).status, 200, 'the cookie is a valid session');
+    const withCookie = await fetch(url(inst.id), {
+      method: 'POST', body: JSON.stringify(init), headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', cookie },
+    });
+    assert.equal(withCookie.status, 401);
     assert.equal((await post(inst.id, `Bearer ${access.secret(inst.id)}`)).status, 200);
   });
 
@@ -184,7 +193,7 @@ describe('areyouj mcp (stdio)', () => {
 
   test('a child process serves a project\'s tools over stdio; its writes reach the board as tasks.changed', async () => {
     const project = fixtureProject();
-    const sse = new SseClient(`${s.url}/api/events`);
+    const sse = new SseClient(`${s.url}/api/events`, s.headers());
     await sse.ready;
     assert.equal((await s.api('GET', `/api/tasks?project=${encodeURIComponent(project)}`)).status, 200); // the board has it open
     const c = new Client({ name: 'test', version: '1' });

@@ -35,7 +35,7 @@ describe('tasks export (CSV, XLSX)', () => {
   after(async () => { await s.close(); });
 
   async function get(query: string) {
-    const res = await fetch(`${s.url}/api/tasks/export${q(query)}`);
+    const res = await fetch(`${s.url}/api/tasks/export${q(query)}`, { headers: s.headers() });
     return { res, buf: Buffer.from(await res.arrayBuffer()) };
   }
 

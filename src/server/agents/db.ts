@@ -68,7 +68,17 @@ const MIGRATIONS: string[] = [
     settings_json TEXT NOT NULL DEFAULT '{}'
   );
   `,
-  // 2: projects (the folders the task board knows, e.g. brought over from the original AreYouJ) and what an import of
+  // 2: an instance's own git worktree (issue 10): where it is, its branch and base, and what became of it.
+  `
+  ALTER TABLE agent_instances ADD COLUMN worktree_path TEXT NULL;
+  ALTER TABLE agent_instances ADD COLUMN worktree_branch TEXT NULL;
+  ALTER TABLE agent_instances ADD COLUMN worktree_base TEXT NULL;
+  ALTER TABLE agent_instances ADD COLUMN worktree_base_oid TEXT NULL;
+  ALTER TABLE agent_instances ADD COLUMN worktree_repo TEXT NULL;
+  ALTER TABLE agent_instances ADD COLUMN worktree_state TEXT NULL CHECK (worktree_state IN ('open','merged','removed'));
+  ALTER TABLE agent_instances ADD COLUMN worktree_note TEXT NULL;
+  `,
+  // 3: projects (the folders the task board knows, e.g. brought over from the original AreYouJ) and what an import of
   // the original's data created (one agent and one instance per project), so that importing again changes nothing.
   `
   CREATE TABLE projects (

@@ -7,7 +7,8 @@ export class ApiError extends Error {
   }
 }
 
-const STATUS: Record<DomainError['kind'], number> = { not_found: 404, conflict: 409, invalid: 400 };
+// failed: a program we ran (git, gh) or what it talked to: 502, like a gateway whose upstream failed.
+const STATUS: Record<DomainError['kind'], number> = { not_found: 404, conflict: 409, invalid: 400, failed: 502 };
 
 /** A domain error as the API answers it; null for anything else. */
 export function toApiError(err: unknown): ApiError | null {

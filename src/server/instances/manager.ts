@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  isLive, LIVE_STATUSES, type Agent, type Instance, type InstanceCreate, type InstanceStatus, type Message, type NotificationKind,
+  isLive, LIVE_STATUSES, type Agent, type Instance, type InstanceCreate, type InstanceStatus, type InstanceWorktree, type Message,
+  type NotificationKind, type WorktreeOnDelete,
 } from '../../common/schema.js';
 import { DEFAULT_TERMINAL_SIZE } from '../../common/limits.js';
 import { conflict, invalid } from '../errors.js';
@@ -15,6 +16,8 @@ import type { EventBus } from '../events/bus.js';
 import type { TaskService } from '../tasks/service.js';
 import type { Driver, DriverHost, LaunchSpec } from './driver.js';
 import { GenericDriver } from './generic-driver.js';
+import { repoInfo } from '../git/repo.js';
+import { createWorktree, cwdIn, discardWorktree, unmergedWork } from '../git/worktree.js';
 import type { InstancePatch, InstanceStore, MessagePatch, NewMessage } from './store.js';
 
 export interface Live {
@@ -28,11 +31,13 @@ export interface Live {
 }
 
 export interface ManagerDeps {
-  config: Pick<Config, 'logsDir' | 'maxInstances' | 'scrollback' | 'graceMs'>;
+  config: Pick<Config, 'logsDir' | 'maxInstances' | 'scrollback' | 'graceMs' | 'worktreesDir'>;
   bus: EventBus;
   agents: AgentStore;
   instances: InstanceStore;
   tasks: TaskService;
+  /** The changes watcher: told when an agent prints (look at its files soon) and when an instance goes. */
+  changes: { nudge(id: string): void; forget(id: string): void };
 }
 
 export type DriverFactory = (agent: Agent, instanceId: string) => Driver;
@@ -59,17 +64,64 @@ export class InstanceManager {
     }
     for (const agent of this.deps.agents.list()) {
       if (!agent.settings.autoStart) continue;
-      try { this.start(agent.id, { name: 'auto' }); } catch (e) {
+      try { await this.start(agent.id, { name: 'auto' }); } catch (e) {
         process.stderr.write(`[areyouj] auto-start of ${agent.name} failed: ${(e as Error).message}\n`);
       }
     }
   }
 
-  start(agentId: string, req: InstanceCreate): Instance {
+  /**
+   * Starts an instance. In a git project (and with the agent's `ownWorktree` setting) it first gets its own worktree
+   * on a new branch; a dirty or missing base, or a failing git, is an error and nothing starts. `continueFrom`: a
+   * restart, which goes on in the old instance's worktree.
+   */
+  async start(agentId: string, req: InstanceCreate, continueFrom?: Instance): Promise<Instance> {
     const agent = this.deps.agents.get(agentId);
     const projectPath = req.projectPath ? checkProjectPath(req.projectPath) : agent.projectPath;
     const taskProject = req.taskId ? (req.taskProject ? this.deps.tasks.resolveProject(req.taskProject) : projectPath) : null;
     if (req.taskId) this.checkTask(taskProject!, req.taskId);
+    this.checkLimits(agent);
+    const keep = continueFrom?.worktree && continueFrom.worktree.state !== 'removed' && fs.existsSync(continueFrom.worktree.path) ? continueFrom.worktree : null;
+    const place = keep ? { worktree: null, note: null } : await this.placeFor(agent, projectPath, req, taskProject);
+    try { this.checkLimits(agent); } catch (e) {
+      // Another start took the last place while the worktree was made: it goes again.
+      if (place.worktree) await discardWorktree(place.worktree.repoRoot, { dir: place.worktree.path, branch: place.worktree.branch, base: place.worktree.base }, true).catch(() => undefined);
+      throw e;
+    }
+    const count = this.deps.instances.count(agentId);
+    let inst = this.deps.instances.create({
+      agentId, name: req.name ?? `#${count + 1}`, projectPath, cols: req.cols ?? DEFAULT_TERMINAL_SIZE.cols, rows: req.rows ?? DEFAULT_TERMINAL_SIZE.rows,
+      taskId: req.taskId ?? null, taskProject, worktree: place.worktree, worktreeNote: place.note,
+    });
+    if (keep && continueFrom) {
+      this.deps.instances.moveWorktree(continueFrom.id, inst.id);
+      inst = this.deps.instances.get(inst.id);
+      this.deps.bus.publish('instance.updated', { instance: this.deps.instances.get(continueFrom.id) });
+    }
+    return this.launch(agent, inst, req);
+  }
+
+  /** Where a new instance works: its own worktree (git project, ownWorktree on) or the project itself, with a note. */
+  private async placeFor(agent: Agent, projectPath: string, req: InstanceCreate, taskProject: string | null):
+    Promise<{ worktree: InstanceWorktree | null; note: string | null }> {
+    const isRepo = !!(await repoInfo(projectPath).catch(() => null));
+    if (!agent.settings.ownWorktree || !isRepo) {
+      if (req.base) {
+        throw invalid('invalid_base', 'base', isRepo ? 'base applies only to an own worktree (the agent\'s "own worktree" setting is off)'
+          : `${projectPath} is not a git repository: there is no base branch to pick`);
+      }
+      return { worktree: null, note: isRepo ? null : 'the project is not a git repository: the agent works in it directly, and its changes cannot be listed' };
+    }
+    const title = req.taskId ? this.deps.tasks.store(taskProject!).find(req.taskId)?.title ?? '' : '';
+    const w = await createWorktree({
+      project: projectPath, worktreesRoot: this.deps.config.worktreesDir, base: req.base,
+      for: req.taskId ? { taskId: req.taskId, title } : { agent: agent.name },
+    });
+    return { worktree: { path: w.dir, branch: w.branch, base: w.base, baseOid: w.baseOid, repoRoot: w.repoRoot, state: 'open' }, note: null };
+  }
+
+  private checkLimits(agent: Agent) {
+    const agentId = agent.id;
     const perAgent = this.deps.instances.countLive(agentId);
     if (perAgent >= agent.settings.maxConcurrentInstances) {
       throw conflict('limit_reached', `agent ${agent.name} already runs ${perAgent} of its ${agent.settings.maxConcurrentInstances} allowed instances`,
@@ -80,11 +132,11 @@ export class InstanceManager {
       throw conflict('limit_reached', `${total} of the server's ${this.deps.config.maxInstances} allowed instances are running`,
         { scope: 'server', running: total, limit: this.deps.config.maxInstances });
     }
-    const count = this.deps.instances.count(agentId);
-    let inst = this.deps.instances.create({
-      agentId, name: req.name ?? `#${count + 1}`, projectPath, cols: req.cols ?? DEFAULT_TERMINAL_SIZE.cols, rows: req.rows ?? DEFAULT_TERMINAL_SIZE.rows,
-      taskId: req.taskId ?? null, taskProject,
-    });
+  }
+
+  private launch(agent: Agent, created: Instance, req: InstanceCreate): Instance {
+    let inst = created;
+    const projectPath = inst.worktree ? cwdIn(inst.worktree.path, inst.worktree.repoRoot, inst.projectPath) : inst.projectPath;
     this.deps.bus.publish('instance.created', { instance: inst });
     if (req.prompt) this.addMessage(inst.id, { senderType: 'user', content: req.prompt, delivery: 'queued' });
 
@@ -109,8 +161,8 @@ export class InstanceManager {
     const live: Live = { id: inst.id, agent, session, driver, terminateReason: null, lastActivityWrite: Date.now() };
     this.live.set(inst.id, live);
     // Queued messages an ended instance of this agent still holds (an imported queue) come to this one, once it runs.
-    for (const m of this.deps.instances.adoptQueued(agentId, inst.id)) this.deps.bus.publish('message.updated', { message: m });
-    session.on('data', () => this.touch(live));
+    for (const m of this.deps.instances.adoptQueued(agent.id, inst.id)) this.deps.bus.publish('message.updated', { message: m });
+    session.on('data', () => { this.touch(live); this.deps.changes.nudge(live.id); });
     session.on('exit', (info) => this.onExit(live, info));
     driver.start(this.makeHost(live));
     return inst;
@@ -145,12 +197,22 @@ export class InstanceManager {
     return this.start(old.agentId, {
       name: old.name, cols: old.cols, rows: old.rows, projectPath: old.projectPath,
       ...(old.taskId ? { taskId: old.taskId, taskProject: old.taskProject ?? undefined } : {}),
-    });
+    }, this.deps.instances.get(id));
   }
 
-  async remove(id: string): Promise<void> {
-    this.deps.instances.get(id);
+  /** Deletes an instance; `worktree` says what becomes of its worktree (kept unless asked; unmerged work needs force). */
+  async remove(id: string, worktree: WorktreeOnDelete = 'keep'): Promise<void> {
+    const inst = this.deps.instances.get(id);
+    const w = inst.worktree;
+    const where = w && { dir: w.path, branch: w.branch, base: w.base };
+    if (w && where && w.state !== 'removed' && worktree === 'discard') {
+      // Refused before anything happens (the instance keeps running) when the work is not merged.
+      const u = await unmergedWork(w.repoRoot, where);
+      if (!u.merged || u.uncommitted.length) await discardWorktree(w.repoRoot, where, false);
+    }
     if (this.live.has(id)) await this.terminate(id, 'deleted');
+    if (w && where && w.state !== 'removed' && worktree !== 'keep') await discardWorktree(w.repoRoot, where, worktree === 'discard-force');
+    this.deps.changes.forget(id);
     this.deps.instances.delete(id);
     fs.rmSync(this.logFile(id), { force: true });
     this.deps.bus.publish('instance.deleted', { id });
@@ -243,7 +305,7 @@ export class InstanceManager {
     const inst = this.deps.instances.get(id);
     const live = this.live.get(id);
     if (!live || !isLive(inst.status)) throw conflict('not_running', `instance ${id} is ${inst.status}; start or restart it to send messages`);
-    const now = mode === 'now' || (mode === 'auto' && inst.status === 'idle' && this.deps.instances.queued(id).length === 0);
+    const now = mode === 'now' || (mode === 'auto' && inst.status === 'idle' && !this.deps.instances.nextQueued(id));
     const message = this.addMessage(id, { senderType: 'user', content, delivery: now ? 'sent' : 'queued' });
     if (now) await this.type(live, content);
     return { message, delivery: now ? 'sent' : 'queued' };
@@ -253,7 +315,7 @@ export class InstanceManager {
   /** Delivers the oldest queued message when the instance is idle. */
   async deliverNext(live: Live): Promise<void> {
     if (this.delivering.has(live.id)) return;
-    const next = this.deps.instances.queued(live.id)[0];
+    const next = this.deps.instances.nextQueued(live.id);
     if (!next || this.deps.instances.get(live.id).status !== 'idle') return;
     this.delivering.add(live.id);
     try {

@@ -29,6 +29,7 @@ export function AgentForm({ agentId, onClose }: { agentId?: string; onClose: () 
     autoStart: existing?.settings.autoStart ?? false,
     notificationEnabled: existing?.settings.notificationEnabled ?? true,
     notifyOnTurnEnd: existing?.settings.notifyOnTurnEnd ?? false,
+    ownWorktree: existing?.settings.ownWorktree ?? true,
     quietMs: String(existing?.settings.quietMs ?? 500),
     idlePatterns: (existing?.settings.idlePatterns ?? DEFAULT_IDLE_PATTERNS).join('\n'),
     awaitingPatterns: (existing?.settings.awaitingPatterns ?? DEFAULT_AWAITING_PATTERNS).join('\n'),
@@ -60,6 +61,7 @@ export function AgentForm({ agentId, onClose }: { agentId?: string; onClose: () 
         autoStart: f.autoStart,
         notificationEnabled: f.notificationEnabled,
         notifyOnTurnEnd: f.notifyOnTurnEnd,
+        ownWorktree: f.ownWorktree,
         quietMs: Number(f.quietMs),
         idlePatterns: lines(f.idlePatterns),
         awaitingPatterns: lines(f.awaitingPatterns),
@@ -121,6 +123,8 @@ export function AgentForm({ agentId, onClose }: { agentId?: string; onClose: () 
           <label className="check"><input type="checkbox" checked={f.notificationEnabled} onChange={(e) => set('notificationEnabled', e.target.checked)} /> Notify when it needs me</label>
           <label className="check"><input type="checkbox" checked={f.notifyOnTurnEnd} onChange={(e) => set('notifyOnTurnEnd', e.target.checked)} /> Notify when a turn ends</label>
           <label className="check"><input type="checkbox" checked={f.autoStart} onChange={(e) => set('autoStart', e.target.checked)} /> Start with the server</label>
+          <label className="check" title="In a git project, each instance works in its own worktree on its own branch; you review and merge its changes">
+            <input type="checkbox" checked={f.ownWorktree} onChange={(e) => set('ownWorktree', e.target.checked)} data-testid="agent-own-worktree" /> Own worktree per instance (git)</label>
         </div>
         <Field label="Description" name="description" error={errors.description} wide>
           <input value={f.description} onChange={(e) => set('description', e.target.value)} placeholder="What this agent is for (optional)" />

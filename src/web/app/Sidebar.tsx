@@ -80,6 +80,7 @@ function AgentItem({ agent, instances, home, activeId }: { agent: Agent; instanc
         <span className="count" title={`${live.length} running`}>{live.length}</span>
         <div className="agent-actions">
           <button className="icon-btn" title="Start an instance" aria-label={`Start an instance of ${agent.name}`} onClick={() => void startInstance(agent.id)} data-testid="start-instance"><Icon name="play" size={12} /></button>
+          <button className="icon-btn" title="Start an instance with options (base branch, name, prompt)" aria-label={`Start ${agent.name} with options`} onClick={() => openDialog({ type: 'start', agentId: agent.id })} data-testid="start-options"><Icon name="branch" size={13} /></button>
           <button className="icon-btn" title="Edit agent" aria-label={`Edit ${agent.name}`} onClick={() => openDialog({ type: 'agent', agentId: agent.id })} data-testid="edit-agent"><Icon name="edit" size={13} /></button>
           <button className="icon-btn danger" title="Delete agent" aria-label={`Delete ${agent.name}`} onClick={() => confirmDeleteAgent(agent.id)} data-testid="delete-agent"><Icon name="trash" size={13} /></button>
         </div>

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { isLive } from '../../common/constants.js';
 import { closeTab, confirmDeleteInstance, restart, terminate } from '../lib/actions.js';
 import { ago, fullTime, shortPath, useNow } from '../lib/format.js';
@@ -11,6 +11,12 @@ import { MessageList } from './MessageList.js';
 import { QueueList } from './QueueList.js';
 import { StatusBadge } from './StatusBadge.js';
 import { TerminalView } from './TerminalView.js';
+import { prefetchChanges, useChangesSummary } from '../changes/live.js';
+
+// The changes panel brings the diff renderer and its grammars: loaded the first time someone opens it.
+const loadChanges = () => import('../changes/ChangesPanel.js');
+const ChangesPanel = lazy(loadChanges);
+let prefetched = false;
 
 /** One open tab: the terminal, and beside it the conversation, the queue and the composer. Stays mounted while the tab is open. */
 export function InstancePane({ id, active }: { id: string; active: boolean }) {
@@ -18,6 +24,15 @@ export function InstancePane({ id, active }: { id: string; active: boolean }) {
   const agent = useStore((s) => (inst ? s.agents[inst.agentId] : undefined));
   const home = useStore((s) => s.info?.home);
   const [panel, setPanel] = useState(true);
+  const [view, setView] = useState<'terminal' | 'changes'>('terminal');
+  const summary = useChangesSummary(id);
+  // Fetch the panel's code while the browser is idle once a tab is shown, so that the first click shows changes at once.
+  useEffect(() => {
+    if (!active || prefetched) return;
+    prefetched = true;
+    const idle = (window as { requestIdleCallback?: (f: () => void) => void }).requestIdleCallback ?? ((f: () => void) => setTimeout(f, 1500));
+    idle(() => void loadChanges().catch(() => { prefetched = false; }));
+  }, [active]);
   const now = useNow(30_000);
   if (!inst) return null;
   const live = isLive(inst.status);
@@ -32,12 +47,21 @@ export function InstancePane({ id, active }: { id: string; active: boolean }) {
         </div>
         <div className="pane-meta muted">
           <span title={inst.projectPath}>{shortPath(inst.projectPath, home)}</span>
+          {inst.worktree && <span className="pane-branch" title={`Its own worktree: ${inst.worktree.path}`} data-testid="pane-branch">⎇ {inst.worktree.branch}</span>}
+          {inst.worktreeNote && <span title={inst.worktreeNote}>in place</span>}
           <span title={fullTime(inst.startedAt)}>started {ago(inst.startedAt, now)}</span>
           {inst.taskId && (
             <button className="link-btn" onClick={() => navigate({ page: 'tasks', project: inst.taskProject ?? undefined, task: inst.taskId ?? undefined })}>task #{inst.taskId}</button>
           )}
           {!live && inst.exitCode !== null && <span>exit {inst.exitCode}</span>}
           {inst.statusReason && !live && <span className="reason" title={inst.statusReason}>{inst.statusReason}</span>}
+        </div>
+        <div className="seg pane-view" role="group" aria-label="Show">
+          <button className={view === 'terminal' ? 'on' : ''} aria-pressed={view === 'terminal'} onClick={() => setView('terminal')} data-testid="view-terminal">Terminal</button>
+          <button className={view === 'changes' ? 'on' : ''} aria-pressed={view === 'changes'} onClick={() => { if (view !== 'changes') prefetchChanges(id); setView('changes'); }} data-testid="view-changes"
+            title="What the agent changed: files, diffs, review, merge">
+            Changes{summary && summary.totals.files > 0 ? <span className="count" data-testid="changes-count">{summary.totals.files}</span> : null}
+          </button>
         </div>
         <div className="pane-actions">
           {live ? <button className="btn small" onClick={() => void terminate(inst)} data-testid="terminate">Stop</button>
@@ -49,10 +73,17 @@ export function InstancePane({ id, active }: { id: string; active: boolean }) {
       </header>
       <AwaitingBanner instance={inst} />
       <div className="pane-body">
-        <div className="term-col">
-          <TerminalView instanceId={id} active={active} />
+        <div className="term-col" hidden={view !== 'terminal'}>
+          <TerminalView instanceId={id} active={active && view === 'terminal'} />
           <KeyRow instanceId={id} disabled={!live} />
         </div>
+        {view === 'changes' && (
+          <div className="changes-col">
+            <Suspense fallback={<div className="splash"><span className="spinner" aria-hidden="true" /> Loading…</div>}>
+              <ChangesPanel instance={inst} active={active} />
+            </Suspense>
+          </div>
+        )}
         <div className="side-col">
           <MessageList instanceId={id} />
           <QueueList instanceId={id} />

@@ -5,7 +5,8 @@ import type { Agent, Instance, Message, TaskList } from '../../common/schema.js'
 import type { TaskFilter } from '../../common/task-filter.js';
 import type { Info } from './api.js';
 
-export type Connection = 'connecting' | 'online' | 'offline';
+/** `logged_out`: the server answered 401 (the session expired or was revoked): only a new login helps. */
+export type Connection = 'connecting' | 'online' | 'offline' | 'logged_out';
 
 export interface Toast { id: number; kind: 'error' | 'info'; text: string }
 
@@ -34,6 +35,8 @@ export type Dialog =
   | { type: 'confirm'; title: string; body: string; confirmLabel: string; danger?: boolean; onConfirm: () => Promise<void> | void }
   | { type: 'task'; project: string; taskId?: string; parentId?: string }
   | { type: 'handoff'; project: string; taskId: string }
+  | { type: 'start'; agentId: string }
+  | { type: 'delete-instance'; instanceId: string }
   | { type: 'export'; project: string; filter?: TaskFilter }
   | { type: 'plan'; project: string }
   | { type: 'import' };

@@ -6,6 +6,7 @@ import { STATUS } from '../instances/status.js';
 import { toast, upsertInstance, useStore } from '../lib/store.js';
 import { loadTasks } from '../lib/sync.js';
 import { findTask, taskPrompt } from './tasks.js';
+import { BaseSelect } from '../instances/BaseSelect.js';
 import { Dialog } from '../ui/Dialog.js';
 import { Field } from '../ui/Field.js';
 
@@ -29,6 +30,7 @@ export function HandoffDialog({ project, taskId, onClose }: { project: string; t
     return () => { live = false; };
   }, [detailsOmitted, project, taskId, edited]);
   const [markProgress, setMarkProgress] = useState(task?.status === 'pending');
+  const [base, setBase] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
   const live = Object.values(instances).filter((i) => i.agentId === agentId && isLive(i.status));
@@ -41,7 +43,7 @@ export function HandoffDialog({ project, taskId, onClose }: { project: string; t
     try {
       let id: string;
       if (target === 'new') {
-        const inst = await api.startInstance(agentId, { prompt, taskId, taskProject: project, cols: termSize.cols, rows: termSize.rows });
+        const inst = await api.startInstance(agentId, { prompt, taskId, taskProject: project, cols: termSize.cols, rows: termSize.rows, base: base || undefined });
         upsertInstance(inst);
         id = inst.id;
       } else {
@@ -80,6 +82,7 @@ export function HandoffDialog({ project, taskId, onClose }: { project: string; t
             {live.map((i) => <option key={i.id} value={i.id}>{i.name} — {STATUS[i.status].label}</option>)}
           </select>
         </Field>
+        {target === 'new' && <BaseSelect agentId={agentId} value={base} onChange={setBase} />}
         <Field label="Prompt" name="prompt" wide>
           <textarea rows={10} value={prompt} onChange={(e) => { setPrompt(e.target.value); setEdited(true); }} className="mono" data-testid="handoff-prompt" />
         </Field>

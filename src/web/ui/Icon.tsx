@@ -12,6 +12,7 @@ const PATHS: Record<string, string> = {
   list: 'M5.5 4h8M5.5 8h8M5.5 12h8M2.5 4h.01M2.5 8h.01M2.5 12h.01',
   stop: 'M4 4h8v8H4z',
   restart: 'M3 8a5 5 0 109.5-2.2M12.5 2.5v3.3H9.2',
+  branch: 'M5 2.5v11M5 10.5a3 3 0 003-3h1.5a2 2 0 002-2V4M11.5 4a1.5 1.5 0 100-.01M5 13.5a1.5 1.5 0 100-.01',
 };
 
 export function Icon({ name, size = 14, title }: { name: keyof typeof PATHS | string; size?: number; title?: string }) {
