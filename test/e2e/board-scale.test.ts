@@ -1,5 +1,5 @@
 // The board in a real browser: export (CSV and Excel, downloaded and read back), the import of the original AreYouJ
-// from the dashboard, and a 10,000-task board that scrolls (virtualised: a bounded number of rows in the page, frame
+// from the dashboard, planning with an agent (a PRD from a file becomes an instance's first message), and a 10,000-task board that scrolls (virtualised: a bounded number of rows in the page, frame
 // times printed) and stays responsive, with details fetched per task.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { parse as parseCsv } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import type { Browser, Page } from 'playwright-core';
-import { ensureWebBuild, expectProblems, launch, newPage, shot, startServer, TASKS_FIXTURE, type Server, teardown } from './harness.js';
+import { ensureWebBuild, expectProblems, FAKE_AGENT, launch, newPage, shot, startServer, TASKS_FIXTURE, type Server, teardown } from './harness.js';
 import { legacyCheckout } from '../helpers/server.js';
 import { generateTasksDb } from '../../bench/lib/tasks-db.js';
 
@@ -21,7 +21,7 @@ function home(fill: (db: string) => void): string {
   return h;
 }
 
-describe('board: export and import', { timeout: 180_000 }, () => {
+describe('board: export, import, plan', { timeout: 180_000 }, () => {
   let srv: Server;
   let browser: Browser;
   let page: Page;
@@ -105,6 +105,31 @@ describe('board: export and import', { timeout: 180_000 }, () => {
     await page.waitForSelector('[data-testid=task-row]');
     const options = await page.locator('[data-testid=project-select] option').allInnerTexts();
     assert.ok(options.some((o) => /gone \(not on this machine\) · imported/.test(o)), options.join(' | '));
+  });
+
+  it('plans with an agent: a PRD read from a file starts an instance in the project, the template filled with it', async () => {
+    await srv.api('POST', '/api/agents', { name: 'planner', projectPath: srv.home, kind: 'generic', command: process.execPath, args: [FAKE_AGENT] });
+    await page.goto(`${srv.url}/#/tasks`);
+    await page.waitForSelector('[data-testid=task-row]');
+    await page.click('[data-testid=plan-tasks]');
+    await page.waitForSelector('[data-testid=plan-dialog]');
+    assert.equal(await page.isDisabled('[data-testid=plan-go]'), true, 'nothing to plan yet');
+    const prd = '# 쇼핑몰 PRD 🛒\n\n- 상품 목록\n- cart and checkout\n';
+    await page.setInputFiles('[data-testid=plan-file]', { name: 'prd.md', mimeType: 'text/markdown', buffer: Buffer.from(prd) });
+    await page.waitForFunction(() => (document.querySelector('[data-testid=plan-text]') as HTMLTextAreaElement).value.includes('쇼핑몰'));
+    assert.equal(await page.inputValue('[data-testid=plan-kind]'), 'prd', 'a file is a PRD');
+    await shot(page, '44-plan-dialog');
+    await page.click('[data-testid=plan-go]');
+    await page.waitForSelector('[data-testid=plan-dialog]', { state: 'detached' });
+    const inst = (await srv.api<any[]>('GET', '/api/instances')).find((i) => i.agentName === 'planner');
+    assert.ok(inst, 'an instance of the planner');
+    assert.equal(inst.projectPath, srv.home);
+    await page.waitForSelector(`[data-testid="terminal-${inst.id}"]`); // its tab is open
+    const msgs = await srv.api<any>('GET', `/api/instances/${inst.id}/messages?limit=10`);
+    const first = (Array.isArray(msgs) ? msgs : msgs.messages)[0];
+    assert.match(first.content, /^# Turn a PRD into tasks/);
+    assert.ok(first.content.includes(prd.trim()), 'the PRD as read from the file');
+    await srv.api('POST', `/api/instances/${inst.id}/terminate`);
   });
 });
 

@@ -29,6 +29,8 @@ describe('plan with an agent', () => {
     assert.equal(r.body.projectPath, project);
     const file = path.join(s.home, 'docs', 'templates', 'plan-from-prd.md');
     assert.equal(fs.readFileSync(file, 'utf8'), DEFAULT_TEMPLATES['plan-from-prd.md']);
+    assert.equal(fs.statSync(file).mode & 0o777, 0o600, 'owner-only');
+    assert.equal(fs.statSync(path.dirname(file)).mode & 0o777, 0o700);
     const m = await firstMessage(r.body.id);
     assert.match(m.content, /^# Turn a PRD into tasks/);
     assert.ok(m.content.includes(`the project at ${project}`));

@@ -49,10 +49,10 @@ ${RULES}
 /** <home>/docs/templates/<name>, written from the default when missing (an existing file is the user's: kept as is). */
 export function templateText(home: string, kind: PlanKind): { file: string; text: string } {
   const dir = path.join(home, 'docs', 'templates');
-  fs.mkdirSync(dir, { recursive: true });
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 }); // owner-only, as the rest of AreYouJ's own files (auth/files.ts)
   const name = `plan-from-${kind}.md` as const;
   const file = path.join(dir, name);
-  try { fs.writeFileSync(file, DEFAULT_TEMPLATES[name], { flag: 'wx', mode: 0o644 }); } catch (e) {
+  try { fs.writeFileSync(file, DEFAULT_TEMPLATES[name], { flag: 'wx', mode: 0o600 }); } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
   }
   return { file, text: fs.readFileSync(file, 'utf8') };
