@@ -1,8 +1,10 @@
 // GET /api/tasks cached per project: ETag and 304 on a repeat read; a new answer at once after our writes, another
 // program's commit (no wait for the watcher) and a change of the instances linked to a task; large details left out
-// of the list and said so (the board fetches them per task).
+// of the list and said so (the board fetches them per task); gzip for the clients that accept it.
 import { execFileSync } from 'node:child_process';
+import http from 'node:http';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fixtureProject, startTestServer, type TestServer } from '../helpers/server.js';
@@ -34,6 +36,26 @@ describe('GET /api/tasks: cache, ETag, details per task', () => {
     assert.equal(timing(c), 'cached');
     assert.deepEqual(c.body, a.body);
     assert.equal((await list('W/"something-else"')).status, 200);
+  });
+
+  test('gzip for a client that accepts it (the same JSON, a fraction of the bytes); as it is for one that does not', async () => {
+    const raw = (encoding?: string) => new Promise<{ headers: http.IncomingHttpHeaders; buf: Buffer }>((resolve, reject) => {
+      http.get(`${s.url}/api/tasks${q()}`, { headers: { ...s.headers(), ...(encoding !== undefined ? { 'accept-encoding': encoding } : {}) } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ headers: res.headers, buf: Buffer.concat(chunks) }));
+      }).on('error', reject);
+    });
+    const plain = await raw();
+    assert.equal(plain.headers['content-encoding'], undefined);
+    assert.equal(plain.headers.vary, 'accept-encoding');
+    for (const accepted of ['gzip', 'br;q=1, gzip;q=0.8', '*']) {
+      const z = await raw(accepted);
+      assert.equal(z.headers['content-encoding'], 'gzip', accepted);
+      assert.ok(z.buf.length < plain.buf.length / 2, `${z.buf.length} of ${plain.buf.length} bytes`);
+      assert.deepEqual(JSON.parse(zlib.gunzipSync(z.buf).toString()), JSON.parse(plain.buf.toString()));
+    }
+    for (const refused of ['identity', 'gzip;q=0', 'br']) assert.equal((await raw(refused)).headers['content-encoding'], undefined, refused);
   });
 
   test('our write, another program\'s commit, and a newly linked instance each change the answer at once', async () => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { TaskCreate, TaskExportQuery, TaskUpdate, type Task, type TaskInstanceLink } from '../../common/schema.js';
 import { parse } from '../http/validate.js';
 import type { InstanceStore } from '../instances/store.js';
-import { etagMatches, linksKey, serializeTaskList, TaskListCache } from './cache.js';
+import { acceptsGzip, COMPRESS_MIN_BYTES, etagMatches, linksKey, serializeTaskList, TaskListCache } from './cache.js';
 import { EXPORT_TYPES, exportFileName, exportRows, toCsv, toXlsx } from './export.js';
 import type { TaskService } from './service.js';
 
@@ -27,7 +27,8 @@ export function taskRoutes(app: FastifyInstance, deps: { tasks: TaskService; ins
     return t;
   };
 
-  // The list, cached per project and revision (see cache.ts); ETag / If-None-Match → 304. Server-Timing says what it cost.
+  // The list, cached per project and revision (see cache.ts), gzip when accepted; ETag / If-None-Match → 304.
+  // Server-Timing says what it cost.
   app.get<Q>('/api/tasks', async (req, reply) => {
     const t0 = performance.now();
     const p = project(req.query);
@@ -43,8 +44,14 @@ export function taskRoutes(app: FastifyInstance, deps: { tasks: TaskService; ins
       const { exists, tasks } = deps.tasks.list(p);
       return serializeTaskList(p, exists, tasks, links);
     });
+    reply.header('vary', 'accept-encoding');
+    let sent = body;
+    if (body.length >= COMPRESS_MIN_BYTES && acceptsGzip(req.headers['accept-encoding'])) {
+      sent = await cache.gzip(p, key, body);
+      reply.header('content-encoding', 'gzip');
+    }
     reply.header('server-timing', `tasks;desc="${hit ? 'cached' : 'built'}";dur=${(performance.now() - t0).toFixed(2)}`);
-    return reply.type('application/json; charset=utf-8').send(body);
+    return reply.type('application/json; charset=utf-8').send(sent);
   });
   // The board as CSV or an Excel workbook, all of it or as the board filters it (export.ts).
   app.get('/api/tasks/export', async (req, reply) => {
