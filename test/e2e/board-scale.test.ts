@@ -11,6 +11,7 @@ import ExcelJS from 'exceljs';
 import type { Browser, Page } from 'playwright-core';
 import { ensureWebBuild, expectProblems, FAKE_AGENT, launch, newPage, shot, startServer, TASKS_FIXTURE, type Server, teardown } from './harness.js';
 import { legacyCheckout } from '../helpers/server.js';
+import { queueHash } from '../../src/server/projects/legacy.js';
 import { generateTasksDb } from '../../bench/lib/tasks-db.js';
 
 /** A home whose docs/tasks.db is `fill`ed. */
@@ -79,8 +80,11 @@ describe('board: export, import, plan', { timeout: 180_000 }, () => {
     await page.selectOption('[data-testid=task-filter-priority]', '');
   });
 
-  it('imports the original AreYouJ from the dashboard: a summary, the new agents in the sidebar; again: nothing new', async () => {
+  it('imports the original AreYouJ from the dashboard: a summary with the broken file by path; fixed, it comes in; again: nothing new', async () => {
     const checkout = legacyCheckout();
+    const shopQueue = path.join(checkout, 'server', 'data', 'queues', queueHash('/home/dev/projects/shop-api'), 'queue.json');
+    const good = fs.readFileSync(shopQueue);
+    fs.writeFileSync(shopQueue, '[{"id": "1", "message": "half'); // cut short
     await page.goto(`${srv.url}/#/`);
     await page.click('[data-testid=import-legacy]');
     await page.fill('[data-testid=import-path]', path.join(checkout, 'nowhere'));
@@ -91,12 +95,19 @@ describe('board: export, import, plan', { timeout: 180_000 }, () => {
     await page.fill('[data-testid=import-path]', checkout);
     await page.click('[data-testid=import-go]');
     await page.waitForSelector('[data-testid=import-report]');
+    assert.deepEqual(await page.locator('[data-testid=import-agent]').allInnerTexts(), ['blog (AreYouJ) (new): 0 earlier messages, 1 queued — /home/dev/projects/blog']);
+    assert.deepEqual(await page.locator('[data-testid=import-skipped]').allInnerTexts(), [`${shopQueue}: not valid JSON`]);
+    await page.getByText('blog (AreYouJ)', { exact: true }).first().waitFor(); // the sidebar, live from agent.created
+    await shot(page, '41-import-report');
+    fs.writeFileSync(shopQueue, good);
+    await page.click('[data-testid=import-go]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=import-agent]').length === 2);
     assert.deepEqual(await page.locator('[data-testid=import-agent]').allInnerTexts(), [
-      'blog (AreYouJ) (new): 0 earlier messages, 1 queued — /home/dev/projects/blog',
+      'blog (AreYouJ): 0 earlier messages, 0 queued — /home/dev/projects/blog',
       'shop-api (AreYouJ) (new): 2 earlier messages, 2 queued — /home/dev/projects/shop-api',
     ]);
-    await page.getByText('shop-api (AreYouJ)', { exact: true }).first().waitFor(); // the sidebar, live from agent.created
-    await shot(page, '41-import-report');
+    assert.equal(await page.locator('[data-testid=import-skipped]').count(), 0);
+    await page.getByText('shop-api (AreYouJ)', { exact: true }).first().waitFor();
     await page.click('[data-testid=import-go]');
     await page.waitForFunction(() => /Nothing new/.test(document.querySelector('[data-testid=import-report]')?.textContent ?? ''));
     await page.keyboard.press('Escape');
@@ -114,6 +125,9 @@ describe('board: export, import, plan', { timeout: 180_000 }, () => {
     await page.click('[data-testid=plan-tasks]');
     await page.waitForSelector('[data-testid=plan-dialog]');
     assert.equal(await page.isDisabled('[data-testid=plan-go]'), true, 'nothing to plan yet');
+    assert.equal(await page.locator('[data-testid=plan-agent] option').first().innerText(), 'blog (AreYouJ)', 'Claude Code agents first (they have the task tools)');
+    await page.selectOption('[data-testid=plan-agent]', { label: 'planner (generic)' });
+    await page.getByText('This agent needs the task tools added').waitFor();
     const prd = '# 쇼핑몰 PRD 🛒\n\n- 상품 목록\n- cart and checkout\n';
     await page.setInputFiles('[data-testid=plan-file]', { name: 'prd.md', mimeType: 'text/markdown', buffer: Buffer.from(prd) });
     await page.waitForFunction(() => (document.querySelector('[data-testid=plan-text]') as HTMLTextAreaElement).value.includes('쇼핑몰'));
