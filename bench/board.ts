@@ -57,20 +57,21 @@ export async function board(ctx: BenchContext): Promise<Row[]> {
     // Filters, as the user sets them: the input's value and its event (what a keystroke does), then frames until the
     // table shows the new count, then one more frame (painted). Each run filters, then clears back to all 10,000.
     const runs = ctx.pick({ full: 9, quick: 5, smoke: 2 });
-    const filters = await page.evaluate(async (n) => {
+    // (A string, not a function: tsx would name its inner functions with a helper the page does not have.)
+    const filters = await page.evaluate(`(async (n) => {
       const rows = () => document.querySelector('[data-testid=task-table]')?.getAttribute('data-rows') ?? '0';
       const frame = () => new Promise((r) => requestAnimationFrame(r));
-      const set = async (sel: string, value: string, event: 'input' | 'change') => {
-        const el = document.querySelector(sel) as HTMLInputElement | HTMLSelectElement;
+      const set = async (sel, value, event) => {
+        const el = document.querySelector(sel);
         const before = rows();
         const t0 = performance.now();
-        Object.getOwnPropertyDescriptor(Object.getPrototypeOf(el), 'value')!.set!.call(el, value);
+        Object.getOwnPropertyDescriptor(Object.getPrototypeOf(el), 'value').set.call(el, value);
         el.dispatchEvent(new Event(event, { bubbles: true }));
         while (rows() === before) await frame();
         await frame();
         return { ms: performance.now() - t0, rows: Number(rows()) };
       };
-      const out = { words: [] as number[], id: [] as number[], status: [] as number[], clear: [] as number[], counts: {} as Record<string, number> };
+      const out = { words: [], id: [], status: [], clear: [], counts: {} };
       for (let i = 0; i < n; i++) {
         let r = await set('[data-testid=task-search]', 'feature 7', 'input'); out.words.push(r.ms); out.counts.words = r.rows;
         r = await set('[data-testid=task-search]', '', 'input'); out.clear.push(r.ms);
@@ -80,7 +81,7 @@ export async function board(ctx: BenchContext): Promise<Row[]> {
         r = await set('[data-testid=task-filter-status]', '', 'change'); out.clear.push(r.ms); out.counts.all = r.rows;
       }
       return out;
-    }, runs);
+    })(${runs})`) as { words: number[]; id: number[]; status: number[]; clear: number[]; counts: Record<string, number> };
     const filterRow = (figure: string, times: number[], note: string): Row =>
       ({ ...fromRuns({ bench: '8 board', figure, unit: 'ms', target: '≤ 100 ms (feels instant)', note }, times), met: percentile(times, 50) <= 100 });
     ctx.log(`board: first rows ${firstRows.toFixed(0)} ms; 100 px steps p50 ${percentile(wheel.times, 50).toFixed(1)} / p95 ${percentile(wheel.times, 95).toFixed(1)} ms; `
