@@ -80,11 +80,19 @@ const Row = memo(function Row({ t, sub, project, byId, open, onToggle, current, 
 const NO_LINKS: TaskInstanceLink[] = [];
 /** A row's height before it is measured (one line of title, one of description: 53 px on a desktop). */
 const estimateSize = () => 53;
+const noMeasure = () => undefined;
+/**
+ * Up to this many rows the table is not virtualised: every row is in the page, so the browser's find, printing and
+ * screen readers see the whole board, and a row added at the end is there at once. Above it, rendering them all
+ * would cost (10,000 rows: seconds), and only the rows in view are rendered.
+ */
+export const VIRTUALISE_ABOVE = 200;
 
 /**
- * The board's table, virtualised (@tanstack/react-virtual): only the rows in view (and a few around them) are in the
- * page, with spacer rows above and below, so 10,000 tasks scroll as smoothly as 10. `scrollRef` is the element that
- * scrolls (the board), the table somewhere inside it.
+ * The board's table. Large boards are virtualised (@tanstack/react-virtual): only the rows in view (and a few around
+ * them) are in the page, with spacer rows above and below, so 10,000 tasks scroll as smoothly as 10. `scrollRef` is
+ * the element that scrolls (the board), the table somewhere inside it. The selected task's row is scrolled into view
+ * when it is selected (a task just created, a dependency followed, a link opened), or when it first appears.
  */
 export function TaskTable({ rows, project, expandAll, selected, onSelect, byId, scrollRef }: {
   rows: { task: Task; subs: Task[] }[]; project: string; expandAll: boolean; selected?: string; onSelect: (id: string) => void;
@@ -116,33 +124,53 @@ export function TaskTable({ rows, project, expandAll, selected, onSelect, byId, 
 
   const tbodyRef = useRef<HTMLTableSectionElement>(null);
   const [margin, setMargin] = useState(0);
-  // Where the rows start inside the scrolling board (the head and the tools above them can change height).
+  const [headHeight, setHeadHeight] = useState(0);
+  // Where the rows start inside the scrolling board (the head and the tools above them can change height), and the
+  // height of the sticky header a row scrolled into view must not end up under.
   useLayoutEffect(() => {
     const body = tbodyRef.current, scroller = scrollRef.current;
     if (!body || !scroller) return;
-    const measureMargin = () => setMargin(body.getBoundingClientRect().top - scroller.getBoundingClientRect().top + scroller.scrollTop);
+    const measureMargin = () => {
+      setMargin(body.getBoundingClientRect().top - scroller.getBoundingClientRect().top + scroller.scrollTop);
+      setHeadHeight(body.parentElement?.querySelector('thead')?.getBoundingClientRect().height ?? 0);
+    };
     measureMargin();
     const ro = new ResizeObserver(measureMargin);
     for (const el of scroller.children) if (!el.contains(body)) ro.observe(el);
     return () => ro.disconnect();
   }, [scrollRef]);
+  const virtual = flat.length > VIRTUALISE_ABOVE;
   // Stable options: the virtualizer recomputes every row's position when one of them changes.
   const getItemKey = useCallback((i: number) => flat[i].t.id, [flat]);
   const getScrollElement = useCallback(() => scrollRef.current, [scrollRef]);
-  const v = useVirtualizer({ count: flat.length, getScrollElement, estimateSize, overscan: 12, scrollMargin: margin, getItemKey });
-  const items = v.getVirtualItems();
-  const top = items.length ? items[0].start - margin : 0;
-  const bottom = items.length ? v.getTotalSize() - (items[items.length - 1].end - margin) : 0;
+  const v = useVirtualizer({
+    count: flat.length, getScrollElement, estimateSize, overscan: 12, scrollMargin: margin, getItemKey, enabled: virtual, scrollPaddingStart: headHeight,
+  });
+  const items = virtual ? v.getVirtualItems() : null;
+  const top = items?.length ? items[0].start - margin : 0;
+  const bottom = items?.length ? v.getTotalSize() - (items[items.length - 1].end - margin) : 0;
+
+  // The selected task's row into view, once per selection (the user may scroll away from it afterwards).
+  const selectedIndex = useMemo(() => (selected ? flat.findIndex((r) => r.t.id === selected) : -1), [flat, selected]);
+  const shown = useRef<string | undefined>(undefined);
+  useLayoutEffect(() => {
+    if (!selected) { shown.current = undefined; return; }
+    if (selectedIndex < 0 || shown.current === selected) return;
+    shown.current = selected;
+    if (virtual) v.scrollToIndex(selectedIndex, { align: 'auto' });
+    else tbodyRef.current?.querySelector(`tr[data-index="${selectedIndex}"]`)?.scrollIntoView({ block: 'nearest' });
+  }, [selected, selectedIndex, virtual, v]);
+
+  const row = (r: (typeof flat)[number], index: number) => (
+    <Row key={r.t.id} t={r.t} sub={r.sub} project={project} byId={byId} open={r.open} onToggle={toggle} current={selected === r.t.id}
+      onSelect={onSelect} links={links.get(r.t.id) ?? NO_LINKS} index={index} measure={virtual ? v.measureElement : noMeasure} />
+  );
   return (
-    <table className="grid task-table" data-testid="task-table" data-rows={flat.length}>
+    <table className="grid task-table" data-testid="task-table" data-rows={flat.length} data-virtual={virtual}>
       <thead><tr><th className="c-id">ID</th><th className="c-title">Title</th><th className="c-status">Status</th><th className="c-priority">Priority</th><th className="c-deps">Depends on</th><th className="c-sub">Subtasks</th><th className="c-agents">Agents</th><th className="c-updated">Updated</th></tr></thead>
       <tbody ref={tbodyRef}>
         {top > 0 && <tr className="spacer" aria-hidden="true" style={{ height: top }} />}
-        {items.map((it) => {
-          const r = flat[it.index];
-          return <Row key={r.t.id} t={r.t} sub={r.sub} project={project} byId={byId} open={r.open} onToggle={toggle} current={selected === r.t.id}
-            onSelect={onSelect} links={links.get(r.t.id) ?? NO_LINKS} index={it.index} measure={v.measureElement} />;
-        })}
+        {items ? items.map((it) => row(flat[it.index], it.index)) : flat.map(row)}
         {bottom > 0 && <tr className="spacer" aria-hidden="true" style={{ height: bottom }} />}
       </tbody>
     </table>
