@@ -80,7 +80,8 @@ async function tasksIfChanged(project: string | undefined, etag: string | undefi
     onNetwork?.(false);
     throw new ApiError(0, 'network', 'The server is unreachable');
   }
-  onNetwork?.(true);
+  if (res.status === 401) onLoggedOut?.();
+  else onNetwork?.(true);
   if (res.status === 304) return null;
   const json = await res.json().catch(() => undefined) as (TaskList & Partial<ApiErrorBody>) | undefined;
   if (!res.ok || !json) throw new ApiError(res.status, json?.error?.code ?? `http_${res.status}`, json?.error?.message ?? `HTTP ${res.status}`, json?.error?.details);

@@ -6,6 +6,7 @@ import type { Instance, Message } from '../../common/schema.js';
 import { emitChangesEvent } from '../changes/live.js';
 import { api, ApiError, onNetworkChange, onUnauthorized } from './api.js';
 import { onServerNotification } from './notify.js';
+import { onePerKey } from './one-per-key.js';
 import { getState, mergeMessages, removeAgent, removeInstance, setState, upsertAgent, upsertInstance } from './store.js';
 
 const byId = <T extends { id: string }>(list: T[]) => Object.fromEntries(list.map((x) => [x.id, x]));
@@ -87,9 +88,15 @@ export function loadHistory(id: string): Promise<void> {
 /** The ETag of each project's list we hold: an unchanged list is not downloaded again (304). */
 const taskEtags = new Map<string, string>();
 
-export async function loadTasks(project: string) {
+/**
+ * A project's task list, fresh from the server. One request at a time per project (onePerKey): a reload asked for
+ * while one is in flight follows it, so an answer never lands after a newer one, and the ETag we send is always the
+ * one of the list we hold. Each project's answer is stored under that project only.
+ */
+export const loadTasks = onePerKey(async (project: string) => {
   try {
-    const r = await api.tasksIfChanged(project, getState().tasks[project] ? taskEtags.get(project) : undefined);
+    const held = getState().tasks[project];
+    const r = await api.tasksIfChanged(project, held ? taskEtags.get(project) : undefined);
     if (!r) { if (getState().taskErrors[project]) setState((s) => ({ taskErrors: { ...s.taskErrors, [project]: '' } })); return; }
     taskEtags.set(project, r.etag);
     const list = r.list;
@@ -98,7 +105,7 @@ export async function loadTasks(project: string) {
     const msg = e instanceof ApiError ? e.message : String(e);
     setState((s) => ({ taskErrors: { ...s.taskErrors, [project]: msg } }));
   }
-}
+});
 
 const taskTimers = new Map<string, ReturnType<typeof setTimeout>>();
 function scheduleTasks(project: string | undefined) {
