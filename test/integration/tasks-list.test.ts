@@ -36,6 +36,12 @@ describe('GET /api/tasks: cache, ETag, details per task', () => {
     assert.equal(timing(c), 'cached');
     assert.deepEqual(c.body, a.body);
     assert.equal((await list('W/"something-else"')).status, 200);
+    // A tag names one project's list: another project's list is sent in full, never a 304 for it.
+    const other = fixtureProject();
+    const o = await s.api('GET', `/api/tasks?project=${encodeURIComponent(other)}`, undefined, { 'if-none-match': etag });
+    assert.equal(o.status, 200);
+    assert.equal(o.body.project, other);
+    assert.notEqual(o.headers.get('etag'), etag);
   });
 
   test('gzip for a client that accepts it (the same JSON, a fraction of the bytes); as it is for one that does not', async () => {

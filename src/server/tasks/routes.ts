@@ -34,7 +34,7 @@ export function taskRoutes(app: FastifyInstance, deps: { tasks: TaskService; ins
     const p = project(req.query);
     const links = linksOf(p);
     const key = `${deps.tasks.revision(p)}|${linksKey(links)}`;
-    const etag = cache.etag(key);
+    const etag = cache.etag(`${p}\u0000${key}`); // a tag names one project's list: never valid for another's
     reply.header('etag', etag).header('cache-control', 'no-cache');
     if (etagMatches(req.headers['if-none-match'], etag)) {
       reply.header('server-timing', `tasks;desc="not modified";dur=${(performance.now() - t0).toFixed(2)}`);
