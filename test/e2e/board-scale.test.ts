@@ -1,6 +1,6 @@
 // The board in a real browser: export (CSV and Excel, downloaded and read back), the import of the original AreYouJ
 // from the dashboard, planning with an agent (a PRD from a file becomes an instance's first message), and a 10,000-task board that scrolls (virtualised: a bounded number of rows in the page, frame
-// times printed) and stays responsive, with details fetched per task.
+// times printed), stays responsive, with details fetched per task, and brings a selected task far away into view.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -196,5 +196,26 @@ describe('board: 10,000 tasks', { timeout: 240_000 }, () => {
     await page.waitForSelector('[data-testid=details-markdown]');
     assert.match(await page.locator('[data-testid=details-markdown]').innerText(), /read the code/);
     await shot(page, '43-board-10000-details');
+  });
+
+  it('brings a selected task into view, far from where the board is scrolled: from a link, then from a dependency', async () => {
+    const inView = (id: string) => page.waitForFunction((id) => {
+      const r = document.querySelector(`[data-testid=task-row][data-task="${id}"]`);
+      const box = r?.getBoundingClientRect();
+      const board = document.querySelector('[data-testid=board-scroll]')!.getBoundingClientRect();
+      const head = document.querySelector('[data-testid=task-table] thead th')!.getBoundingClientRect();
+      return !!box && r!.classList.contains('current') && box.top >= head.bottom - 1 && box.bottom <= board.bottom + 1;
+    }, id, { timeout: 10_000 });
+    await page.fill('[data-testid=task-search]', '');
+    await page.waitForFunction(() => document.querySelector('[data-testid=task-table]')?.getAttribute('data-rows') === '10000');
+    assert.equal(await page.getAttribute('[data-testid=task-table]', 'data-virtual'), 'true');
+    await page.evaluate(() => { document.querySelector('[data-testid=board-scroll]')!.scrollTop = 0; });
+    await page.evaluate(() => { location.hash = '#/tasks?task=2400'; }); // a link to a task near the end
+    await inView('2400');
+    await page.locator('[data-testid=task-details] [data-testid=details-title]', { hasText: 'Task 2400' }).waitFor();
+    await page.locator('[data-testid=task-details] .deps button', { hasText: '#2393' }).click(); // a dependency, 28 rows up
+    await inView('2393');
+    assert.ok(await page.locator('[data-testid=task-row]').count() < 80, 'still a bounded window');
+    await shot(page, '45-board-10000-dependency');
   });
 });

@@ -22,7 +22,7 @@ describe('task board', { timeout: 180_000 }, () => {
   const rowInView = (id: string) => page.waitForFunction((id) => {
     const r = document.querySelector(`[data-testid=task-row][data-task="${id}"]`)?.getBoundingClientRect();
     const board = document.querySelector('[data-testid=board-scroll]')!.getBoundingClientRect();
-    const head = document.querySelector('[data-testid=task-table] thead')!.getBoundingClientRect();
+    const head = document.querySelector('[data-testid=task-table] thead th')!.getBoundingClientRect();
     return !!r && r.top >= head.bottom - 1 && r.bottom <= board.bottom + 1;
   }, id, { timeout: 5000 });
   /** Every row of the table is in the page (a board this small is not virtualised: find in page and screen readers see all of it). */

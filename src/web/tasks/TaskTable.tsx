@@ -124,16 +124,11 @@ export function TaskTable({ rows, project, expandAll, selected, onSelect, byId, 
 
   const tbodyRef = useRef<HTMLTableSectionElement>(null);
   const [margin, setMargin] = useState(0);
-  const [headHeight, setHeadHeight] = useState(0);
-  // Where the rows start inside the scrolling board (the head and the tools above them can change height), and the
-  // height of the sticky header a row scrolled into view must not end up under.
+  // Where the rows start inside the scrolling board (the head and the tools above them can change height).
   useLayoutEffect(() => {
     const body = tbodyRef.current, scroller = scrollRef.current;
     if (!body || !scroller) return;
-    const measureMargin = () => {
-      setMargin(body.getBoundingClientRect().top - scroller.getBoundingClientRect().top + scroller.scrollTop);
-      setHeadHeight(body.parentElement?.querySelector('thead')?.getBoundingClientRect().height ?? 0);
-    };
+    const measureMargin = () => setMargin(body.getBoundingClientRect().top - scroller.getBoundingClientRect().top + scroller.scrollTop);
     measureMargin();
     const ro = new ResizeObserver(measureMargin);
     for (const el of scroller.children) if (!el.contains(body)) ro.observe(el);
@@ -143,9 +138,7 @@ export function TaskTable({ rows, project, expandAll, selected, onSelect, byId, 
   // Stable options: the virtualizer recomputes every row's position when one of them changes.
   const getItemKey = useCallback((i: number) => flat[i].t.id, [flat]);
   const getScrollElement = useCallback(() => scrollRef.current, [scrollRef]);
-  const v = useVirtualizer({
-    count: flat.length, getScrollElement, estimateSize, overscan: 12, scrollMargin: margin, getItemKey, enabled: virtual, scrollPaddingStart: headHeight,
-  });
+  const v = useVirtualizer({ count: flat.length, getScrollElement, estimateSize, overscan: 12, scrollMargin: margin, getItemKey, enabled: virtual });
   const items = virtual ? v.getVirtualItems() : null;
   const top = items?.length ? items[0].start - margin : 0;
   const bottom = items?.length ? v.getTotalSize() - (items[items.length - 1].end - margin) : 0;
@@ -157,8 +150,11 @@ export function TaskTable({ rows, project, expandAll, selected, onSelect, byId, 
     if (!selected) { shown.current = undefined; return; }
     if (selectedIndex < 0 || shown.current === selected) return;
     shown.current = selected;
-    if (virtual) v.scrollToIndex(selectedIndex, { align: 'auto' });
-    else tbodyRef.current?.querySelector(`tr[data-index="${selectedIndex}"]`)?.scrollIntoView({ block: 'nearest' });
+    // A row in the page is placed by its real box (scroll-padding keeps it clear of the sticky header); one the
+    // virtualiser has not rendered is brought to the middle by its estimated position (then measured, and rendered).
+    const el = tbodyRef.current?.querySelector(`tr[data-index="${selectedIndex}"]`);
+    if (el || !virtual) el?.scrollIntoView({ block: 'nearest' });
+    else v.scrollToIndex(selectedIndex, { align: 'center' });
   }, [selected, selectedIndex, virtual, v]);
 
   const row = (r: (typeof flat)[number], index: number) => (
