@@ -178,6 +178,8 @@ export class InstanceManager {
     inst = this.update(inst.id, { pid: session.pid, ptySessionId: String(session.pid) }, false);
     const live: Live = { id: inst.id, agent, session, driver, terminateReason: null, lastActivityWrite: Date.now() };
     this.live.set(inst.id, live);
+    // Queued messages an ended instance of this agent still holds (an imported queue) come to this one, once it runs.
+    for (const m of this.deps.instances.adoptQueued(agent.id, inst.id)) this.deps.bus.publish('message.updated', { message: m });
     session.on('data', () => { this.touch(live); this.deps.changes.nudge(live.id); });
     session.on('exit', (info) => this.onExit(live, info));
     driver.start(this.makeHost(live));

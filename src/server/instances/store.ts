@@ -213,6 +213,19 @@ export class InstanceStore {
       .all(instanceId) as MessageRow[]).map(toMessage);
   }
 
+  /**
+   * Moves the queued messages left on an agent's ended instances (an import of the original AreYouJ's queue leaves
+   * them there; an instance that ends cancels its own) to its new instance, in their order; returns them.
+   */
+  adoptQueued(agentId: string, instanceId: string): Message[] {
+    const ids = (this.db.prepare(`SELECT m.id FROM agent_messages m JOIN agent_instances i ON i.id = m.agent_instance_id
+      WHERE i.agent_id = ? AND m.agent_instance_id != ? AND m.delivery = 'queued'
+      AND i.status NOT IN (${LIVE_STATUSES.map(() => '?').join(',')}) ORDER BY m.id`).all(agentId, instanceId, ...LIVE_STATUSES) as { id: number }[]).map((r) => r.id);
+    const move = this.db.prepare('UPDATE agent_messages SET agent_instance_id = ? WHERE id = ?');
+    this.db.transaction(() => { for (const id of ids) move.run(instanceId, id); })();
+    return ids.map((id) => this.getMessage(id));
+  }
+
   updateMessage(id: number, patch: MessagePatch): Message {
     const cur = this.getMessage(id);
     this.db.prepare(`UPDATE agent_messages SET content = ?, delivery = ?, requires_user_input = ?, metadata = ?, delivered_at = ? WHERE id = ?`).run(
