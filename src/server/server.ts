@@ -1,7 +1,7 @@
 // Composition: the stores, the event bus, the instance manager and the HTTP app, for one home.
 import fs from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { openAgentsDb } from './agents/db.js';
+import { agentsDbPath, checkSchema, openAgentsDb } from './agents/db.js';
 import { agentRoutes } from './agents/routes.js';
 import { AgentStore } from './agents/store.js';
 import type { Config } from './config.js';
@@ -23,6 +23,7 @@ export interface Server { app: FastifyInstance; config: Config; manager: Instanc
 
 export async function startServer(config: Config): Promise<Server> {
   if (!isLoopback(config.host) && !config.token) throw new Error('a token is required when listening on a non-loopback host');
+  checkSchema(agentsDbPath(config.home)); // a home from a newer version is refused before anything in it is touched
   fs.mkdirSync(config.logsDir, { recursive: true });
   const bus = new EventBus();
   const db = openAgentsDb(config.home);
