@@ -12,7 +12,9 @@ export interface Command {
 }
 
 /** Subcommands other than `serve`. Add one here: a name, a summary and a lazily imported module. */
-export const COMMANDS: Record<string, Command> = {};
+export const COMMANDS: Record<string, Command> = {
+  doctor: { summary: 'check what AreYouJ needs on this machine and in this home (--json for scripts)', run: async (argv) => (await import('./cli/doctor.js')).doctor(argv) },
+};
 
 function help(): string {
   const names = Object.keys(COMMANDS).sort();
