@@ -94,16 +94,29 @@ export class SchemaTooNewError extends Error {
   }
 }
 
+const SQLITE_MAGIC = 'SQLite format 3\0';
+
 /**
- * The schema version of an existing agents.db, read through a read-only connection (no journal mode set, nothing
- * written, so a file from a newer version is left exactly as it was); null when there is no database yet.
+ * The schema version of an existing agents.db (null when there is none yet), read without changing anything: a file
+ * from a newer version must be left exactly as it was. The version is PRAGMA user_version, stored in the database
+ * header (4 bytes, big-endian, at offset 60), which is read directly: even a read-only SQLite connection to a WAL
+ * database creates -wal and -shm files beside it. Only when a WAL or rollback journal already holds changes not yet in
+ * the file is SQLite asked, through a read-only connection (those files exist already).
  */
 export function readSchemaVersion(file: string): number | null {
   let st: fs.Stats;
   try { st = fs.statSync(file); } catch { return null; }
   if (st.size === 0) return null;
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try { return db.pragma('user_version', { simple: true }) as number; } finally { db.close(); }
+  const size = (f: string) => { try { return fs.statSync(f).size; } catch { return 0; } };
+  if (size(`${file}-wal`) > 0 || fs.existsSync(`${file}-journal`)) {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    try { return db.pragma('user_version', { simple: true }) as number; } finally { db.close(); }
+  }
+  const header = Buffer.alloc(100);
+  const fd = fs.openSync(file, 'r');
+  try { fs.readSync(fd, header, 0, 100, 0); } finally { fs.closeSync(fd); }
+  if (header.toString('latin1', 0, 16) !== SQLITE_MAGIC) throw new Error(`${file} is not a SQLite database`);
+  return header.readInt32BE(60);
 }
 
 /** Throws SchemaTooNewError when the file at `file` is from a newer version; returns its version (null: none yet). */
