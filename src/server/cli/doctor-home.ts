@@ -80,7 +80,8 @@ export function checkOwnerOnlyDir(home: string, name: 'logs' | 'run' | 'worktree
     }
   };
   if (deep) scan(dir);
-  if (!loose.length) return { ...base, status: 'ok', detail: deep ? `owner-only, with the ${Math.min(scanned, MAX_SCANNED)} entries in it` : 'owner-only' };
+  const n = Math.min(scanned, MAX_SCANNED);
+  if (!loose.length) return { ...base, status: 'ok', detail: deep ? `owner-only, and so ${n === 1 ? 'is the 1 entry' : `are the ${n} entries`} in it` : 'owner-only' };
   return {
     ...base, status: 'warn',
     detail: `other users can read or enter ${loose.length === 1 ? '' : `${loose.length} entries, e.g. `}${loose.slice(0, 3).join(', ')}`,

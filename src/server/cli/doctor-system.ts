@@ -106,15 +106,19 @@ export function versionOf(file: string, timeoutMs: number): Promise<{ line: stri
     // Its own process group, so that a hung CLI is killed with whatever it started; stdin closed (nothing to answer).
     const child = spawn(file, ['--version'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, NO_COLOR: '1' } });
     const timer = setTimeout(() => {
-      try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ }
-      finish({ error: `did not answer --version within ${timeoutMs / 1000} s` });
+      const r = { error: `did not answer --version within ${timeoutMs / 1000} s` };
+      try { process.kill(-child.pid!, 'SIGKILL'); } catch { finish(r); return; }
+      // Reported once it is gone (SIGKILL cannot be ignored; the second timer covers a process stuck in the kernel).
+      child.once('exit', () => finish(r));
+      setTimeout(() => finish(r), 2000).unref();
     }, timeoutMs);
-    const take = (d: Buffer) => { if (out.length < 4096) out += d.toString(); };
-    child.stdout.on('data', take);
-    child.stderr.on('data', take);
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => { if (out.length < 4096) out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { if (err.length < 4096) err += d.toString(); });
     child.on('error', (e) => finish({ error: `cannot run: ${e.message}` }));
     child.on('close', (code) => { // after the output is read to its end
-      const line = out.split('\n').map((l) => l.trim()).find(Boolean) ?? '';
+      const first = (t: string) => t.split('\n').map((l) => l.trim()).find(Boolean) ?? '';
+      const line = first(out) || first(err); // the version on stdout; some CLIs print it on stderr
       if (code === 0 && line) finish({ line });
       else finish({ error: `--version exited with code ${code}${line ? `: ${line.slice(0, 200)}` : ''}` });
     });
