@@ -26,7 +26,7 @@ describe('phone layout and connection', { timeout: 180_000 }, () => {
     });
     instanceId = (await srv.api<{ id: string }>('POST', `/api/agents/${agent.id}/instances`, { cols: 40, rows: 20 })).id;
     browser = await launch();
-    ({ page, errors } = await newPage(browser, { width: 390, height: 844 }, { isMobile: true, hasTouch: true }));
+    ({ page, errors } = await newPage(browser, srv, { width: 390, height: 844 }, { isMobile: true, hasTouch: true }));
     await page.goto(srv.url);
     await page.waitForSelector('[data-testid=overview]');
   });
@@ -77,6 +77,6 @@ describe('phone layout and connection', { timeout: 180_000 }, () => {
     await page.tap('[data-testid=drawer-toggle]');
     await page.waitForSelector('[data-testid=agent-item][data-agent=late]', { timeout: 10_000 });
     // While the server was down, the event stream (and a terminal, if one was open) failed to connect.
-    expectProblems(errors, /net::ERR_[A-Z_]+ .*\/api\/(events|instances\/[^/]+\/terminal)|WebSocket connection to .*\/terminal' failed/);
+    expectProblems(errors, /net::ERR_[A-Z_]+ .*\/api\/(events|info|instances\/[^/]+\/terminal)|WebSocket connection to .*\/terminal' failed/);
   });
 });
