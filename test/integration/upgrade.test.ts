@@ -34,8 +34,10 @@ function snapshot(dir: string): Record<string, string> {
   return out;
 }
 
-const api = async (url: string, p: string) => {
-  const r = await fetch(url + p);
+/** GET with the token of the login URL the server printed (0.1.0 had no token: the first start of this version makes one). */
+const bearer = (login: string) => ({ authorization: `Bearer ${new URL(login).searchParams.get('token')}` });
+const api = async (url: string, p: string, headers: Record<string, string>) => {
+  const r = await fetch(url + p, { headers });
   assert.equal(r.status, 200, `GET ${p}`);
   return r.json() as Promise<any>;
 };
@@ -49,17 +51,18 @@ describe('upgrades', () => {
       const logsBefore = snapshot(logs);
       const srv = runCli(['--home', home, '--port', '0']);
       const url = await srv.url();
-      const agents = await api(url, '/api/agents');
+      const auth = bearer((await srv.waitOut(/Open the dashboard: (\S+)/))[1]);
+      const agents = await api(url, '/api/agents', auth);
       const agent = agents.find((a: any) => a.name === 'shell');
       assert.ok(agent, `${release}: the agent is there`);
       assert.equal(agent.description, `made by AreYouJ ${release}`);
       assert.deepEqual(agent.args, ['--norc', '--noprofile']);
-      const [inst] = await api(url, `/api/agents/${agent.id}/instances`);
+      const [inst] = await api(url, `/api/agents/${agent.id}/instances`, auth);
       assert.equal(inst.status, 'completed');
       assert.equal(inst.exitCode, 0);
-      const messages = await api(url, `/api/instances/${inst.id}/messages`);
+      const messages = await api(url, `/api/instances/${inst.id}/messages`, auth);
       assert.deepEqual(messages.map((m: any) => [m.senderType, m.content, m.delivery]), [['user', 'echo made-by-0.1.0-$((6*7)); exit', 'sent']]);
-      const output = await (await fetch(`${url}/api/instances/${inst.id}/output`)).text();
+      const output = await (await fetch(`${url}/api/instances/${inst.id}/output`, { headers: auth })).text();
       assert.match(output, /made-by-0\.1\.0-42/, 'the log is served');
       assert.equal(await srv.stop(), 0);
       assert.deepEqual(snapshot(logs), logsBefore, `${release}: the logs are unchanged`);

@@ -102,14 +102,15 @@ function tryListen(host: string, port: number): Promise<string | null> {
   });
 }
 
-type Probe = { kind: 'areyouj'; version: string; schemaVersion?: number; home: string } | { kind: 'unauthorized' } | { kind: 'other'; why: string };
+type Probe = { kind: 'areyouj'; version: string; schemaVersion?: number; home: string } | { kind: 'foreign' } | { kind: 'unauthorized' } | { kind: 'other'; why: string };
 
 /** Asks whatever listens at `url` for /api/info, with a deadline. */
 async function probe(url: string, token: string | null): Promise<Probe> {
   try {
     const res = await fetch(`${url}/api/info`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS), headers: token ? { authorization: `Bearer ${token}` } : {} });
-    if (res.status === 401) return { kind: 'unauthorized' };
-    const body = await res.json().catch(() => null) as { version?: unknown; home?: unknown; schemaVersion?: unknown } | null;
+    const body = await res.json().catch(() => null) as { version?: unknown; home?: unknown; schemaVersion?: unknown; error?: { code?: unknown } } | null;
+    // AreYouJ refuses a wrong token with its own error format: another home's server (every server wants its token).
+    if (res.status === 401) return body?.error?.code === 'unauthorized' ? { kind: 'foreign' } : { kind: 'unauthorized' };
     if (res.ok && body && typeof body.version === 'string' && typeof body.home === 'string') {
       return { kind: 'areyouj', version: body.version, home: body.home, ...(typeof body.schemaVersion === 'number' ? { schemaVersion: body.schemaVersion } : {}) };
     }
@@ -143,6 +144,7 @@ export async function checkPort(o: PortOptions): Promise<DoctorCheck> {
     return { ...base, status: 'ok', version: p.version, detail: `in use by this home's AreYouJ server (${p.version}${schema}), which answers at ${url}` };
   }
   if (p.kind === 'areyouj') return { ...base, status: 'fail', version: p.version, detail: `in use by an AreYouJ server for another home (${p.home})`, fix: other };
+  if (p.kind === 'foreign') return { ...base, status: 'fail', detail: 'in use by an AreYouJ server for another home (it refuses this home\'s token)', fix: other };
   if (p.kind === 'unauthorized') return { ...base, status: 'fail', detail: 'in use by a server that refuses this home\'s token (another AreYouJ home, or another program)', fix: find };
   return { ...base, status: 'fail', detail: `in use by another program: ${p.why}`, fix: find };
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { DoctorCheck, DoctorReport } from '../../common/doctor.js';
 import { SCHEMA_VERSION } from '../agents/db.js';
+import { readToken } from '../auth/token.js';
 import { readVersion } from '../config.js';
 import { checkAgentsDb, checkHome, checkOwnerOnlyDir, checkPort } from './doctor-home.js';
 import { checkCli, checkNode, checkPty, checkSqlite, CLIS } from './doctor-system.js';
@@ -75,9 +76,10 @@ export async function doctor(argv: string[]): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a number from 0 to 65535, not ${JSON.stringify(values.port)}`);
   const timeout = Number(values.timeout ?? 5);
   if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 600) fail(`--timeout must be a number of seconds from 0 to 600, not ${JSON.stringify(values.timeout)}`);
-  const report = await runDoctor({
-    home: values.home ?? process.cwd(), host: values.host ?? '127.0.0.1', port, timeoutMs: Math.round(timeout * 1000), token: process.env.AREYOUJ_TOKEN || null,
-  });
+  const home = path.resolve(values.home ?? process.cwd());
+  // The server on this home is asked with its token: $AREYOUJ_TOKEN, else the home's docs/run/token (never made here).
+  const token = process.env.AREYOUJ_TOKEN || readToken(path.join(home, 'docs', 'run'));
+  const report = await runDoctor({ home, host: values.host ?? '127.0.0.1', port, timeoutMs: Math.round(timeout * 1000), token });
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
   return report.ok ? 0 : 1;
 }
