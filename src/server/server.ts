@@ -19,6 +19,10 @@ import { InstanceManager } from './instances/manager.js';
 import { instanceRoutes } from './instances/routes.js';
 import { registerClaude } from './integrations/claude/routes.js';
 import { InstanceStore } from './instances/store.js';
+import { McpAccess } from './mcp/access.js';
+import { MCP_PATH, mcpRoutes } from './mcp/routes.js';
+import { projectRoutes } from './projects/routes.js';
+import { ProjectStore } from './projects/store.js';
 import { taskRoutes } from './tasks/routes.js';
 import { TaskService } from './tasks/service.js';
 
@@ -64,9 +68,17 @@ export async function startServer(config: Config): Promise<Server> {
   miscRoutes(app, { config, bus });
   taskRoutes(app, { tasks, instances });
   agentRoutes(app, { agents, bus, manager });
+  projectRoutes(app, {
+    home: config.home, db, projects: new ProjectStore(db), agents, instances, bus, manager, resolveProject: (p) => tasks.resolveProject(p),
+  });
   instanceRoutes(app, { agents, instances, tasks, manager, scrollback: config.scrollback });
   eventRoutes(app, { bus, heartbeatMs: config.heartbeatMs });
-  registerClaude(app, { manager, instances, runDir: config.runDir }); // the `claude` driver and POST /api/hooks/claude/:instanceId
+  const mcp = new McpAccess(config.runDir);
+  mcpRoutes(app, { access: mcp, instances, tasks, version: config.version });
+  registerClaude(app, { // the `claude` driver (with the task tools in its --mcp-config) and POST /api/hooks/claude/:instanceId
+    manager, instances, runDir: config.runDir,
+    mcp: (id) => ({ url: `${manager.url}${MCP_PATH}/${encodeURIComponent(id)}`, secret: mcp.secret(id) }),
+  });
   changesRoutes(app, changes); // worktrees: changes, diffs, review, commit, merge, rebase, discard, pull requests
 
   // Upgrade sockets are detached from the HTTP server: track them so that close() never waits on one.
