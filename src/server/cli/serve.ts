@@ -68,10 +68,6 @@ export async function serve(argv: string[], help: string): Promise<void> {
   if (!config.webRoot) process.stdout.write('  (the web app is not built: run `npm run build` or `npm start`; the API works)\n');
   // The login URL, as Jupyter prints it: open it once, the browser keeps a session; `areyouj token` shows it again.
   process.stdout.write(`\n  Open the dashboard: ${server.loginUrl()}\n\n`);
-  if (values.open) {
-    const why = await openInBrowser(server.loginUrl(), config.runDir); // the token goes through an owner-only page
-    if (why) process.stderr.write(`areyouj: ${why}\n`);
-  }
 
   let stopping = false;
   const stop = async (sig: string) => {
@@ -83,4 +79,9 @@ export async function serve(argv: string[], help: string): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  // After the signal handlers: a SIGTERM while the opener starts still stops the server gracefully.
+  if (values.open) {
+    const why = await openInBrowser(server.loginUrl(), config.runDir); // the token goes through an owner-only page
+    if (why) process.stderr.write(`areyouj: ${why}\n`);
+  }
 }
