@@ -1,6 +1,6 @@
 // Composition: the stores, the event bus, the instance manager and the HTTP app, for one home.
 import type { FastifyInstance } from 'fastify';
-import { openAgentsDb } from './agents/db.js';
+import { agentsDbPath, checkSchema, openAgentsDb } from './agents/db.js';
 import { agentRoutes } from './agents/routes.js';
 import { AgentStore } from './agents/store.js';
 import { secureHome } from './auth/files.js';
@@ -37,6 +37,7 @@ export interface Server {
 }
 
 export async function startServer(config: Config): Promise<Server> {
+  checkSchema(agentsDbPath(config.home)); // a home from a newer version is refused before anything in it is touched
   secureHome(config.home, config);
   const token = new TokenSource(config.runDir, config.token);
   const sessions = new SessionStore(config.runDir);

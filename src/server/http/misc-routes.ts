@@ -2,12 +2,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { SCHEMA_VERSION } from '../agents/db.js';
 import { ApiError } from './errors.js';
 import type { Config } from '../config.js';
 import type { EventBus } from '../events/bus.js';
 
 export function miscRoutes(app: FastifyInstance, deps: { config: Pick<Config, 'version' | 'home' | 'maxInstances'>; bus: EventBus }) {
-  app.get('/api/info', async () => ({ version: deps.config.version, home: deps.config.home, maxInstances: deps.config.maxInstances, lastEventId: deps.bus.lastId }));
+  app.get('/api/info', async () => ({ version: deps.config.version, schemaVersion: SCHEMA_VERSION, home: deps.config.home, maxInstances: deps.config.maxInstances, lastEventId: deps.bus.lastId }));
 
   // Lists sub-directories only (never files), for choosing an agent's project path.
   app.get<{ Querystring: { path?: string; hidden?: string } }>('/api/fs/dirs', async (req) => {

@@ -103,7 +103,7 @@ export function exportUrl(project: string | undefined, o: { format: 'csv' | 'xls
 const q = (project?: string) => (project ? `?project=${encodeURIComponent(project)}` : '');
 const enc = encodeURIComponent;
 
-export interface Info { version: string; home: string; maxInstances: number }
+export interface Info { version: string; schemaVersion: number; home: string; maxInstances: number }
 export interface DirListing { path: string; parent: string | null; dirs: { name: string; path: string }[] }
 export type SendMode = 'auto' | 'now' | 'queue';
 
