@@ -10,7 +10,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import xtermHeadless from '@xterm/headless';
 import serializeAddon from '@xterm/addon-serialize';
 import { DEFAULT_TERMINAL_SIZE } from '../../src/common/limits.js';
-import { PtySession } from '../../src/server/sessions/pty-session.js';
+import { PtySession } from '../../src/ptyhost/pty-session.js';
 import { attachSocket, CLOSE_SLOW_CONSUMER, SLOW_CONSUMER_REASON } from '../../src/server/sessions/terminal-channel.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ayj-chan-'));

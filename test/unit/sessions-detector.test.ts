@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_AWAITING_PATTERNS, DEFAULT_IDLE_PATTERNS } from '../../src/common/schema.js';
-import { PtySession } from '../../src/server/sessions/pty-session.js';
+import { PtySession } from '../../src/ptyhost/pty-session.js';
 import { ScreenStateDetector, type StateChange, type DetectorSettings } from '../../src/server/sessions/detector.js';
 import { pasteText } from '../../src/server/sessions/keys.js';
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { fileURLToPath } from 'node:url';
-import { PtySession, SpawnError } from '../../src/server/sessions/pty-session.js';
+import { PtySession, SpawnError } from '../../src/ptyhost/pty-session.js';
 
 const FAKE_AGENT = fileURLToPath(new URL('../fixtures/agents/fake-agent.js', import.meta.url));
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ayj-sessions-'));

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import xtermHeadless from '@xterm/headless';
 import serializeAddon from '@xterm/addon-serialize';
-import { PtySession, type ExitInfo, type SessionClient } from '../../src/server/sessions/pty-session.js';
+import { PtySession, type ExitInfo, type SessionClient } from '../../src/ptyhost/pty-session.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ayj-spill-'));
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmp, LANG: 'C.UTF-8' };

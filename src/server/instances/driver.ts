@@ -1,7 +1,7 @@
 // A driver knows how one kind of agent signals its state and takes messages. The manager owns the
 // lifecycle (pty, limits, exit, queue); drivers only translate: `generic` reads the screen, `claude` its hooks.
 import type { Agent, InstanceStatus, Message, NotificationKind, Question } from '../../common/schema.js';
-import type { PtySession } from '../sessions/pty-session.js';
+import type { PtySession } from '../../ptyhost/pty-session.js';
 import type { NewMessage } from './store.js';
 
 export interface DriverHost {

@@ -8,7 +8,7 @@ import {
 import { DEFAULT_TERMINAL_SIZE } from '../../common/limits.js';
 import { conflict, invalid } from '../errors.js';
 import { checkProjectPath } from '../agents/store.js';
-import { PtySession, SpawnError, type ExitInfo } from '../sessions/pty-session.js';
+import { PtySession, SpawnError, type ExitInfo } from '../../ptyhost/pty-session.js';
 import type { AgentStore } from '../agents/store.js';
 import type { Config } from '../config.js';
 import type { EventBus } from '../events/bus.js';

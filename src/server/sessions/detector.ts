@@ -18,7 +18,7 @@
 //
 // Timers only (one re-armed timeout), no polling. dispose() stops it; it also stops when the session exits.
 import { EventEmitter } from 'node:events';
-import type { PtySession } from './pty-session.js';
+import type { PtySession } from '../../ptyhost/pty-session.js';
 
 export type DetectedState = 'starting' | 'active' | 'idle' | 'awaiting_input';
 

@@ -33,7 +33,7 @@
 // ---------------------------------------------------------------------------------------------------
 import type { WebSocket, RawData } from 'ws';
 import { TERMINAL_SIZE_LIMITS as L, validTerminalSize } from '../../common/limits.js';
-import type { ExitInfo, PtySession } from './pty-session.js';
+import type { ExitInfo, PtySession } from '../../ptyhost/pty-session.js';
 
 export const CLOSE_EXITED = 1000;
 export const CLOSE_SLOW_CONSUMER = 4408;
