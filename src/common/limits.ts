@@ -21,6 +21,9 @@ export const DEFAULT_TERMINAL_SIZE = { cols: 120, rows: 32 } as const;
  * so --scrollback lowers it (up to MAX_SCROLLBACK raises it); the full output is always in the log.
  */
 export const DEFAULT_SCROLLBACK = 10_000;
+/** SIGTERM → SIGKILL: time for an agent to save its state and exit cleanly; only a program that ignores SIGTERM waits this long. */
+export const TERMINATE_GRACE_MS = 5000;
+
 /** 1,000,000 lines ≈ 2 GB per instance at 120 columns: more is certainly a mistake. */
 export const MAX_SCROLLBACK = 1_000_000;
 

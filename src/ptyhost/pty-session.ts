@@ -1,16 +1,19 @@
-// One program in one pseudo-terminal: output goes to a raw log file, a server-side headless terminal
-// (the screen, for snapshots and state detection) and the attached clients, in order.
+// One program in one pseudo-terminal: output goes to a raw log file, a headless terminal (the screen, parsed in a
+// worker thread: headless-screen.ts) and the attached viewers, in order. Runs in the pty host (and in tests).
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as pty from 'node-pty';
-import { DEFAULT_SCROLLBACK, DEFAULT_TERMINAL_SIZE, validTerminalSize } from '../../common/limits.js';
-import { TERMINATE_GRACE_MS } from '../limits.js';
-import { HeadlessScreen } from './headless-screen.js';
+import { DEFAULT_SCROLLBACK, DEFAULT_TERMINAL_SIZE, TERMINATE_GRACE_MS, validTerminalSize } from '../common/limits.js';
+import { HeadlessScreen, type SnapshotResult } from './headless-screen.js';
 import { LogFile, OutputBuffer, type Cursor } from './output-log.js';
-import { SpawnError, checkCwd, descendants, ignoresSignal, resolveCommand, signalTree, waitSessionGone } from './spawn-check.js';
+import type { ScreenState } from './protocol.js';
+import {
+  SpawnError, TRAMPOLINE_NAME, checkCwd, descendants, ignoresSignal, isolatedSpawn, resolveCommand, signalTree, waitSessionGone,
+} from './spawn-check.js';
 
 export { SpawnError } from './spawn-check.js';
+export type { ScreenState } from './protocol.js';
 
 export interface PtyStartOptions {
   command: string;
@@ -29,8 +32,8 @@ export interface PtyStartOptions {
   scrollback?: number;
   /**
    * Who answers terminal queries (DA, cursor position report, mode reports) the program sends.
-   * 'auto' (default): the server's headless terminal answers the output no client was attached for;
-   * clients (xterm.js) answer what they received. 'server' | 'clients' force one side.
+   * 'auto' (default): the headless terminal answers the output no viewer was attached for;
+   * viewers (xterm.js) answer what they received. 'server' | 'clients' force one side.
    */
   queryReplies?: 'auto' | 'server' | 'clients';
 }
@@ -51,16 +54,27 @@ export interface SessionClient {
   onData(chunk: Buffer): void;
   onResize?(cols: number, rows: number): void;
   onExit?(e: ExitInfo): void;
-  /** Flow control while catching up after attach: the next block waits for the returned promise. */
+  /** Flow control: whether the viewer takes `bytes` more now. When it does not, it lags and is caught up later, paced by ready(). */
+  canTake?(bytes: number): boolean;
+  /** Flow control while catching up: the next block waits for the returned promise. */
   ready?(): Promise<void> | void;
+  /** The session dropped the viewer: 'slow' when it fell more than maxLag behind after having been live. */
+  onDrop?(reason: 'slow'): void;
+}
+
+export interface AttachOptions {
+  /** Start with the bytes from this stream offset (no snapshot) instead of a snapshot of the parsed screen. */
+  from?: number;
+  /** A viewer that was live and falls this many bytes behind is dropped (onDrop('slow')). Default: never. */
+  maxLag?: number;
 }
 
 /** Without a log file to spill to: parser backlog past which the pty is paused (the program blocks on write), and where it resumes. */
 const PAUSE_AT = 1 << 20;
 const RESUME_AT = 256 << 10;
-/** With a log file: unparsed output (or output a catching-up viewer has not had) kept in memory at most; the rest is read back from the log. */
+/** With a log file: unparsed output (or output a lagging viewer has not had) kept in memory at most; the rest is read back from the log. */
 export const MAX_MEMORY = 8 << 20;
-/** A catching-up viewer gets at most this much at once before waiting for its ready(). */
+/** A catching-up viewer gets at most this much at once (then waits for its ready() when it has no canTake). */
 const CATCHUP_BLOCK = 256 << 10;
 /**
  * A pause never lasts longer than this: node-pty destroys the pty socket 200 ms after the child exits,
@@ -72,23 +86,39 @@ export interface PtySessionEvents {
   data: [chunk: Buffer];
   input: [data: string | Buffer];
   resize: [cols: number, rows: number];
+  /** The terminal modes (bracketed paste, application cursor keys) changed, as of the parsed output. */
+  modes: [bracketed: boolean, appCursor: boolean];
   exit: [info: ExitInfo];
 }
+
+interface Viewer {
+  client: SessionClient;
+  cur: Cursor | null; // set while it lags (a reader of the buffer); null while live or waiting for its snapshot
+  wasLive: boolean;
+  maxLag: number;
+  gone: boolean;
+}
+
+interface Final { snapshot: SnapshotResult; screen: ScreenState }
 
 export class PtySession extends EventEmitter<PtySessionEvents> {
   readonly pid: number;
   readonly command: string;
   readonly startedAt = new Date();
+  /** Whether the program started with no descriptor of this process above 2 (see spawn-check.ts). */
+  readonly isolated: boolean;
   outputBytes = 0;
   lastOutputAt: number | null = null;
   exitInfo: ExitInfo | null = null;
 
   private proc: pty.IPty;
-  private screen: HeadlessScreen | null;
+  private headless: HeadlessScreen;
   private out: OutputBuffer;
-  private clients = new Set<SessionClient>();
-  /** Viewers still replaying output between their snapshot and the live stream. */
-  private catching = new Set<Cursor>();
+  /** Viewers receiving output as it arrives. */
+  private live = new Set<Viewer>();
+  /** Viewers reading output between their start and the live stream (after attach, or after lagging). */
+  private catching = new Set<Viewer>();
+  private pendingSnapshots = 0;
   private log: LogFile | null = null;
   private pauses = { headless: false, log: false };
   private paused = false;
@@ -100,8 +130,12 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
   private exitPromise: Promise<ExitInfo>;
   private resolveExit!: (e: ExitInfo) => void;
   private disposables: { dispose(): void }[] = [];
-  private final: { snapshot: string; lines: string[]; cursor: { x: number; y: number }; top: number; cols: number; rows: number; bracketed: boolean; appCursor: boolean } | null = null;
+  private final: Final | null = null;
+  private ending = false;
   private firstOutput = '';
+  private serializations = 0;
+  private modes = { bracketed: false, appCursor: false };
+  private size: { cols: number; rows: number };
   private readonly queryReplies: 'auto' | 'server' | 'clients';
 
   /** Starts the program; throws SpawnError when it cannot (bad directory, unknown command, fork failure). */
@@ -112,6 +146,7 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
   private constructor(opts: PtyStartOptions) {
     super();
     const cols = opts.cols ?? DEFAULT_TERMINAL_SIZE.cols, rows = opts.rows ?? DEFAULT_TERMINAL_SIZE.rows;
+    this.size = { cols, rows };
     this.queryReplies = opts.queryReplies ?? 'auto';
     this.command = opts.command;
     const env: Record<string, string> = {};
@@ -121,18 +156,20 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
     env.COLORTERM ??= 'truecolor';
 
     checkCwd(opts.cwd);
-    resolveCommand(opts.command, opts.cwd, env);
+    const file = resolveCommand(opts.command, opts.cwd, env);
     let logFd: number | null = null;
     if (opts.logFile) {
       try {
-        fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
-        logFd = fs.openSync(opts.logFile, 'a');
+        fs.mkdirSync(path.dirname(opts.logFile), { recursive: true, mode: 0o700 });
+        logFd = fs.openSync(opts.logFile, 'a', 0o600);
       } catch (e) {
         throw new SpawnError('log_failed', `cannot open log file ${opts.logFile}: ${(e as Error).message}`);
       }
     }
+    const spawn = isolatedSpawn(file, opts.command, opts.args ?? [], env);
+    this.isolated = spawn.isolated;
     try {
-      this.proc = pty.spawn(opts.command, opts.args ?? [], { name: 'xterm-256color', cols, rows, cwd: opts.cwd, env, encoding: null });
+      this.proc = pty.spawn(spawn.file, spawn.args, { name: 'xterm-256color', cols, rows, cwd: opts.cwd, env: spawn.env, encoding: null });
     } catch (e) {
       if (logFd !== null) fs.closeSync(logFd);
       throw new SpawnError('spawn_failed', `cannot start ${opts.command}: ${(e as Error).message}`);
@@ -156,9 +193,16 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
       }, () => this.setPause('log', false));
     }
 
-    this.screen = new HeadlessScreen(this.out, this.log, cols, rows, opts.scrollback ?? DEFAULT_SCROLLBACK);
-    this.screen.onProgress = () => { if (this.pauses.headless && this.screen!.behind < RESUME_AT) this.setPause('headless', false); };
-    this.disposables.push(this.screen.term.onData((reply) => this.onTerminalReply(reply)));
+    this.headless = new HeadlessScreen(this.out, this.log, cols, rows, opts.scrollback ?? DEFAULT_SCROLLBACK);
+    this.headless.onProgress = () => {
+      if (this.pauses.headless && this.headless.behind < RESUME_AT) this.setPause('headless', false);
+      const { bracketed, appCursor } = this.headless;
+      if (bracketed !== this.modes.bracketed || appCursor !== this.modes.appCursor) {
+        this.modes = { bracketed, appCursor };
+        this.emit('modes', bracketed, appCursor);
+      }
+    };
+    this.headless.onReply = (reply, at) => this.onTerminalReply(reply, at);
 
     // node-pty delivers Buffers with encoding: null (its typings say string).
     this.disposables.push(this.proc.onData((d) => this.onOutput(d as unknown as Buffer)));
@@ -167,25 +211,24 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
     (this.proc as unknown as EventEmitter).on('error', () => { /* EIO at exit; the exit event follows */ });
   }
 
-  private get term() { return this.screen!.term; }
-
-  get cols(): number { return this.final?.cols ?? this.term.cols; }
-  get rows(): number { return this.final?.rows ?? this.term.rows; }
+  get cols(): number { return this.size.cols; }
+  get rows(): number { return this.size.rows; }
   get exited(): boolean { return this.exitInfo !== null; }
+  get clientCount(): number { return this.live.size + this.catching.size + this.pendingSnapshots; }
   /** Whether the program has enabled bracketed paste (DECSET 2004), as of the parsed output. */
-  get bracketedPasteEnabled(): boolean { return this.final?.bracketed ?? this.term.modes.bracketedPasteMode; }
+  get bracketedPasteEnabled(): boolean { return this.modes.bracketed; }
   /** Whether the program has enabled application cursor keys (DECCKM): arrows are then ESC O A… */
-  get applicationCursorKeys(): boolean { return this.final?.appCursor ?? this.term.modes.applicationCursorKeysMode; }
-  /** Output bytes held in memory for the parser and catching-up viewers now, and at most so far (bounded by MAX_MEMORY with a log file). */
+  get applicationCursorKeys(): boolean { return this.modes.appCursor; }
+  /** Output bytes held in memory for the parser and lagging viewers now, and at most so far (bounded by MAX_MEMORY with a log file). */
   get memoryStats(): { bytes: number; peak: number; parserBehind: number; serializations: number } {
-    return { bytes: this.out.memoryBytes, peak: this.out.peakMemory, parserBehind: this.screen?.behind ?? 0, serializations: this.screen?.serializations ?? 0 };
+    return { bytes: this.out.memoryBytes, peak: this.out.peakMemory, parserBehind: this.final ? 0 : this.headless.behind, serializations: this.serializations };
   }
 
   /** Resolves with the exit information once the program has exited and everything is flushed. */
   whenExited(): Promise<ExitInfo> { return this.exitPromise; }
 
   write(data: string | Buffer): boolean {
-    if (this.exitInfo || this.final) return false;
+    if (this.exitInfo || this.ending) return false;
     this.proc.write(data);
     this.emit('input', data);
     return true;
@@ -195,104 +238,140 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
     if (!validTerminalSize(cols, rows)) {
       throw new RangeError(`invalid terminal size ${cols}x${rows}`);
     }
-    if (this.final || !this.screen) return;
-    if (cols === this.proc.cols && rows === this.proc.rows) return;
+    if (this.ending) return;
+    if (cols === this.size.cols && rows === this.size.rows) return;
     try { this.proc.resize(cols, rows); } catch { /* exited meanwhile */ }
-    // The headless terminal resizes at this point of the stream, after the output before it is parsed.
+    this.size = { cols, rows };
+    // The headless terminal (and lagging viewers) resize at this point of the stream.
     this.out.pushResize(cols, rows);
-    this.screen.wake();
-    for (const c of this.clients) this.safely(() => c.onResize?.(cols, rows));
+    this.headless.wake();
+    for (const v of this.live) this.safely(() => v.client.onResize?.(cols, rows));
     this.emit('resize', cols, rows);
   }
 
   /** The parsed screen and scrollback, serialized (escape sequences that redraw it); cached per parsed state. */
-  snapshot(): string {
-    return this.final?.snapshot ?? this.screen!.snapshot();
+  async snapshot(): Promise<string> {
+    if (this.final) return this.final.snapshot.data;
+    const s = await this.headless.snapshot();
+    this.serializations = Math.max(this.serializations, s.serializations);
+    return s.data;
   }
 
-  /** The viewport's rendered lines, right-trimmed. */
-  screenLines(): string[] {
-    if (this.final) return this.final.lines;
-    const buf = this.term.buffer.active, lines: string[] = [];
-    for (let y = 0; y < this.term.rows; y++) lines.push(buf.getLine(buf.baseY + y)?.translateToString(true).trimEnd() ?? '');
-    return lines;
-  }
-
-  /** The buffer row (counting scrollback) of the viewport's first line. */
-  viewportTop(): number {
-    return this.final ? this.final.top : this.term.buffer.active.baseY;
-  }
-
-  /** The cursor position in the viewport (0-based). */
-  cursor(): { x: number; y: number } {
-    if (this.final) return this.final.cursor;
-    const buf = this.term.buffer.active;
-    return { x: buf.cursorX, y: buf.cursorY };
+  /** The viewport's rendered lines (right-trimmed), cursor, viewport top and modes, as of the parsed output. */
+  async screen(opts: { settle?: boolean } = {}): Promise<ScreenState> {
+    if (opts.settle) await this.whenParsed();
+    return this.final?.screen ?? this.headless.screen();
   }
 
   /** Resolves when the output received so far (and the resizes so far) have been parsed by the headless terminal. */
   whenParsed(): Promise<void> {
-    return this.screen?.whenParsed() ?? Promise.resolve();
+    return this.final ? Promise.resolve() : this.headless.whenParsed();
   }
 
+  /** Bytes of output so far (the stream offset of the next byte). */
+  get received(): number { return this.out.received; }
+
   /**
-   * Attaches a viewer. It receives the snapshot of the parsed state (synchronously), then the bytes not yet
-   * reflected in it (an incomplete escape sequence, the output the parser has not reached, resizes in
-   * between: from memory, or from the log when the parser is far behind, then asynchronously, paced by
-   * client.ready()), then live output: every byte exactly once, in order. Returns the detach function.
+   * Attaches a viewer. By default it receives the snapshot of the parsed screen (asynchronously: the parser runs
+   * in a worker), then the bytes not yet reflected in it (an incomplete escape sequence, the output the parser
+   * had not reached, resizes in between: from memory or the log, paced by ready()), then live output: every byte
+   * exactly once, in order. With `from`, it receives the bytes from that offset instead of a snapshot. A viewer
+   * that cannot take more (canTake) lags and is caught up the same way. Returns the detach function.
    */
-  attach(client: SessionClient): () => void {
+  attach(client: SessionClient, opts: AttachOptions = {}): () => void {
+    const v: Viewer = { client, cur: null, wasLive: false, maxLag: opts.maxLag ?? Infinity, gone: false };
+    const detach = () => {
+      if (v.gone) return;
+      v.gone = true;
+      this.live.delete(v);
+      this.stopCatching(v);
+    };
     if (this.final) {
-      client.onSnapshot({ data: this.final.snapshot, cols: this.final.cols, rows: this.final.rows });
+      client.onSnapshot({ data: this.final.snapshot.data, cols: this.final.snapshot.cols, rows: this.final.snapshot.rows });
       if (this.exitInfo) client.onExit?.(this.exitInfo);
-      else this.clients.add(client); // exiting: the exit notice follows
-      return () => { this.clients.delete(client); };
+      else this.live.add(v); // exiting: the exit notice follows
+      return detach;
     }
-    const screen = this.screen!;
-    client.onSnapshot({ data: screen.snapshot(), cols: this.term.cols, rows: this.term.rows });
-    const tail = screen.boundary.incompleteTail();
-    if (tail.length) client.onData(tail);
-    screen.markViewed(screen.parsed.pos, this.out.received);
-    const cur: Cursor = { pos: screen.parsed.pos, rseq: screen.parsed.rseq };
-    let gone = false;
-    this.catching.add(cur);
-    this.out.addReader(cur);
-    const stop = () => {
-      this.catching.delete(cur);
-      this.out.removeReader(cur);
-      if (this.exitInfo && !this.catching.size) { this.log?.closeRead(); this.log = null; }
-    };
-    const run = async () => {
-      let sent = 0;
-      for (;;) {
-        if (gone) return;
-        const item = this.out.next(cur, CATCHUP_BLOCK);
-        if (!item) break;
-        if (item.kind === 'resize') { cur.rseq = item.seq; this.safely(() => client.onResize?.(item.cols, item.rows)); continue; }
-        let buf: Buffer;
-        if (item.kind === 'data') buf = item.buf;
-        else {
-          buf = await this.log!.read(item.start, item.end);
-          if (gone) return;
-          if (buf.length < item.end - item.start) console.error(`[session ${this.pid}] output ${item.start + buf.length}..${item.end} missing from the log; a viewer skips it`);
-          if (!buf.length) { cur.pos = item.end; continue; }
-        }
-        cur.pos += buf.length;
-        this.safely(() => client.onData(buf));
-        sent += buf.length;
-        if (sent >= CATCHUP_BLOCK && client.ready) {
-          sent = 0;
-          const r = client.ready();
-          if (r) { await r; if (gone) return; }
-        }
-        if (item.kind === 'log') this.out.trim();
+    if (opts.from !== undefined) {
+      const from = Math.min(opts.from, this.out.received);
+      this.startCatching(v, { pos: from, rseq: this.out.resizeSeq });
+      return detach;
+    }
+    this.pendingSnapshots++;
+    void this.headless.snapshot().then((s) => {
+      this.pendingSnapshots--;
+      if (v.gone) return;
+      this.serializations = Math.max(this.serializations, s.serializations);
+      if (this.final) {
+        client.onSnapshot({ data: this.final.snapshot.data, cols: this.final.snapshot.cols, rows: this.final.snapshot.rows });
+        if (this.exitInfo) this.safely(() => client.onExit?.(this.exitInfo!)); else this.live.add(v);
+        return;
       }
-      stop();
-      if (this.exitInfo) this.safely(() => client.onExit?.(this.exitInfo!));
-      else this.clients.add(client);
-    };
-    void run().catch((e: Error) => { console.error(`[session ${this.pid}] viewer catch-up failed: ${e.message}`); stop(); });
-    return () => { gone = true; this.clients.delete(client); if (this.catching.has(cur)) stop(); };
+      this.safely(() => client.onSnapshot({ data: s.data, cols: s.cols, rows: s.rows }));
+      if (s.tail.length) this.safely(() => client.onData(Buffer.from(s.tail)));
+      // The worker answered after reporting everything up to s.pos as parsed, and the parser's cursor (a reader)
+      // keeps those bytes: the viewer continues exactly there.
+      this.headless.markViewed(s.pos, this.out.received);
+      this.startCatching(v, { pos: s.pos, rseq: s.rseq });
+    });
+    return detach;
+  }
+
+  private startCatching(v: Viewer, cur: Cursor) {
+    v.cur = cur;
+    this.catching.add(v);
+    this.out.addReader(cur);
+    void this.catchUp(v).catch((e: Error) => { console.error(`[session ${this.pid}] viewer catch-up failed: ${e.message}`); this.stopCatching(v); });
+  }
+
+  private stopCatching(v: Viewer) {
+    if (!this.catching.delete(v)) return;
+    if (v.cur) this.out.removeReader(v.cur);
+    v.cur = null;
+    if (this.exitInfo && !this.catching.size && this.log) { this.log.closeRead(); this.log = null; }
+  }
+
+  private async catchUp(v: Viewer): Promise<void> {
+    const c = v.client;
+    let sent = 0;
+    for (;;) {
+      if (v.gone) return;
+      const cur = v.cur!;
+      if (v.wasLive && this.out.received - cur.pos > v.maxLag) {
+        this.stopCatching(v);
+        v.gone = true;
+        this.safely(() => c.onDrop?.('slow'));
+        return;
+      }
+      const item = this.out.next(cur, CATCHUP_BLOCK);
+      if (!item) break;
+      if (item.kind === 'resize') { cur.rseq = item.seq; this.safely(() => c.onResize?.(item.cols, item.rows)); continue; }
+      const len = item.kind === 'data' ? item.buf.length : item.end - item.start;
+      if (c.canTake ? !c.canTake(len) : sent >= CATCHUP_BLOCK) {
+        sent = 0;
+        const r = c.ready?.();
+        if (r) { await r; continue; }
+      }
+      let buf: Buffer;
+      if (item.kind === 'data') buf = item.buf;
+      else {
+        buf = await this.log!.read(item.start, item.end);
+        if (v.gone) return;
+        if (buf.length < item.end - item.start) console.error(`[session ${this.pid}] output ${item.start + buf.length}..${item.end} missing from the log; a viewer skips it`);
+        if (!buf.length) { cur.pos = item.end; continue; }
+        if (cur.pos !== item.start) continue; // moved meanwhile (cannot happen: one loop per viewer)
+      }
+      cur.pos += buf.length;
+      this.safely(() => c.onData(buf));
+      sent += buf.length;
+      if (item.kind === 'log') this.out.trim();
+    }
+    // Caught up.
+    this.stopCatching(v);
+    if (v.gone) return;
+    if (this.exitInfo) { v.gone = true; this.safely(() => c.onExit?.(this.exitInfo!)); return; }
+    v.wasLive = true;
+    this.live.add(v);
   }
 
   /**
@@ -300,7 +379,7 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
    * like an interactive shell), SIGKILL after graceMs; resolves on exit.
    */
   terminate(graceMs = TERMINATE_GRACE_MS): Promise<ExitInfo> {
-    if (!this.exitInfo && !this.killTimer && !this.final) {
+    if (!this.exitInfo && !this.killTimer && !this.ending) {
       // Descendants that left the session (setsid) are only findable while the leader is alive: note them now.
       for (const p of descendants(this.pid)) this.detached.add(p);
       signalTree(this.pid, 'SIGTERM', this.detached);
@@ -311,30 +390,40 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
     return this.exitPromise;
   }
 
+  /** Descendants noted so far that left the program's session (for records: they are reaped with it). */
+  get detachedDescendants(): number[] { return [...this.detached]; }
+
   private onOutput(chunk: Buffer): void {
-    if (this.final) return;
+    if (this.ending) return;
     this.outputBytes += chunk.length;
     this.lastOutputAt = Date.now();
     if (this.firstOutput.length < 200) this.firstOutput += chunk.toString('latin1', 0, 200);
     if (this.log && !this.log.failed && !this.log.write(chunk)) this.setPause('log', true);
     const start = this.out.received;
-    if (this.clients.size || this.catching.size) this.screen!.markViewed(start, start + chunk.length);
+    // A live viewer that cannot take this chunk lags from here: it becomes a reader before the chunk is kept.
+    for (const v of this.live) {
+      if (v.client.canTake && !v.client.canTake(chunk.length)) {
+        this.live.delete(v);
+        this.startCatching(v, { pos: start, rseq: this.out.resizeSeq });
+      }
+    }
+    if (this.live.size || this.catching.size) this.headless.markViewed(start, start + chunk.length);
     this.out.push(chunk);
-    this.screen!.wake();
+    this.headless.wake();
     // Nothing to spill to: the parser's backlog stays in memory, so the program waits for it (as a real terminal would).
-    if (this.out.maxMemory === Infinity && this.screen!.behind > PAUSE_AT) this.setPause('headless', true);
-    for (const c of this.clients) this.safely(() => c.onData(chunk));
+    if (this.out.maxMemory === Infinity && this.headless.behind > PAUSE_AT) this.setPause('headless', true);
+    for (const v of this.live) this.safely(() => v.client.onData(chunk));
     this.emit('data', chunk);
   }
 
-  private onTerminalReply(reply: string): void {
-    if (this.final || this.queryReplies === 'clients') return;
-    if (this.queryReplies === 'server' || !this.screen!.parsingViewed()) this.proc.write(reply);
+  private onTerminalReply(reply: string, at: number): void {
+    if (this.ending || this.queryReplies === 'clients') return;
+    if (this.queryReplies === 'server' || !this.headless.viewedAt(at)) this.proc.write(reply);
   }
 
   private setPause(reason: 'headless' | 'log', on: boolean): void {
     this.pauses[reason] = on;
-    const want = (this.pauses.headless || this.pauses.log) && !this.final;
+    const want = (this.pauses.headless || this.pauses.log) && !this.ending;
     if (want === this.paused) return;
     this.paused = want;
     if (this.pauseTimer) clearTimeout(this.pauseTimer);
@@ -352,7 +441,7 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
   }
 
   private async onProcExit(exitCode: number, signal: number): Promise<void> {
-    if (this.final) return;
+    if (this.ending) return;
     if (this.killTimer) clearTimeout(this.killTimer);
     this.pauses.log = false;
     this.setPause('headless', false);
@@ -366,16 +455,13 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
       await waitSessionGone(this.pid, 2000, this.detached);
     };
     await Promise.all([this.whenParsed(), cleanup()]);
-    const screen = this.screen!, term = screen.term;
-    this.final = {
-      snapshot: screen.snapshot(),
-      lines: this.screenLines(), cursor: this.cursor(), top: term.buffer.active.baseY, cols: term.cols, rows: term.rows,
-      bracketed: term.modes.bracketedPasteMode, appCursor: term.modes.applicationCursorKeysMode,
-    };
+    this.ending = true;
+    const [snapshot, screen] = await Promise.all([this.headless.snapshot(), this.headless.screen()]);
+    this.final = { snapshot, screen };
+    this.size = { cols: snapshot.cols, rows: snapshot.rows };
     for (const d of this.disposables) d.dispose();
     this.disposables = [];
-    screen.dispose();
-    this.screen = null;
+    this.headless.dispose();
     if (this.log) {
       const log = this.log;
       await log.end();
@@ -383,12 +469,14 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
       if (!this.catching.size) { log.closeRead(); this.log = null; }
     }
     const info: ExitInfo = { exitCode, signal: signal || null };
-    if (exitCode === 1 && this.firstOutput.startsWith('execvp(3) failed.')) {
-      info.error = this.firstOutput.split(/\r?\n/)[0];
+    const first = this.firstOutput.split(/\r?\n/)[0];
+    if ((exitCode === 1 && first.startsWith('execvp(3) failed.')) || (exitCode >= 126 && first.startsWith(`${TRAMPOLINE_NAME}: `))) {
+      info.error = first;
     }
     this.exitInfo = info;
-    for (const c of this.clients) this.safely(() => c.onExit?.(info));
-    this.clients.clear();
+    for (const v of this.live) this.safely(() => v.client.onExit?.(info));
+    this.live.clear();
+    if (!this.catching.size) this.out.clear();
     this.emit('exit', info);
     this.removeAllListeners();
     this.resolveExit(info);

@@ -106,7 +106,7 @@ test('framing: snapshot first, then binary output, input both ways, resize, erro
   assert.equal(reason.toString(), 'program exited');
   assert.deepEqual(client.texts.at(-1), { type: 'exit', exitCode: 4, signal: null });
   assert.match(client.received().toString(), /30 100/);
-  assert.equal(await client.state(), s.snapshot());
+  assert.equal(await client.state(), await s.snapshot());
 });
 
 test('two viewers see the same output and either can type', async () => {
@@ -120,7 +120,7 @@ test('two viewers see the same output and either can type', async () => {
   const log = fs.readFileSync(logFile);
   for (const c of [a, b]) {
     assert.ok(c.received().equals(log), 'every byte exactly once, in order');
-    assert.equal(await c.state(), s.snapshot());
+    assert.equal(await c.state(), await s.snapshot());
     assert.match(c.received().toString(), /typed:from-b/);
   }
 });
@@ -153,5 +153,5 @@ test('a slow consumer is dropped with 4408 while another gets everything', async
   attachSocket(s, again.server);
   await again.client.closed;
   assert.deepEqual(again.client.order, ['snapshot', 'exit']);
-  assert.equal(await again.client.state(), s.snapshot());
+  assert.equal(await again.client.state(), await s.snapshot());
 });

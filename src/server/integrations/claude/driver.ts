@@ -82,8 +82,7 @@ export class ClaudeDriver implements Driver {
       this.tailer.follow(claudeTranscriptPath({ cwd: this.deps.projectPath, sessionId: this.launch.sessionId, env: this.env }));
     }
     host.session.on('data', () => {
-      if (!this.awaiting && !this.waiters.size) return;
-      void host.session.whenParsed().then(() => this.onScreen());
+      if (this.awaiting || this.waiters.size) this.refresh();
     });
     host.session.on('input', () => { if (this.dialogSeenAt !== null) this.inputSinceDialog = true; });
   }
@@ -134,7 +133,7 @@ export class ClaudeDriver implements Driver {
       this.permission = { key: m.externalKey, question: m.question };
       this.host.setStatus('awaiting_input', { reason, question: m });
     }
-    queueMicrotask(() => this.onScreen());
+    this.refresh();
   }
 
   // ---------- transcript ----------
@@ -175,11 +174,29 @@ export class ClaudeDriver implements Driver {
   }
 
   // ---------- the screen ----------
-  private screen(): string { return this.host.session.screenLines().join('\n'); }
+  /** The screen's lines (read from the pty host, once everything received so far is parsed); '' while the host is away. */
+  private async readScreen(settle = true): Promise<string> {
+    try { return (await this.host.session.screen({ settle })).lines.join('\n'); } catch { return ''; }
+  }
 
-  private onScreen() {
+  private refreshing = false;
+  private refreshAgain = false;
+  /** Reads the screen and acts on it; output that arrives during a read triggers one more read after it. */
+  private refresh() {
+    if (this.refreshing) { this.refreshAgain = true; return; }
+    this.refreshing = true;
+    void this.readScreen().then((screen) => {
+      this.refreshing = false;
+      this.onScreen(screen);
+      if (this.refreshAgain) {
+        this.refreshAgain = false;
+        if (!this.disposed && (this.awaiting || this.waiters.size)) this.refresh();
+      }
+    });
+  }
+
+  private onScreen(screen: string) {
     if (this.disposed) return;
-    const screen = this.screen();
     for (const w of [...this.waiters]) {
       if (w.pred(screen)) { clearTimeout(w.timer); this.waiters.delete(w); w.resolve(true); }
     }
@@ -201,10 +218,10 @@ export class ClaudeDriver implements Driver {
 
   /** Resolves true once pred(screen) holds (checked now and after each parsed output), false after timeoutMs. */
   private waitScreen(pred: (screen: string) => boolean, timeoutMs: number): Promise<boolean> {
-    if (pred(this.screen())) return Promise.resolve(true);
     return new Promise((resolve) => {
       const w: ScreenWaiter = { pred, resolve, timer: setTimeout(() => { this.waiters.delete(w); resolve(false); }, timeoutMs) };
       this.waiters.add(w);
+      this.refresh();
     });
   }
 
@@ -234,8 +251,9 @@ export class ClaudeDriver implements Driver {
       if (!(await this.waitScreen((s) => readPermissionDialog(s).visible, DIALOG_WAIT_MS))) {
         throw conflict('no_dialog', 'no permission dialog is on the screen');
       }
-      this.onScreen(); // dialogSeenAt
-      const dialog = readPermissionDialog(this.screen());
+      const screen = await this.readScreen();
+      this.onScreen(screen); // dialogSeenAt
+      const dialog = readPermissionDialog(screen);
       const keys = keysFor(c, dialog);
       if (keys === null) return false;
       // Keys typed within ~100-200 ms of the dialog appearing are dropped by Claude Code.
