@@ -239,7 +239,11 @@ export class PtyHost {
       }
       if (req.version !== PROTOCOL_VERSION) throw new HostError('version', `protocol ${req.version} is not supported (this pty host speaks ${PROTOCOL_VERSION})`);
       if (this.conn && this.conn !== c) {
-        throw new HostError('busy', `another AreYouJ server (pid ${this.conn.peerPid}) is connected to this pty host`);
+        // The one connected has not been heard of for a while (it pings every HEARTBEAT_MS): it is gone or hung.
+        if (this.conn.silentFor > 2.5 * HEARTBEAT_MS) {
+          this.log(`server pid ${this.conn.peerPid} silent for ${this.conn.silentFor} ms: replaced by pid ${req.pid}`);
+          this.conn.close();
+        } else throw new HostError('busy', `another AreYouJ server (pid ${this.conn.peerPid}) is connected to this pty host`);
       }
       this.conn = c;
       c.peerPid = req.pid;
@@ -291,14 +295,21 @@ class Connection {
   private flushScheduled = false;
   private lastHeard = Date.now();
   private heartbeat: NodeJS.Timeout;
+  get silentFor(): number { return Date.now() - this.lastHeard; }
   private helloTimer: NodeJS.Timeout;
 
   constructor(private host: PtyHost, private socket: net.Socket, private log: (m: string) => void) {
     socket.on('data', (chunk) => this.onData(chunk));
+    socket.on('end', () => this.close());
     socket.on('close', () => this.close());
     socket.on('error', () => { /* close follows */ });
+    let lastTick = Date.now();
     this.heartbeat = setInterval(() => {
-      if (Date.now() - this.lastHeard > DEAD_AFTER_MS) {
+      const now = Date.now();
+      // This process was stopped or starved (SIGSTOP, a suspended machine): the silence was ours, not the server's.
+      if (now - lastTick > DEAD_AFTER_MS / 2) this.lastHeard = now;
+      lastTick = now;
+      if (now - this.lastHeard > DEAD_AFTER_MS) {
         this.log(`server pid ${this.peerPid} silent for ${DEAD_AFTER_MS} ms: dropping its connection`);
         return this.close();
       }

@@ -58,8 +58,22 @@ export class HostClient extends EventEmitter<HostClientEvents> {
     socket.on('error', (e) => this.onClose(e));
   }
 
-  /** Connects and says hello. Rejects with HostError: `no_host` (nothing listens), `busy` (another server), `unauthorized`, `version`, `host_timeout`. */
-  static async connect(paths: HostPaths, opts: { timeoutMs?: number } = {}): Promise<HostClient> {
+  /**
+   * Connects and says hello. Rejects with HostError: `no_host` (nothing listens), `busy` (another server is connected:
+   * retried for a second and a half, the time the host takes to see a killed server's connection close),
+   * `unauthorized`, `version`, `host_timeout`.
+   */
+  static async connect(paths: HostPaths, opts: { timeoutMs?: number; busyRetryMs?: number } = {}): Promise<HostClient> {
+    const until = Date.now() + (opts.busyRetryMs ?? 1500);
+    for (;;) {
+      try { return await HostClient.connectOnce(paths, opts); } catch (e) {
+        if (!(e instanceof HostError) || e.code !== 'busy' || Date.now() > until) throw e;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  }
+
+  private static async connectOnce(paths: HostPaths, opts: { timeoutMs?: number }): Promise<HostClient> {
     let key: string;
     try { key = fs.readFileSync(paths.key, 'utf8').trim(); } catch { throw new HostError('no_host', 'no pty host key (no host has run here yet)'); }
     const socket = await new Promise<net.Socket>((resolve, reject) => {
@@ -129,9 +143,14 @@ export class HostClient extends EventEmitter<HostClientEvents> {
     this.onClose(null);
   }
 
+  private lastTick = Date.now();
   private beat() {
     if (this.closed) return;
-    if (!this.silent && Date.now() - this.lastHeard > DEAD_AFTER_MS) {
+    const now = Date.now();
+    // This process was stopped or starved: the silence was ours, not the host's.
+    if (now - this.lastTick > DEAD_AFTER_MS / 2) this.lastHeard = now;
+    this.lastTick = now;
+    if (!this.silent && now - this.lastHeard > DEAD_AFTER_MS) {
       this.silent = true;
       this.emit('unresponsive');
     }
