@@ -45,6 +45,8 @@ interface HostSession {
   hookBytes: number;
   hookSeq: number;
   hooksDropped: number;
+  /** Why it is being terminated (a terminate request or the shutdown), kept in its exit. */
+  terminateReason: string | null;
 }
 
 /** A session the host knows only from its record: ended while no server listened, or left by a lost host. */
@@ -108,11 +110,11 @@ export class PtyHost {
   whenReaped(): Promise<void> { return this.reaping; }
 
   /** Terminates every session (SIGTERM, SIGKILL after graceMs) and closes the sockets. */
-  async shutdown(graceMs = 3000): Promise<void> {
+  async shutdown(graceMs = 3000, reason = 'host_shutdown'): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    await Promise.all([...this.sessions.values()].map((s) => s.session.terminate(graceMs)));
-    this.conn?.close();
+    await Promise.all([...this.sessions.values()].map((s) => this.terminate(s, graceMs, reason)));
+    await this.conn?.close(true);
     this.control?.close();
     await this.hooks?.close();
     for (const f of [this.opts.paths.control, this.opts.paths.hooks]) fs.rmSync(f, { force: true });
@@ -158,7 +160,7 @@ export class PtyHost {
     this.records.write(record);
     const s: HostSession = {
       sid: req.sid, session, cwd: req.cwd, meta: req.meta ?? {}, hookSecret: req.hookSecret ? Buffer.from(req.hookSecret) : null,
-      exit: null, record, hooks: [], hookBytes: 0, hookSeq: 0, hooksDropped: 0,
+      exit: null, record, hooks: [], hookBytes: 0, hookSeq: 0, hooksDropped: 0, terminateReason: null,
     };
     this.sessions.set(req.sid, s);
     session.on('data', () => this.conn?.outputFor(s));
@@ -170,11 +172,17 @@ export class PtyHost {
   }
 
   private onExit(s: HostSession, e: ExitInfo) {
-    s.exit = { exitCode: e.exitCode, signal: e.signal, ...(e.error ? { error: e.error } : {}) };
+    s.exit = { exitCode: e.exitCode, signal: e.signal, ...(e.error ? { error: e.error } : {}), ...(s.terminateReason ? { terminated: s.terminateReason } : {}) };
     s.record.exit = s.exit;
     this.records.write(s.record);
     this.conn?.event({ ev: 'exit', sid: s.sid, exit: s.exit });
     this.log(`${s.sid} exited: ${JSON.stringify(s.exit)}`);
+  }
+
+  terminate(s: HostSession, graceMs: number | undefined, reason: string): Promise<unknown> {
+    if (s.exit) return Promise.resolve();
+    s.terminateReason ??= reason;
+    return s.session.terminate(graceMs);
   }
 
   get(sid: string): HostSession {
@@ -311,22 +319,31 @@ class Connection {
       lastTick = now;
       if (now - this.lastHeard > DEAD_AFTER_MS) {
         this.log(`server pid ${this.peerPid} silent for ${DEAD_AFTER_MS} ms: dropping its connection`);
-        return this.close();
+        return void this.close();
       }
       if (this.hello) this.send(encodeJson({ t: 'ping' }));
     }, HEARTBEAT_MS);
     this.helloTimer = setTimeout(() => { if (!this.hello) this.close(); }, HELLO_TIMEOUT_MS);
   }
 
-  close() {
-    if (this.closed) return;
+  /** Ends the connection; graceful: what is written (the shutdown's reply, exits) is flushed first (1 s at most). */
+  close(graceful = false): Promise<void> {
+    if (this.closed) return Promise.resolve();
     this.closed = true;
     clearInterval(this.heartbeat);
     clearTimeout(this.helloTimer);
     for (const st of this.streams.values()) { st.detach(); st.waiter?.(); }
     this.streams.clear();
-    this.socket.destroy();
+    const done = new Promise<void>((r) => {
+      if (this.socket.destroyed) return r();
+      this.socket.once('close', () => r());
+      if (graceful) {
+        this.socket.end();
+        setTimeout(() => this.socket.destroy(), 1000).unref();
+      } else this.socket.destroy();
+    });
     this.onClose?.();
+    return done;
   }
 
   private send(...bufs: Buffer[]) {
@@ -434,16 +451,12 @@ class Connection {
         const s = this.host.get(req.sid).session;
         return s.snapshot().then((data) => ({ data, cols: s.cols, rows: s.rows }));
       }
-      case 'terminate': {
-        const s = this.host.get(req.sid);
-        if (!s.exit) void s.session.terminate(req.graceMs);
-        return {};
-      }
+      case 'terminate': void this.host.terminate(this.host.get(req.sid), req.graceMs, req.reason ?? 'terminated'); return {};
       case 'release': this.host.release(req.sid); return {};
       case 'meta': this.host.setMeta(req.sid, req.meta); return {};
       case 'ackHooks': this.host.ackHooks(req.sid, req.seq); return {};
       case 'shutdown':
-        setImmediate(() => void this.host.shutdown(req.graceMs));
+        setImmediate(() => void this.host.shutdown(req.graceMs, req.reason));
         return {};
     }
   }

@@ -39,7 +39,11 @@ const SessionId = z.string().regex(SESSION_ID);
 const L = TERMINAL_SIZE_LIMITS;
 const Size = { cols: z.number().int().min(L.minCols).max(L.maxCols), rows: z.number().int().min(L.minRows).max(L.maxRows) };
 
-export const ExitInfoSchema = z.object({ exitCode: z.number().int(), signal: z.number().int().nullable(), error: z.string().optional() });
+export const ExitInfoSchema = z.object({
+  exitCode: z.number().int(), signal: z.number().int().nullable(), error: z.string().optional(),
+  /** Set when it ended because it was terminated (a terminate request or the host's shutdown): the reason given. */
+  terminated: z.string().optional(),
+});
 export type WireExit = z.infer<typeof ExitInfoSchema>;
 
 export const SessionInfoSchema = z.object({
@@ -68,12 +72,12 @@ export const Request = z.discriminatedUnion('op', [
   z.object({ op: z.literal('resize'), sid: SessionId, ...Size }),
   z.object({ op: z.literal('screen'), sid: SessionId, settle: z.boolean().optional() }),
   z.object({ op: z.literal('snapshot'), sid: SessionId }),
-  z.object({ op: z.literal('terminate'), sid: SessionId, graceMs: z.number().int().min(0).max(600_000).optional() }),
+  z.object({ op: z.literal('terminate'), sid: SessionId, graceMs: z.number().int().min(0).max(600_000).optional(), reason: z.string().max(100).optional() }),
   z.object({ op: z.literal('release'), sid: SessionId }),
   z.object({ op: z.literal('meta'), sid: SessionId, meta: z.record(z.string(), z.unknown()) }),
   /** The server has applied the session's hooks up to seq (they are not replayed to the next server). */
   z.object({ op: z.literal('ackHooks'), sid: SessionId, seq: z.number().int().min(0) }),
-  z.object({ op: z.literal('shutdown'), graceMs: z.number().int().min(0).max(600_000).optional() }),
+  z.object({ op: z.literal('shutdown'), graceMs: z.number().int().min(0).max(600_000).optional(), reason: z.string().max(100).optional() }),
 ]);
 export type Request = z.infer<typeof Request>;
 export type RequestOp = Request['op'];

@@ -58,14 +58,14 @@ export interface SessionClient {
   canTake?(bytes: number): boolean;
   /** Flow control while catching up: the next block waits for the returned promise. */
   ready?(): Promise<void> | void;
-  /** The session dropped the viewer: 'slow' when it fell more than maxLag behind after having been live. */
+  /** The session dropped the viewer: 'slow' when it fell maxLag further behind than it was when it started reading. */
   onDrop?(reason: 'slow'): void;
 }
 
 export interface AttachOptions {
   /** Start with the bytes from this stream offset (no snapshot) instead of a snapshot of the parsed screen. */
   from?: number;
-  /** A viewer that was live and falls this many bytes behind is dropped (onDrop('slow')). Default: never. */
+  /** A viewer that falls this many bytes further behind than it was at attach is dropped (onDrop('slow')). Default: never. */
   maxLag?: number;
 }
 
@@ -81,6 +81,12 @@ const CATCHUP_BLOCK = 256 << 10;
  * so whatever the child wrote last must be read before then (see README.md, "Output at exit").
  */
 const MAX_PAUSE_MS = 40;
+/**
+ * Backpressure: a live viewer that cannot take more (its window of unacknowledged bytes is full: the server or the
+ * browser is slower than the program) holds the program back, as a terminal that cannot draw fast enough does, for
+ * at most this long; after that it lags on its own (from memory, then the log) and the program runs free.
+ */
+const VIEWER_BLOCK_MS = 2000;
 
 export interface PtySessionEvents {
   data: [chunk: Buffer];
@@ -94,8 +100,9 @@ export interface PtySessionEvents {
 interface Viewer {
   client: SessionClient;
   cur: Cursor | null; // set while it lags (a reader of the buffer); null while live or waiting for its snapshot
-  wasLive: boolean;
   maxLag: number;
+  /** How far behind it was when it started reading (the backlog of its attach, which it may take its time with). */
+  allowance: number;
   gone: boolean;
 }
 
@@ -120,7 +127,9 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
   private catching = new Set<Viewer>();
   private pendingSnapshots = 0;
   private log: LogFile | null = null;
-  private pauses = { headless: false, log: false };
+  private pauses = { headless: false, log: false, viewers: false };
+  /** Viewers that were live and could not take more: the pty waits for them (VIEWER_BLOCK_MS at most each). */
+  private blocked = new Map<Viewer, NodeJS.Timeout>();
   private paused = false;
   private pauseTimer: NodeJS.Timeout | null = null;
   private slaveFd: number | null = null;
@@ -279,7 +288,7 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
    * that cannot take more (canTake) lags and is caught up the same way. Returns the detach function.
    */
   attach(client: SessionClient, opts: AttachOptions = {}): () => void {
-    const v: Viewer = { client, cur: null, wasLive: false, maxLag: opts.maxLag ?? Infinity, gone: false };
+    const v: Viewer = { client, cur: null, maxLag: opts.maxLag ?? Infinity, allowance: 0, gone: false };
     const detach = () => {
       if (v.gone) return;
       v.gone = true;
@@ -317,18 +326,47 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
     return detach;
   }
 
-  private startCatching(v: Viewer, cur: Cursor) {
+  /** Makes the viewer a reader from `cur` (what it has not had stays in memory or the log) and runs its catch-up. */
+  private startCatching(v: Viewer, cur: Cursor, run = true) {
     v.cur = cur;
+    // A slow viewer is dropped once it falls maxLag further behind than it was when it started reading.
+    v.allowance = this.out.received - cur.pos;
     this.catching.add(v);
     this.out.addReader(cur);
+    if (run) this.runCatchUp(v);
+  }
+
+  private runCatchUp(v: Viewer) {
     void this.catchUp(v).catch((e: Error) => { console.error(`[session ${this.pid}] viewer catch-up failed: ${e.message}`); this.stopCatching(v); });
   }
 
+  private block(v: Viewer) {
+    if (this.blocked.has(v)) return;
+    this.blocked.set(v, setTimeout(() => this.unblock(v), VIEWER_BLOCK_MS));
+  }
+
+  private unblock(v: Viewer) {
+    const t = this.blocked.get(v);
+    if (!t) return;
+    clearTimeout(t);
+    this.blocked.delete(v);
+    if (!this.blocked.size) this.setPause('viewers', false);
+  }
+
   private stopCatching(v: Viewer) {
+    this.unblock(v);
     if (!this.catching.delete(v)) return;
     if (v.cur) this.out.removeReader(v.cur);
     v.cur = null;
     if (this.exitInfo && !this.catching.size && this.log) { this.log.closeRead(); this.log = null; }
+  }
+
+  /** A viewer that fell more than its maxLag behind: dropped (it reattaches to a fresh snapshot). */
+  private dropSlow(v: Viewer) {
+    if (v.gone) return;
+    this.stopCatching(v);
+    v.gone = true;
+    this.safely(() => v.client.onDrop?.('slow'));
   }
 
   private async catchUp(v: Viewer): Promise<void> {
@@ -337,12 +375,7 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
     for (;;) {
       if (v.gone) return;
       const cur = v.cur!;
-      if (v.wasLive && this.out.received - cur.pos > v.maxLag) {
-        this.stopCatching(v);
-        v.gone = true;
-        this.safely(() => c.onDrop?.('slow'));
-        return;
-      }
+      if (this.out.received - cur.pos > v.maxLag + v.allowance) return this.dropSlow(v);
       const item = this.out.next(cur, CATCHUP_BLOCK);
       if (!item) break;
       if (item.kind === 'resize') { cur.rseq = item.seq; this.safely(() => c.onResize?.(item.cols, item.rows)); continue; }
@@ -370,7 +403,6 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
     this.stopCatching(v);
     if (v.gone) return;
     if (this.exitInfo) { v.gone = true; this.safely(() => c.onExit?.(this.exitInfo!)); return; }
-    v.wasLive = true;
     this.live.add(v);
   }
 
@@ -400,15 +432,16 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
     if (this.firstOutput.length < 200) this.firstOutput += chunk.toString('latin1', 0, 200);
     if (this.log && !this.log.failed && !this.log.write(chunk)) this.setPause('log', true);
     const start = this.out.received;
-    // A live viewer that cannot take this chunk lags from here: it becomes a reader before the chunk is kept.
-    for (const v of this.live) {
-      if (v.client.canTake && !v.client.canTake(chunk.length)) {
-        this.live.delete(v);
-        this.startCatching(v, { pos: start, rseq: this.out.resizeSeq });
-      }
-    }
+    // A live viewer that cannot take this chunk lags from here: it becomes a reader before the chunk is kept, and
+    // catches up (from memory, or the log) once it can take more.
+    let lagging: Viewer[] | null = null;
+    for (const v of this.live) if (v.client.canTake && !v.client.canTake(chunk.length)) (lagging ??= []).push(v);
+    for (const v of lagging ?? []) { this.live.delete(v); this.startCatching(v, { pos: start, rseq: this.out.resizeSeq }, false); this.block(v); }
+    if (this.blocked.size) this.setPause('viewers', true);
     if (this.live.size || this.catching.size) this.headless.markViewed(start, start + chunk.length);
     this.out.push(chunk);
+    for (const v of this.catching) if (this.out.received - v.cur!.pos > v.maxLag + v.allowance) this.dropSlow(v);
+    for (const v of lagging ?? []) if (!v.gone) this.runCatchUp(v);
     this.headless.wake();
     // Nothing to spill to: the parser's backlog stays in memory, so the program waits for it (as a real terminal would).
     if (this.out.maxMemory === Infinity && this.headless.behind > PAUSE_AT) this.setPause('headless', true);
@@ -421,9 +454,9 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
     if (this.queryReplies === 'server' || !this.headless.viewedAt(at)) this.proc.write(reply);
   }
 
-  private setPause(reason: 'headless' | 'log', on: boolean): void {
+  private setPause(reason: 'headless' | 'log' | 'viewers', on: boolean): void {
     this.pauses[reason] = on;
-    const want = (this.pauses.headless || this.pauses.log) && !this.ending;
+    const want = (this.pauses.headless || this.pauses.log || this.pauses.viewers) && !this.ending;
     if (want === this.paused) return;
     this.paused = want;
     if (this.pauseTimer) clearTimeout(this.pauseTimer);
@@ -434,7 +467,7 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
       this.pauseTimer = setTimeout(() => {
         this.pauseTimer = null;
         this.paused = false;
-        this.pauses.headless = this.pauses.log = false;
+        this.pauses.headless = this.pauses.log = this.pauses.viewers = false;
         try { this.proc.resume(); } catch { /* closed */ }
       }, MAX_PAUSE_MS);
     }
@@ -443,7 +476,9 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
   private async onProcExit(exitCode: number, signal: number): Promise<void> {
     if (this.ending) return;
     if (this.killTimer) clearTimeout(this.killTimer);
-    this.pauses.log = false;
+    this.pauses.log = this.pauses.viewers = false;
+    for (const t of this.blocked.values()) clearTimeout(t);
+    this.blocked.clear();
     this.setPause('headless', false);
     if (this.slaveFd !== null) { try { fs.closeSync(this.slaveFd); } catch { /* closed */ } this.slaveFd = null; }
     // No orphans: whatever the program left running in its session goes too, before exit is reported. Politely

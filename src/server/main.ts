@@ -12,7 +12,9 @@ export interface Command {
 }
 
 /** Subcommands other than `serve`. Add one here: a name, a summary and a lazily imported module. */
-export const COMMANDS: Record<string, Command> = {};
+export const COMMANDS: Record<string, Command> = {
+  stop: { summary: 'stop the server (--all: and every agent, and the pty host)', run: async (argv) => (await import('./cli/stop.js')).stop(argv) },
+};
 
 function help(): string {
   const names = Object.keys(COMMANDS).sort();

@@ -29,9 +29,21 @@ export interface TestServer extends Server {
   api<T = any>(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T; headers: Headers }>;
 }
 
+/**
+ * Pty hosts started by this test process (by in-process servers, or by servers it runs as child processes) end with it,
+ * whatever happens to it (--watch-pid): no test leaves a host running.
+ */
+process.env.AREYOUJ_HOST_WATCH_PID ??= String(process.pid);
+
+/**
+ * A server on a temp home. close() stops every agent and the pty host too (tests clean up after themselves); pass
+ * { stopAll: false } to stop the server alone, as Ctrl-C does (the agents go on in the pty host).
+ */
 export async function startTestServer(over: Partial<Config> = {}): Promise<TestServer> {
   const home = over.home ?? tempDir();
   const server = await startServer(makeConfig({ port: 0, graceMs: 1500, ...over, home }));
+  const close = server.close.bind(server);
+  server.close = (opts = {}) => close({ stopAll: true, ...opts });
   const api = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(server.url + url, {
       method,

@@ -7,10 +7,9 @@ import path from 'node:path';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-api.js';
 import { CLAUDE_CLI, offlineClaudeEnv } from '../fakes/claude-offline.js';
 import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
-import { hookArrivals } from '../helpers/hook-arrivals.js';
+import { hookArrivals, postHook } from '../helpers/hook-arrivals.js';
 import { SseClient, type SseEvent } from '../helpers/sse.js';
 import { ClaudeDriver } from '../../src/server/integrations/claude/driver.js';
-import { HOOK_SECRET_HEADER } from '../../src/server/integrations/claude/launch.js';
 
 const CLAUDE = CLAUDE_CLI;
 const skip = !fs.existsSync(CLAUDE) && 'claude CLI not installed';
@@ -73,15 +72,15 @@ describe('Claude Code through the server', { skip, timeout: 180_000 }, () => {
     assert.equal(await c.count('Hello from the fake API. You said: say hi'), 1);
     assert.equal(c.createdEvents('say hi'), 1);
 
-    // the hook endpoint: its own secret, never the server token; no 500 on garbage
-    const url = `/api/hooks/claude/${c.id}`;
-    const secret = c.driver().secret;
-    assert.equal((await s.api('POST', url, { hook_event_name: 'Stop' })).status, 401);
-    assert.equal((await s.api('POST', url, { hook_event_name: 'Stop' }, { [HOOK_SECRET_HEADER]: 'x'.repeat(secret.length) })).status, 401);
-    assert.equal((await s.api('POST', '/api/hooks/claude/nope', { hook_event_name: 'Stop' }, { [HOOK_SECRET_HEADER]: secret })).status, 404);
+    // the hook endpoint (the pty host's hooks socket): the instance's own secret; garbage is answered and ignored
+    const sock = s.link.paths.hooks;
+    const secret = c.driver().hookSecret;
+    assert.equal(await postHook(sock, c.id, '{"hook_event_name":"Stop"}'), 401);
+    assert.equal(await postHook(sock, c.id, '{"hook_event_name":"Stop"}', 'x'.repeat(secret.length)), 401);
+    assert.equal(await postHook(sock, 'nope', '{"hook_event_name":"Stop"}', secret), 401);
+    assert.equal((await s.api('POST', `/api/hooks/claude/${c.id}`, { hook_event_name: 'Stop' })).status, 404, 'the server\'s port takes no hooks');
     for (const body of ['{"hook_event_name":', '[1,2]', '{"hook_event_name":{"x":1}}', '{"hook_event_name":"Stop","prompt":7}', '']) {
-      const r = await s.api('POST', url, body, { [HOOK_SECRET_HEADER]: secret, 'content-type': 'application/json' });
-      assert.ok(r.status === 204 || r.status === 400, `${body} → ${r.status}`);
+      assert.equal(await postHook(sock, c.id, body, secret), 204, body);
     }
     assert.equal((await s.api('GET', `/api/instances/${c.id}`)).body.status, 'idle');
   });
@@ -215,7 +214,7 @@ describe('Claude Code through the server', { skip, timeout: 180_000 }, () => {
 
   test('latency: PermissionRequest hook arriving → awaiting_input at an SSE client (printed, not asserted)', async () => {
     const c = await startClaude();
-    const arrivals = hookArrivals(s.app.server);
+    const arrivals = hookArrivals(s.link);
     const runs: number[] = [];
     for (let i = 0; i < 8; i++) {
       const from = sse.events.length;

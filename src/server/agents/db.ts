@@ -68,6 +68,8 @@ const MIGRATIONS: string[] = [
     settings_json TEXT NOT NULL DEFAULT '{}'
   );
   `,
+  // 2: the agent CLI's own session id, to resume the conversation when its pty host was lost (issue 9).
+  `ALTER TABLE agent_instances ADD COLUMN agent_session_id TEXT NULL;`,
 ];
 
 export function migrate(db: DB): void {

@@ -1,11 +1,13 @@
-// `areyouj [serve]`: parse the options, start the server, stop every instance gracefully on SIGINT/SIGTERM.
+// `areyouj [serve]`: parse the options, start the server. SIGINT/SIGTERM stop the server only: the agents go on in the
+// pty host and the next server re-adopts them (`areyouj stop --all` stops them).
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { DEFAULT_SCROLLBACK, MAX_SCROLLBACK } from '../../common/limits.js';
 import { makeConfig, readVersion } from '../config.js';
 import { DEFAULT_MAX_INSTANCES } from '../limits.js';
 import { isLoopback } from '../http/guards.js';
-import { startServer } from '../server.js';
+import { ServerBusyError, startServer } from '../server.js';
+import { HostError } from '../sessions/host-client.js';
 import { fail } from './fail.js';
 
 export const SERVE_HELP = `areyouj: mission control for AI coding agents
@@ -53,6 +55,10 @@ export async function serve(argv: string[], help: string): Promise<void> {
   let server;
   try { server = await startServer(config); } catch (e) {
     const err = e as NodeJS.ErrnoException;
+    if (e instanceof ServerBusyError || (e instanceof HostError && e.code === 'busy')) {
+      process.stderr.write(`areyouj: ${err.message}\n`);
+      process.exit(1);
+    }
     fail(err.code === 'EADDRINUSE' ? `port ${port} is in use (try --port 0 or another port)` : err.message);
   }
   process.stdout.write(`AreYouJ ${config.version} listening on ${server.url}\n  home: ${config.home}\n`);
@@ -63,7 +69,9 @@ export async function serve(argv: string[], help: string): Promise<void> {
   const stop = async (sig: string) => {
     if (stopping) { process.stderr.write('areyouj: forced exit\n'); process.exit(1); }
     stopping = true;
-    process.stdout.write(`areyouj: ${sig}, stopping every instance…\n`);
+    const running = server.manager.live.size;
+    process.stdout.write(`areyouj: ${sig}: the server stops; ${running} agent${running === 1 ? '' : 's'} keep${running === 1 ? 's' : ''} running in the pty host`
+      + `${running ? ' (the next `areyouj` re-adopts them; `areyouj stop --all` stops them)' : ''}\n`);
     await server.close();
     process.exit(0);
   };

@@ -7,7 +7,7 @@ export class ApiError extends Error {
   }
 }
 
-const STATUS: Record<DomainError['kind'], number> = { not_found: 404, conflict: 409, invalid: 400 };
+const STATUS: Record<DomainError['kind'], number> = { not_found: 404, conflict: 409, invalid: 400, unavailable: 503 };
 
 /** A domain error as the API answers it; null for anything else. */
 export function toApiError(err: unknown): ApiError | null {

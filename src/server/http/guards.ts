@@ -62,7 +62,7 @@ export function makeGuard(cfg: GuardConfig) {
       if (req.headers['sec-fetch-site'] === 'cross-site' && req.url.startsWith('/api/')) {
         throw new ApiError(403, 'forbidden_origin', 'cross-site requests are not allowed');
       }
-      if (!cfg.token || req.url.startsWith('/api/hooks/')) return; // hooks carry their own per-instance secret
+      if (!cfg.token) return;
       const url = new URL(req.url, 'http://x');
       const auth = req.headers.authorization;
       const given = (auth?.startsWith('Bearer ') ? auth.slice(7) : undefined)

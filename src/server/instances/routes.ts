@@ -45,7 +45,7 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceRoutesDeps) {
     return deps.instances.list({ agentId: req.params.id });
   });
   app.post<P>('/api/agents/:id/instances', async (req, reply) => {
-    const inst = m.start(req.params.id, parse(InstanceCreate, req.body));
+    const inst = await m.start(req.params.id, parse(InstanceCreate, req.body));
     reply.status(201);
     return inst;
   });
@@ -64,6 +64,13 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceRoutesDeps) {
     return m.update(req.params.id, patch);
   });
   app.post<P>('/api/instances/:id/terminate', async (req) => m.terminate(req.params.id));
+  // Stop all: every live instance ends (the dashboard's "Stop all", `areyouj stop --all` while a server runs).
+  app.post('/api/instances/stop-all', async () => ({ stopped: await m.stopAll() }));
+  // Resume: an ended instance starts again as the same conversation (Claude Code: claude --resume <its session id>).
+  app.post<P>('/api/instances/:id/resume', async (req, reply) => {
+    reply.status(201);
+    return m.resume(req.params.id);
+  });
   app.post<P>('/api/instances/:id/restart', async (req, reply) => {
     reply.status(201);
     return m.restart(req.params.id);

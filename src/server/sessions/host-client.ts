@@ -37,6 +37,14 @@ export interface HostClientEvents {
   closed: [err: Error | null];
 }
 
+export interface ConnectOptions {
+  timeoutMs?: number;
+  /** How long a `busy` answer is retried (default 1.5 s). */
+  busyRetryMs?: number;
+  /** Hold the events that arrive right after the hello until release() (so that no hook is emitted before the listeners exist). */
+  hold?: boolean;
+}
+
 interface Pending { resolve: (v: any) => void; reject: (e: Error) => void; timer: NodeJS.Timeout; op: string }
 
 export class HostClient extends EventEmitter<HostClientEvents> {
@@ -48,6 +56,8 @@ export class HostClient extends EventEmitter<HostClientEvents> {
   private nextStream = 1;
   private lastHeard = Date.now();
   private silent = false;
+  /** Events (and output) that arrive right after the hello wait here until the owner has set up its listeners. */
+  private held: (() => void)[] | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private closed = false;
 
@@ -63,7 +73,7 @@ export class HostClient extends EventEmitter<HostClientEvents> {
    * retried for a second and a half, the time the host takes to see a killed server's connection close),
    * `unauthorized`, `version`, `host_timeout`.
    */
-  static async connect(paths: HostPaths, opts: { timeoutMs?: number; busyRetryMs?: number } = {}): Promise<HostClient> {
+  static async connect(paths: HostPaths, opts: ConnectOptions = {}): Promise<HostClient> {
     const until = Date.now() + (opts.busyRetryMs ?? 1500);
     for (;;) {
       try { return await HostClient.connectOnce(paths, opts); } catch (e) {
@@ -73,7 +83,7 @@ export class HostClient extends EventEmitter<HostClientEvents> {
     }
   }
 
-  private static async connectOnce(paths: HostPaths, opts: { timeoutMs?: number }): Promise<HostClient> {
+  private static async connectOnce(paths: HostPaths, opts: ConnectOptions): Promise<HostClient> {
     let key: string;
     try { key = fs.readFileSync(paths.key, 'utf8').trim(); } catch { throw new HostError('no_host', 'no pty host key (no host has run here yet)'); }
     const socket = await new Promise<net.Socket>((resolve, reject) => {
@@ -84,6 +94,7 @@ export class HostClient extends EventEmitter<HostClientEvents> {
       });
     });
     const c = new HostClient(socket);
+    if (opts.hold) c.held = [];
     try {
       c.hello = await c.request<HelloResult>('hello', { key, version: PROTOCOL_VERSION, pid: process.pid }, opts.timeoutMs);
     } catch (e) {
@@ -96,6 +107,15 @@ export class HostClient extends EventEmitter<HostClientEvents> {
   }
 
   get isClosed(): boolean { return this.closed; }
+
+  /** Delivers the events that arrived since the hello (queued hooks, exits…), then every event as it comes. */
+  release(): void {
+    const h = this.held;
+    this.held = null;
+    for (const f of h ?? []) f();
+  }
+
+  private dispatch(f: () => void) { if (this.held) this.held.push(f); else f(); }
   /** Whether the host has been silent for longer than DEAD_AFTER_MS. */
   get unresponsive(): boolean { return this.silent; }
 
@@ -167,7 +187,7 @@ export class HostClient extends EventEmitter<HostClientEvents> {
     }
     for (const f of frames) {
       if (f.type === FRAME_DATA) { this.streams.get(f.stream)?.data(f.data); continue; }
-      if (f.type === FRAME_OUTPUT) { this.emit('output', f.sid, f.total); continue; }
+      if (f.type === FRAME_OUTPUT) { const { sid, total } = f; this.dispatch(() => this.emit('output', sid, total)); continue; }
       if (f.type !== FRAME_JSON) continue;
       const m = f.msg as Record<string, any>;
       if (m.t === 'res') {
@@ -177,7 +197,7 @@ export class HostClient extends EventEmitter<HostClientEvents> {
         clearTimeout(p.timer);
         if (m.ok) p.resolve(m);
         else p.reject(new HostError(m.error?.code ?? 'host_error', m.error?.message ?? `${p.op} failed`));
-      } else if (m.t === 'ev') this.onEvent(m as HostEvent);
+      } else if (m.t === 'ev') this.dispatch(() => this.onEvent(m as HostEvent));
     }
   }
 

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hostPaths, prepareDirs, type HostPaths } from '../../ptyhost/paths.js';
-import { HostClient, HostError } from './host-client.js';
+import { HostClient, HostError, type ConnectOptions } from './host-client.js';
 
 export interface HostStartOptions {
   /** Default scrollback lines per session. */
@@ -37,6 +37,8 @@ export async function startHostProcess(paths: HostPaths, opts: HostStartOptions 
   if (opts.scrollback !== undefined) args.push('--scrollback', String(opts.scrollback));
   if (opts.memoryMb !== undefined) args.push('--memory-mb', String(opts.memoryMb));
   if (opts.idleExitS !== undefined) args.push('--idle-exit', String(opts.idleExitS));
+  // Tests set this: their hosts end with the test process, whatever happens to it.
+  if (process.env.AREYOUJ_HOST_WATCH_PID) args.push('--watch-pid', process.env.AREYOUJ_HOST_WATCH_PID);
   const logFd = fs.openSync(paths.log, 'a', 0o600);
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'AREYOUJ_TOKEN' && !k.startsWith('npm_')) env[k] = v;
@@ -59,11 +61,11 @@ export async function startHostProcess(paths: HostPaths, opts: HostStartOptions 
 }
 
 /** Connects to the home's pty host, starting it when none runs. */
-export async function ensureHost(home: string, opts: HostStartOptions = {}): Promise<HostClient> {
+export async function ensureHost(home: string, opts: HostStartOptions = {}, connect: ConnectOptions = {}): Promise<HostClient> {
   const paths = hostPaths(home);
-  try { return await HostClient.connect(paths); } catch (e) {
+  try { return await HostClient.connect(paths, connect); } catch (e) {
     if (!(e instanceof HostError) || e.code !== 'no_host') throw e;
   }
   await startHostProcess(paths, opts);
-  return HostClient.connect(paths);
+  return HostClient.connect(paths, connect);
 }

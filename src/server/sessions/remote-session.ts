@@ -120,9 +120,9 @@ export class RemoteSession extends EventEmitter<RemoteSessionEvents> {
     this.client().request('resize', { sid: this.id, cols, rows }).catch((e: Error) => console.error(`[areyouj] resize of ${this.id}: ${e.message}`));
   }
 
-  /** SIGTERM to the program's tree (SIGHUP to a shell), SIGKILL after graceMs; resolves on exit. */
-  async terminate(graceMs = 5000): Promise<ExitInfo> {
-    if (!this.exitInfo) await this.client().request('terminate', { sid: this.id, graceMs });
+  /** SIGTERM to the program's tree (SIGHUP to a shell), SIGKILL after graceMs; resolves on exit (whose `terminated` is the reason). */
+  async terminate(graceMs: number, reason = 'terminated'): Promise<ExitInfo> {
+    if (!this.exitInfo) await this.client().request('terminate', { sid: this.id, graceMs, reason });
     return this.exitPromise;
   }
 

@@ -1,7 +1,7 @@
 // The driver for agents of kind `claude`: Claude Code's own hooks give its state, its transcript gives the
 // conversation, and the permission dialog is answered with keys once it is on the screen. See docs/claude.md.
 import fs from 'node:fs';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { findOption, type Message, type Question } from '../../../common/schema.js';
 import { conflict } from '../../errors.js';
 import type { Driver, DriverHost, LaunchSpec } from '../../instances/driver.js';
@@ -16,8 +16,8 @@ export interface ClaudeDriverDeps {
   instanceId: string;
   /** AreYouJ's data dir (config.runDir): the per-instance settings and secret go under <dataDir>/claude/<id>/. */
   dataDir: string;
-  /** The server's URL, known once it listens (manager.url). */
-  serverUrl: () => string;
+  /** The pty host's hooks socket: hooks go there (the host checks the secret and relays them to the server). */
+  hookSocket: string;
   /** The instance's working directory (for the transcript path before the first hook). */
   projectPath: string;
 }
@@ -33,11 +33,20 @@ const STALE_ENTRY_MS = 5000;
 
 interface ScreenWaiter { pred: (screen: string) => boolean; resolve: (ok: boolean) => void; timer: NodeJS.Timeout }
 
+/** What the driver keeps with the session in the pty host (re-adopted after a server restart). */
+interface ClaudeMeta { sessionId: string | null; transcript: string | null; dir: string | null }
+
 export class ClaudeDriver implements Driver {
-  readonly secret = randomBytes(24).toString('base64url');
+  readonly hookSecret = randomBytes(24).toString('base64url');
   readonly echo = new PromptEchoFilter();
   private launch: ClaudeLaunch | null = null;
   private env: Record<string, string> = {};
+  /** The Claude session id (--session-id or --resume, then SessionStart's) and its transcript. */
+  private sessionId: string | null = null;
+  private transcript: string | null = null;
+  private dir: string | null = null;
+  /** Resumed (--resume): the transcript's history is in the database already; follow it from its end. */
+  private resumed = false;
   private host!: DriverHost;
   private tailer = new TranscriptTailer({ pollMs: 500 });
   private stored = new Set<string>();
@@ -59,28 +68,56 @@ export class ClaudeDriver implements Driver {
 
   constructor(private deps: ClaudeDriverDeps) {}
 
-  checkSecret(given: unknown): boolean {
-    if (typeof given !== 'string') return false;
-    const a = Buffer.from(given), b = Buffer.from(this.secret);
-    return a.length === b.length && timingSafeEqual(a, b);
-  }
+  get agentSessionId(): string | null { return this.sessionId; }
 
-  prepare(spec: LaunchSpec): LaunchSpec {
+  prepare(spec: LaunchSpec, opts: { resume?: string } = {}): LaunchSpec {
     this.env = spec.env;
     this.launch = prepareClaudeLaunch({
-      instanceId: this.deps.instanceId, dataDir: this.deps.dataDir, serverUrl: this.deps.serverUrl(), secret: this.secret,
-      userArgs: spec.args, env: spec.env,
+      instanceId: this.deps.instanceId, dataDir: this.deps.dataDir, hookSocket: this.deps.hookSocket, secret: this.hookSecret,
+      userArgs: spec.args, env: spec.env, ...(opts.resume ? { resume: opts.resume } : {}),
     });
+    this.resumed = !!opts.resume;
+    this.sessionId = this.launch.sessionId;
+    this.dir = this.launch.dir;
+    this.transcript = this.sessionId ? claudeTranscriptPath({ cwd: this.deps.projectPath, sessionId: this.sessionId, env: this.env }) : null;
     return { command: spec.command, args: this.launch.args, env: { ...spec.env, ...this.launch.env } };
+  }
+
+  meta(): Record<string, unknown> {
+    const m: ClaudeMeta = { sessionId: this.sessionId, transcript: this.transcript, dir: this.dir };
+    return { claude: m };
+  }
+
+  /** The server restarted and Claude Code still runs: its session, transcript and files as the last server left them. */
+  adopt(meta: Record<string, unknown>): void {
+    const m = (meta.claude ?? {}) as Partial<ClaudeMeta>;
+    this.sessionId = typeof m.sessionId === 'string' ? m.sessionId : null;
+    this.transcript = typeof m.transcript === 'string' ? m.transcript : null;
+    this.dir = typeof m.dir === 'string' ? m.dir : null;
+  }
+
+  /** The program is gone for good: its settings and hook secret go too. */
+  ended(): void {
+    if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
   }
 
   start(host: DriverHost): void {
     this.host = host;
     this.tailer.on('mapped', (m, e) => this.onTranscript(m, e));
     this.tailer.on('error', () => { /* unreadable for now: the poll retries */ });
-    if (this.launch?.sessionId) {
-      this.tailer.follow(claudeTranscriptPath({ cwd: this.deps.projectPath, sessionId: this.launch.sessionId, env: this.env }));
+    if (host.adopted) {
+      // What the last server typed is in the transcript too: not stored twice. Entries already stored are skipped by key.
+      for (const m of host.sentUserMessages()) this.echo.sent(m.content);
+      const q = host.openQuestion();
+      if (host.status() === 'awaiting_input' && q?.message.question?.type === 'permission' && q.externalKey) {
+        this.awaiting = true;
+        this.permission = { key: q.externalKey, question: q.message.question };
+        this.stored.add(q.externalKey);
+        this.refresh();
+      }
     }
+    // A resumed conversation's history is stored already: only what it writes from now on.
+    if (this.transcript) this.tailer.follow(this.transcript, { fromEnd: this.resumed });
     host.session.on('data', () => {
       if (this.awaiting || this.waiters.size) this.refresh();
     });
@@ -94,7 +131,14 @@ export class ClaudeDriver implements Driver {
     if (!p || this.disposed || !this.host) return;
     const status = this.host.status();
     const fx = mapClaudeHook(p, { status, transcript: this.tailer.path !== null });
-    if (fx.transcriptPath && (p.hook_event_name === 'SessionStart' || this.tailer.path === null)) this.tailer.follow(fx.transcriptPath);
+    if (fx.transcriptPath && (p.hook_event_name === 'SessionStart' || this.tailer.path === null)) {
+      this.tailer.follow(fx.transcriptPath);
+      this.transcript = fx.transcriptPath;
+    }
+    if (p.hook_event_name === 'SessionStart' && p.session_id && p.session_id !== this.sessionId) {
+      this.sessionId = p.session_id; // a new conversation (/clear): Resume continues this one
+      this.host.setAgentSessionId(p.session_id);
+    }
     const seq = fx.status ? ++this.hookSeq : this.hookSeq; // a later state change cancels a deferred idle
     this.tailer.read(); // the transcript's entries of this turn go in before the state that follows them (sub-ms)
     if (fx.status === 'awaiting_input') return this.onPermission(fx.messages?.[0], fx.reason);
@@ -282,7 +326,6 @@ export class ClaudeDriver implements Driver {
     this.waiters.clear();
     for (const w of this.replyWaiters) { clearTimeout(w.timer); w.resolve(); }
     this.replyWaiters.clear();
-    if (this.launch) fs.rmSync(this.launch.dir, { recursive: true, force: true });
   }
 }
 

@@ -1,18 +1,21 @@
-// Launching Claude Code as a claude-kind instance: a per-instance settings file with hooks that report to the server.
-// Everything is written under AreYouJ's own data dir (never ~/.claude or the project's .claude/).
-// The hook command must never slow Claude Code: it POSTs the hook's stdin JSON to the server with a short timeout
-// and always exits 0 silently. curl costs ~8-15 ms per hook; a node script ~75-90 ms (node's start-up), so curl is
-// preferred when it is on PATH and the node script is the fallback. See docs/claude.md.
+// Launching Claude Code as a claude-kind instance: a per-instance settings file with hooks that report to the pty host
+// (which relays them to the server, or keeps them while no server is up). Everything is written under AreYouJ's own
+// data dir (never ~/.claude or the project's .claude/).
+// The hook command must never slow Claude Code: it POSTs the hook's stdin JSON to the host's hooks socket with a short
+// timeout and always exits 0 silently. curl costs ~8-15 ms per hook; a node script ~75-90 ms (node's start-up), so curl
+// is preferred when it is on PATH and the node script is the fallback. See docs/claude.md.
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { HOOK_SECRET_HEADER } from '../../../ptyhost/hooks.js';
+
+export { HOOK_SECRET_HEADER };
 
 /** The hook events AreYouJ listens to. All are `"type":"command"` hooks: `"type":"http"` never delivers SessionStart. */
 export const CLAUDE_HOOK_EVENTS = [
   'SessionStart', 'UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'PostToolUseFailure', 'PermissionRequest',
   'Notification', 'Stop', 'SessionEnd',
 ] as const;
-export const HOOK_SECRET_HEADER = 'x-areyouj-hook-secret';
 
 export type HookTransport = 'auto' | 'curl' | 'node';
 
@@ -20,11 +23,16 @@ export interface ClaudeLaunchOptions {
   instanceId: string;
   /** AreYouJ's data dir; files go to <dataDir>/claude/<instanceId>/ and <dataDir>/claude/hook.mjs. */
   dataDir: string;
-  /** e.g. http://127.0.0.1:4310 (no trailing slash needed). */
-  serverUrl: string;
+  /**
+   * The pty host's hooks socket (<home>/docs/run/ptyhost/hooks.sock): hooks go to the host, which relays them to the
+   * server, or keeps them until a server is back. The host lives as long as the agent does.
+   */
+  hookSocket: string;
   secret: string;
   /** The Claude session id to start with; generated when omitted. Ignored when userArgs resume/continue/name a session. */
   sessionId?: string;
+  /** Resume this Claude session (claude --resume <id>: the same conversation, messages continue). */
+  resume?: string;
   userArgs?: readonly string[];
   /** How hooks reach the server: curl when found on PATH (default 'auto'), or the node script. */
   transport?: HookTransport;
@@ -37,10 +45,11 @@ export interface ClaudeLaunch {
   args: string[];
   /** Extra environment for the child (merge over the agent's env). */
   env: Record<string, string>;
-  /** The session id passed with --session-id, or null when the user's args pick the session. */
+  /** The session id passed with --session-id (or resumed with --resume), or null when the user's args pick the session. */
   sessionId: string | null;
   settingsPath: string;
-  hookUrl: string;
+  /** The hook's HTTP path on the hooks socket. */
+  hookPath: string;
   transport: 'curl' | 'node';
   /** The per-instance directory (remove it when the instance is deleted). */
   dir: string;
@@ -50,6 +59,22 @@ const SESSION_FLAGS = ['--resume', '-r', '--continue', '-c', '--session-id', '--
 /** True when the user's args already choose the Claude session (so we must not add --session-id). */
 export function hasSessionArg(args: readonly string[]): boolean {
   return args.some((a) => SESSION_FLAGS.includes(a) || SESSION_FLAGS.some((f) => f.startsWith('--') && a.startsWith(`${f}=`)));
+}
+
+/** The user's args without the ones that choose a session (a resume picks the session itself). */
+function withoutSessionArgs(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (SESSION_FLAGS.some((f) => f.startsWith('--') && a.startsWith(`${f}=`))) continue;
+    if (SESSION_FLAGS.includes(a)) {
+      // --continue / -c take no value; the others take one unless the next arg is another option.
+      if (!['--continue', '-c'].includes(a) && args[i + 1] !== undefined && !args[i + 1].startsWith('-')) i++;
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
 }
 
 /** POSIX shell quoting (hooks run through sh / Git Bash). */
@@ -68,10 +93,10 @@ export function findOnPath(name: string, env: NodeJS.ProcessEnv = process.env): 
 }
 
 // The fallback hook: reads stdin, POSTs it, exits 0 whatever happens (2.5 s hard stop).
-export const HOOK_SCRIPT = `// AreYouJ Claude Code hook (generated). Usage: node hook.mjs <url> <headers-file>
+export const HOOK_SCRIPT = `// AreYouJ Claude Code hook (generated). Usage: node hook.mjs <socket> <path> <headers-file>
 import { request } from 'node:http';
 import { readFileSync } from 'node:fs';
-const [url, headersFile] = process.argv.slice(2);
+const [socketPath, path, headersFile] = process.argv.slice(2);
 const done = () => process.exit(0);
 setTimeout(done, 2500).unref();
 const headers = { 'content-type': 'application/json' };
@@ -87,7 +112,7 @@ process.stdin.on('error', done);
 process.stdin.on('end', () => {
   try {
     const body = Buffer.concat(chunks);
-    const req = request(url, { method: 'POST', timeout: 2000, headers: { ...headers, 'content-length': body.length } }, (res) => {
+    const req = request({ socketPath, path, method: 'POST', timeout: 2000, headers: { ...headers, host: 'localhost', 'content-length': body.length } }, (res) => {
       res.resume(); res.on('end', done); res.on('error', done);
     });
     req.on('error', done);
@@ -97,12 +122,12 @@ process.stdin.on('end', () => {
 });
 `;
 
-export function hookCommand(o: { transport: 'curl' | 'node'; hookUrl: string; headersPath: string; scriptPath: string; curlPath?: string }): string {
+export function hookCommand(o: { transport: 'curl' | 'node'; hookSocket: string; hookPath: string; headersPath: string; scriptPath: string; curlPath?: string }): string {
   if (o.transport === 'curl') {
-    return `${shq(o.curlPath ?? 'curl')} -s -m 2 --connect-timeout 1 -o /dev/null -H 'content-type: application/json' `
-      + `-H @${shq(o.headersPath)} --data-binary @- ${shq(o.hookUrl)} >/dev/null 2>&1; exit 0`;
+    return `${shq(o.curlPath ?? 'curl')} -s -m 2 --connect-timeout 1 --unix-socket ${shq(o.hookSocket)} -o /dev/null -H 'content-type: application/json' `
+      + `-H @${shq(o.headersPath)} --data-binary @- ${shq(`http://localhost${o.hookPath}`)} >/dev/null 2>&1; exit 0`;
   }
-  return `${shq(process.execPath)} ${shq(o.scriptPath)} ${shq(o.hookUrl)} ${shq(o.headersPath)} >/dev/null 2>&1; exit 0`;
+  return `${shq(process.execPath)} ${shq(o.scriptPath)} ${shq(o.hookSocket)} ${shq(o.hookPath)} ${shq(o.headersPath)} >/dev/null 2>&1; exit 0`;
 }
 
 export function buildClaudeSettings(command: string): { hooks: Record<string, unknown[]> } {
@@ -127,13 +152,15 @@ export function prepareClaudeLaunch(o: ClaudeLaunchOptions): ClaudeLaunch {
   }
   const headersPath = path.join(dir, 'hook-headers');
   fs.writeFileSync(headersPath, `${HOOK_SECRET_HEADER}: ${o.secret}\n`, { mode: 0o600 });
-  const hookUrl = `${o.serverUrl.replace(/\/+$/, '')}/api/hooks/claude/${encodeURIComponent(o.instanceId)}`;
-  const command = hookCommand({ transport, hookUrl, headersPath, scriptPath, curlPath: curlPath ?? undefined });
+  const hookPath = `/hooks/${encodeURIComponent(o.instanceId)}`;
+  const command = hookCommand({ transport, hookSocket: o.hookSocket, hookPath, headersPath, scriptPath, curlPath: curlPath ?? undefined });
   const settingsPath = path.join(dir, 'settings.json');
   fs.writeFileSync(settingsPath, `${JSON.stringify(buildClaudeSettings(command), null, 2)}\n`, { mode: 0o600 });
-  const sessionId = hasSessionArg(userArgs) ? null : (o.sessionId ?? randomUUID());
-  const args = ['--settings', settingsPath, ...(sessionId ? ['--session-id', sessionId] : []), ...userArgs];
-  return { args, env: { AREYOUJ_INSTANCE_ID: o.instanceId }, sessionId, settingsPath, hookUrl, transport, dir };
+  const sessionId = o.resume ?? (hasSessionArg(userArgs) ? null : (o.sessionId ?? randomUUID()));
+  const pick = o.resume ? ['--resume', o.resume] : sessionId ? ['--session-id', sessionId] : [];
+  const rest = o.resume ? withoutSessionArgs(userArgs) : userArgs;
+  const args = ['--settings', settingsPath, ...pick, ...rest];
+  return { args, env: { AREYOUJ_INSTANCE_ID: o.instanceId }, sessionId, settingsPath, hookPath, transport, dir };
 }
 
 /** `<config dir>/projects/<cwd with non-alphanumerics replaced by '-'>/<session id>.jsonl` (config dir = CLAUDE_CONFIG_DIR or ~/.claude). */

@@ -131,12 +131,16 @@ export class TranscriptTailer extends EventEmitter<TranscriptTailerEvents> {
 
   get path(): string | null { return this.file; }
 
-  /** Starts following `file` from its beginning (entries already stored are skipped by their external keys). */
-  follow(file: string): void {
+  /**
+   * Starts following `file` from its beginning (entries already stored are skipped by their external keys), or with
+   * fromEnd from its current end (a resumed conversation: its history is stored already).
+   */
+  follow(file: string, opts: { fromEnd?: boolean } = {}): void {
     if (this.closed || file === this.file) return;
     this.unwatch();
     this.file = file;
     this.offset = 0;
+    if (opts.fromEnd) { try { this.offset = fs.statSync(file).size; } catch { /* not there yet: from its start */ } }
     this.splitter = new LineSplitter();
     this.watch();
     this.poll = setInterval(() => this.read(), this.opts.pollMs ?? 1000);
