@@ -20,7 +20,7 @@ const run = (args) => execFileSync(process.execPath, args, { cwd: root, stdio: '
 
 export function buildIfNeeded({ server = true, web = true } = {}) {
   const common = newest(path.join(root, 'src/common'));
-  if (server && mtime(path.join(root, 'dist/server/main.js')) < Math.max(common, newest(path.join(root, 'src/server')))) {
+  if (server && mtime(path.join(root, 'dist/server/main.js')) < Math.max(common, newest(path.join(root, 'src/server')), newest(path.join(root, 'src/ptyhost')))) {
     console.log('building the server (tsc)…');
     run([path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.server.json']);
   }

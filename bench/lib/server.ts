@@ -6,7 +6,23 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
+import { hostPaths } from '../../src/ptyhost/paths.js';
+import { HostClient } from '../../src/server/sessions/host-client.js';
 import { sleep } from './stats.js';
+
+// The pty hosts the bench's servers start end with the bench, whatever happens to it.
+process.env.AREYOUJ_HOST_WATCH_PID ??= String(process.pid);
+
+/** Ends every agent of the home and its pty host (what `areyouj stop --all` does once the server is gone). */
+export async function stopHost(home: string): Promise<void> {
+  let c: HostClient;
+  try { c = await HostClient.connect(hostPaths(home)); } catch { return; }
+  const pid = c.hello.hostPid;
+  const closed = new Promise<void>((r) => c.once('closed', () => r()));
+  await c.request('shutdown', { reason: 'bench_done' }).catch(() => {});
+  await closed;
+  for (let i = 0; i < 200; i++) { try { process.kill(pid, 0); } catch { return; } await sleep(25); }
+}
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const PROGRAMS = path.join(ROOT, 'bench', 'programs');
@@ -79,12 +95,14 @@ export async function startChildServer(opts: { home?: string; maxInstances?: num
     url, pid: proc.pid!, home, proc, stderr: () => err,
     api: (method, u, body) => api(url, method, u, body),
     async close() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-      proc.kill('SIGTERM');
-      const t = setTimeout(() => proc.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(t);
+      if (proc.exitCode === null && proc.signalCode === null) {
+        const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+        proc.kill('SIGTERM');
+        const t = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(t);
+      }
+      await stopHost(home); // the server's agents outlive it: end them with their host
     },
   };
 }

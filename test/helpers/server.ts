@@ -2,7 +2,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { hostPaths } from '../../src/ptyhost/paths.js';
 import { makeConfig, type Config } from '../../src/server/config.js';
+import { HostClient } from '../../src/server/sessions/host-client.js';
 import { startServer, type Server } from '../../src/server/server.js';
 
 // A real tasks.db written by the original AreYouJ. The team's copy is ../shared/fixtures/areyouj-tasks.db beside the
@@ -56,4 +58,15 @@ export async function startTestServer(over: Partial<Config> = {}): Promise<TestS
     return { status: res.status, body: parsed, headers: res.headers };
   };
   return Object.assign(server, { home, api });
+}
+
+/** Ends every agent of a home and its pty host (what `areyouj stop --all` does once the server is gone); waits for its exit. */
+export async function stopHost(home: string): Promise<void> {
+  let c: HostClient;
+  try { c = await HostClient.connect(hostPaths(home)); } catch { return; }
+  const pid = c.hello.hostPid;
+  const closed = new Promise<void>((r) => c.once('closed', () => r()));
+  await c.request('shutdown', { reason: 'test_done' }).catch(() => {});
+  await closed;
+  for (let i = 0; i < 400; i++) { try { process.kill(pid, 0); } catch { return; } await new Promise((r) => setTimeout(r, 25)); }
 }
