@@ -3,6 +3,8 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +12,7 @@ import xtermHeadless from '@xterm/headless';
 import serializeAddon from '@xterm/addon-serialize';
 import { DEFAULT_SCROLLBACK } from '../../src/common/limits.js';
 import { FAKE_AGENT, TermClient } from '../helpers/instances.js';
-import { tempDir } from '../helpers/server.js';
+import { startTestServer, tempDir } from '../helpers/server.js';
 import { SseClient } from '../helpers/sse.js';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/areyouj.js');
@@ -159,6 +161,50 @@ describe('agents outlive the server', { timeout: 240_000 }, () => {
         await new Promise((r) => stop.on('exit', r));
         await s2.exited;
       }
+    }
+  });
+
+  test('100 server restarts with 10 live instances leak no process, descriptor or memory', async () => {
+    const home = tempDir();
+    let s = await startTestServer({ home });
+    try {
+      const agent = (await s.api('POST', '/api/agents', {
+        name: 'ticker', kind: 'generic', projectPath: tempDir(), command: '/bin/sh', args: ['-c', 'while :; do echo tick; sleep 0.5; done'],
+        settings: { maxConcurrentInstances: 16 },
+      })).body;
+      const insts: any[] = [];
+      for (let i = 0; i < 10; i++) insts.push((await s.api('POST', `/api/agents/${agent.id}/instances`, {})).body);
+      const hostPid = s.link.status.pid!;
+      const fds = (pid: number | 'self') => fs.readdirSync(`/proc/${pid}/fd`).length;
+      const rss = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+      const children = (pid: number) => fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+        try { return fs.readFileSync(`/proc/${p}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1] === String(pid); } catch { return false; }
+      }).length;
+      const restart = async () => { await s.close({ stopAll: false }); s = await startTestServer({ home }); };
+      for (let i = 0; i < 5; i++) await restart(); // warm-up
+      v8.setFlagsFromString('--expose-gc');
+      const gc = vm.runInNewContext('gc') as () => void;
+      gc();
+      const before = { hostFds: fds(hostPid), hostRss: rss(hostPid), fds: fds('self'), heap: process.memoryUsage().heapUsed };
+      for (let i = 0; i < 100; i++) await restart();
+      gc();
+      const after = { hostFds: fds(hostPid), hostRss: rss(hostPid), fds: fds('self'), heap: process.memoryUsage().heapUsed };
+      console.log(`# 100 restarts: host fds ${before.hostFds} -> ${after.hostFds}, host RSS ${(before.hostRss / 1048576).toFixed(1)} -> ${(after.hostRss / 1048576).toFixed(1)} MB; `
+        + `server fds ${before.fds} -> ${after.fds}, heap ${(before.heap / 1048576).toFixed(1)} -> ${(after.heap / 1048576).toFixed(1)} MB`);
+      assert.equal(s.link.status.pid, hostPid, 'the same pty host all along');
+      const list = (await s.api('GET', `/api/agents/${agent.id}/instances`)).body as any[];
+      for (const inst of insts) {
+        const now = list.find((x) => x.id === inst.id);
+        assert.ok(['idle', 'active', 'starting'].includes(now.status), `${now.status} ${now.statusReason}`);
+        assert.equal(now.pid, inst.pid, 'the same program');
+      }
+      assert.equal(children(hostPid), 10, 'the host runs the 10 programs and nothing else');
+      assert.ok(after.hostFds <= before.hostFds + 1, `host descriptors ${before.hostFds} -> ${after.hostFds}`);
+      assert.ok(after.fds <= before.fds + 2, `server descriptors ${before.fds} -> ${after.fds}`);
+      assert.ok(after.hostRss - before.hostRss < 24 << 20, 'host memory');
+      assert.ok(after.heap - before.heap < 24 << 20, 'server heap');
+    } finally {
+      await s.close();
     }
   });
 });
