@@ -1,4 +1,5 @@
-import { closeTab, openTab } from '../lib/actions.js';
+import { isLive } from '../../common/constants.js';
+import { canResume, closeEndedTabs, closeTab, confirmStopAll, openTab, resumeAll } from '../lib/actions.js';
 import { setNotifications } from '../lib/notify.js';
 import { useRoute } from '../lib/router.js';
 import { openDialog, setState, useStore } from '../lib/store.js';
@@ -13,6 +14,10 @@ export function TopBar() {
   const notificationsOn = useStore((s) => s.notificationsOn);
   const route = useRoute();
   const current = route.page === 'instance' ? route.id : null;
+  const all = Object.values(instances);
+  const running = all.filter((i) => isLive(i.status)).length;
+  const lost = all.filter((i) => i.statusReason === 'host_lost' && canResume(i, agents[i.agentId])).length;
+  const endedTabs = tabs.filter((id) => instances[id] && !isLive(instances[id].status)).length;
   return (
     <div className="topbar">
       <button className="icon-btn drawer-btn" aria-label="Menu" onClick={() => setState((s) => ({ drawerOpen: !s.drawerOpen }))} data-testid="drawer-toggle"><Icon name="menu" size={16} /></button>
@@ -38,6 +43,18 @@ export function TopBar() {
         })}
       </div>
       <div className="top-actions">
+        {endedTabs > 0 && (
+          <button className="btn small ghost" onClick={closeEndedTabs} data-testid="close-ended" title="Close the tabs of instances that have ended">
+            Close ended tabs
+          </button>
+        )}
+        {lost > 0 && (
+          <button className="btn small primary" onClick={() => void resumeAll()} data-testid="resume-all"
+            title="Their pty host was lost (a reboot?): start each again as the same conversation">Resume all ({lost})</button>
+        )}
+        {running > 0 && (
+          <button className="btn small ghost" onClick={confirmStopAll} data-testid="stop-all" title="Stop every running instance">Stop all</button>
+        )}
         <button className="btn small ghost palette-btn" onClick={() => openDialog({ type: 'palette' })} title="Jump to anything (Ctrl+K)" data-testid="palette-button">
           <Icon name="search" size={13} /><span className="hide-narrow"> Jump to…</span> <kbd className="hide-narrow">Ctrl K</kbd>
         </button>

@@ -88,6 +88,9 @@ export const api = {
   updateInstance: (id: string, body: InstanceUpdate) => request<Instance>('PUT', `/api/instances/${enc(id)}`, body),
   terminate: (id: string) => request<Instance>('POST', `/api/instances/${enc(id)}/terminate`),
   restart: (id: string) => request<Instance>('POST', `/api/instances/${enc(id)}/restart`),
+  /** An ended instance starts again as the same conversation (Claude Code: claude --resume <its session id>). */
+  resume: (id: string) => request<Instance>('POST', `/api/instances/${enc(id)}/resume`),
+  stopAll: () => request<{ stopped: number }>('POST', '/api/instances/stop-all'),
   deleteInstance: (id: string) => request<unknown>('DELETE', `/api/instances/${enc(id)}`),
 
   messages: (id: string, after?: number, limit = 500) =>
