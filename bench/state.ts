@@ -106,7 +106,7 @@ async function claude(ctx: BenchContext): Promise<Row[]> {
     a.met = null;
     return [h, a];
   } finally {
-    await srv.close();
+    await srv.close({ stopAll: true });
     await fake.close();
     sse.close();
   }

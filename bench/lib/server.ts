@@ -66,6 +66,8 @@ function serverEnv(): NodeJS.ProcessEnv {
 export interface ChildServer {
   url: string;
   pid: number;
+  /** The pid of the server's pty host (the process that runs the programs, their logs and screens). */
+  hostPid(): Promise<number>;
   home: string;
   proc: ChildProcess;
   /** The tail of the server's stderr. */
@@ -75,10 +77,10 @@ export interface ChildServer {
 }
 
 /** Starts `node --import tsx src/server/main.ts --home <home> --port 0` and waits for its URL. */
-export async function startChildServer(opts: { home?: string; maxInstances?: number } = {}): Promise<ChildServer> {
+export async function startChildServer(opts: { home?: string; maxInstances?: number; args?: string[] } = {}): Promise<ChildServer> {
   const home = opts.home ?? tempDir();
   const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/server/main.ts'), '--home', home, '--port', '0',
-    '--max-instances', String(opts.maxInstances ?? 200)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: serverEnv() });
+    '--max-instances', String(opts.maxInstances ?? 200), ...(opts.args ?? [])], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: serverEnv() });
   let out = '', err = '';
   proc.stderr!.on('data', (d) => { err += d; if (err.length > 20_000) err = err.slice(-10_000); });
   const url = await new Promise<string>((resolve, reject) => {
@@ -93,6 +95,7 @@ export async function startChildServer(opts: { home?: string; maxInstances?: num
   proc.stdout!.resume();
   return {
     url, pid: proc.pid!, home, proc, stderr: () => err,
+    hostPid: async () => (await api(url, 'GET', '/api/info')).body.ptyHost.pid,
     api: (method, u, body) => api(url, method, u, body),
     async close() {
       if (proc.exitCode === null && proc.signalCode === null) {

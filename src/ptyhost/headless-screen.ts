@@ -110,6 +110,7 @@ export class HeadlessScreen {
   private readonly sid: number;
   private readonly worker = ParserWorker.get();
   private reading = false; // a log read is under way
+  private scheduled = false; // a pump is due on the next turn
   private waiters: { pos: number; rseq: number; settled: boolean; resolve: () => void }[] = [];
   /** Stream ranges some viewer received (its terminal answers the queries in them). */
   private viewed: [number, number][] = [];
@@ -129,8 +130,14 @@ export class HeadlessScreen {
   /** Bytes received but not parsed yet. */
   get behind(): number { return this.out.received - this.parsed.pos; }
 
-  /** New output or a resize was added to the buffer. */
+  /** New output or a resize was added to the buffer: fed to the worker on the next turn (chunks coalesced). */
   wake(): void {
+    if (this.scheduled || this.disposed || this.lost) return;
+    this.scheduled = true;
+    setImmediate(() => { this.scheduled = false; this.pump(); });
+  }
+
+  private pump(): void {
     if (this.disposed || this.lost || this.reading) return;
     for (;;) {
       if (this.fed.pos - this.parsed.pos >= IN_FLIGHT) return;
@@ -141,9 +148,20 @@ export class HeadlessScreen {
         this.cols = item.cols; this.rows = item.rows;
         this.worker.post({ t: 'resize', sid: this.sid, seq: item.seq, cols: item.cols, rows: item.rows });
       } else if (item.kind === 'data') {
-        // A copy the worker owns (transferred, not cloned again): the chunk itself stays with the log and the viewers.
-        const copy = new Uint8Array(item.buf);
-        this.fed.pos += copy.length;
+        // Consecutive chunks (a pty read is ~4 KB) go as one block, in a copy the worker owns (transferred, not cloned
+        // again): the chunks themselves stay with the log and the viewers.
+        const parts = [item.buf];
+        let n = item.buf.length;
+        for (;;) {
+          const more = n < BLOCK ? this.out.next({ pos: this.fed.pos + n, rseq: this.fed.rseq }, BLOCK - n) : null;
+          if (!more || more.kind !== 'data') break;
+          parts.push(more.buf);
+          n += more.buf.length;
+        }
+        const copy = new Uint8Array(n);
+        let off = 0;
+        for (const p of parts) { copy.set(p, off); off += p.length; }
+        this.fed.pos += n;
         this.worker.post({ t: 'feed', sid: this.sid, buf: copy }, [copy.buffer]);
       } else {
         this.readLog(item.start, Math.min(item.end, item.start + LOG_BLOCK));
@@ -169,11 +187,11 @@ export class HeadlessScreen {
           this.worker.post({ t: 'feed', sid: this.sid, buf: copy }, [copy.buffer]);
         }
       }
-      this.wake();
+      this.pump();
     }, (e: Error) => {
       this.reading = false;
       console.error(`[session] reading the log failed: ${e.message}`);
-      if (!this.disposed) { this.fed.pos = this.parsed.pos = end; this.out.trim(); this.wake(); }
+      if (!this.disposed) { this.fed.pos = this.parsed.pos = end; this.out.trim(); this.pump(); }
     });
   }
 
@@ -200,7 +218,7 @@ export class HeadlessScreen {
       });
     }
     this.onProgress?.();
-    this.wake();
+    this.pump();
   }
 
   /** The worker is gone: nothing will be parsed any more; waiters are released. */

@@ -21,6 +21,11 @@ const MAX_HOOK_BYTES = 4 << 20;
 /** A controlling connection whose unsent output passes this is dropped (flow control keeps it far below). */
 const MAX_SOCKET_BACKLOG = 256 << 20;
 const HELLO_TIMEOUT_MS = 5000;
+/**
+ * Output for the server is sent once per event-loop turn (a pty read is ~4 KB: coalescing makes one frame, one socket
+ * write and one WebSocket message out of many), or at once when this much is waiting.
+ */
+const FLUSH_AT = 256 << 10;
 
 export interface HostOptions {
   paths: HostPaths;
@@ -301,6 +306,8 @@ class Connection {
   private streams = new Map<number, Stream>();
   private dirty = new Set<HostSessionLike>();
   private flushScheduled = false;
+  private pending = new Map<number, Buffer[]>();
+  private pendingBytes = 0;
   private lastHeard = Date.now();
   private heartbeat: NodeJS.Timeout;
   get silentFor(): number { return Date.now() - this.lastHeard; }
@@ -355,19 +362,53 @@ class Connection {
     }
   }
 
-  event(ev: Record<string, unknown>) { if (this.hello) this.send(encodeJson({ t: 'ev', ...ev })); }
+  /** A control event; a stream's data queued before it goes first (stream order). */
+  event(ev: Record<string, unknown>) {
+    if (!this.hello) return;
+    if (this.pendingBytes) this.flushData();
+    this.send(encodeJson({ t: 'ev', ...ev }));
+  }
+
+  /** Output of a stream, sent on the next turn with whatever else arrives meanwhile. */
+  data(stream: number, chunk: Buffer) {
+    const list = this.pending.get(stream);
+    if (list) list.push(chunk); else this.pending.set(stream, [chunk]);
+    this.pendingBytes += chunk.length;
+    if (this.pendingBytes >= FLUSH_AT) this.flushData();
+    else this.schedule();
+  }
+
+  private flushData() {
+    if (this.closed) { this.pending.clear(); this.pendingBytes = 0; return; }
+    this.socket.cork();
+    for (const [stream, list] of this.pending) {
+      let n = 0;
+      for (const c of list) n += c.length;
+      this.socket.write(dataHeader(stream, n));
+      for (const c of list) this.socket.write(c);
+    }
+    this.pending.clear();
+    this.pendingBytes = 0;
+    this.socket.uncork();
+    this.send(); // the backlog check
+  }
+
+  private schedule() {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      if (this.pendingBytes) this.flushData();
+      for (const d of this.dirty) this.send(outputFrame(d.sid, d.session.outputBytes));
+      this.dirty.clear();
+    });
+  }
 
   /** Activity of a session, coalesced per event-loop turn. */
   outputFor(s: HostSessionLike) {
     if (!this.hello) return;
     this.dirty.add(s);
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      for (const d of this.dirty) this.send(outputFrame(d.sid, d.session.outputBytes));
-      this.dirty.clear();
-    });
+    this.schedule();
   }
 
   private onData(chunk: Buffer) {
@@ -468,7 +509,7 @@ class Connection {
     const end = () => { this.streams.delete(stream); st.waiter?.(); };
     const client: SessionClient = {
       onSnapshot: (snap) => this.event({ ev: 'snapshot', stream, data: snap.data, cols: snap.cols, rows: snap.rows }),
-      onData: (chunk) => { st.unacked += chunk.length; this.send(dataHeader(stream, chunk.length), chunk); },
+      onData: (chunk) => { st.unacked += chunk.length; this.data(stream, chunk); },
       onResize: (cols, rows) => this.event({ ev: 'sresize', stream, cols, rows }),
       onExit: (e) => { end(); this.event({ ev: 'sexit', stream, exit: e }); },
       onDrop: (reason) => { end(); this.event({ ev: 'sdrop', stream, reason }); },

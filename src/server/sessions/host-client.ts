@@ -153,10 +153,25 @@ export class HostClient extends EventEmitter<HostClientEvents> {
     this.request('detach', { stream }).catch(() => { /* gone with the connection */ });
   }
 
-  /** The stream's bytes have been passed on: the host may send that many more. */
+  /** The stream's bytes have been passed on: the host may send that many more (acknowledged once per turn). */
   ack(stream: number, bytes: number): void {
-    if (!this.closed && this.streams.has(stream)) this.socket.write(ackFrame(stream, bytes));
+    if (this.closed || !this.streams.has(stream)) return;
+    this.acks.set(stream, (this.acks.get(stream) ?? 0) + bytes);
+    if (this.acks.size === 1 && !this.ackScheduled) {
+      this.ackScheduled = true;
+      setImmediate(() => {
+        this.ackScheduled = false;
+        if (!this.closed) {
+          this.socket.cork();
+          for (const [st, n] of this.acks) if (this.streams.has(st)) this.socket.write(ackFrame(st, n));
+          this.socket.uncork();
+        }
+        this.acks.clear();
+      });
+    }
   }
+  private acks = new Map<number, number>();
+  private ackScheduled = false;
 
   close(): void {
     this.socket.destroy();
