@@ -25,7 +25,7 @@
 //     gets the resize frame; the last resize wins.
 // Close codes
 //   1000  the program exited: do not reconnect (the final screen is what you have).
-//   1012  the pty host is unavailable (restarting, lost): reconnect with backoff.
+//   1012  not available now (the pty host is away, or the program is starting): reconnect with backoff.
 //   4408  slow consumer: the client fell more than MAX_VIEWER_LAG (8 MB) behind. Reconnect at
 //         once: the new attach starts from a fresh snapshot, so nothing is lost on screen.
 //   other (1001/1006…) the connection broke: reconnect with backoff.
