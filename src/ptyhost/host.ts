@@ -250,7 +250,10 @@ export class PtyHost {
       if (req.key.length !== this.key.length || !timingSafeEqual(Buffer.from(req.key), Buffer.from(this.key))) {
         throw new HostError('unauthorized', 'wrong key');
       }
-      if (req.version !== PROTOCOL_VERSION) throw new HostError('version', `protocol ${req.version} is not supported (this pty host speaks ${PROTOCOL_VERSION})`);
+      if (req.version !== PROTOCOL_VERSION) {
+        throw new HostError('version', `this server speaks pty host protocol ${req.version}, the running pty host (pid ${process.pid}) ${PROTOCOL_VERSION}: `
+          + 'end it with `areyouj stop --all` (its agents stop) to use this version');
+      }
       if (this.conn && this.conn !== c) {
         // The one connected has not been heard of for a while (it pings every HEARTBEAT_MS): it is gone or hung.
         if (this.conn.silentFor > 2.5 * HEARTBEAT_MS) {
