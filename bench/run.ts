@@ -32,8 +32,8 @@ const t0 = performance.now();
 const log = (m: string) => { if (!values.quiet) process.stderr.write(`[bench ${((performance.now() - t0) / 1000).toFixed(1)}s] ${m}\n`); };
 const ctx = makeContext(mode, log);
 
-// Load must stop by itself: a hard deadline for the whole run.
-const deadlineMs = { full: 15 * 60_000, quick: 3 * 60_000, smoke: 2 * 60_000 }[mode];
+// Load must stop by itself: a hard deadline for the whole run (each server the bench starts also starts its pty host).
+const deadlineMs = { full: 20 * 60_000, quick: 5 * 60_000, smoke: 4 * 60_000 }[mode];
 setTimeout(() => { process.stderr.write(`bench: over the ${deadlineMs / 60000} min deadline, giving up\n`); process.exit(3); }, deadlineMs).unref();
 
 const rows: Row[] = [];
