@@ -387,8 +387,9 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
       }
       let buf: Buffer;
       if (item.kind === 'data') buf = item.buf;
+      else if (!this.log) { cur.pos = item.end; continue; } // no log to read back from (sessions without one keep all in memory)
       else {
-        buf = await this.log!.read(item.start, item.end);
+        buf = await this.log.read(item.start, item.end);
         if (v.gone) return;
         if (buf.length < item.end - item.start) console.error(`[session ${this.pid}] output ${item.start + buf.length}..${item.end} missing from the log; a viewer skips it`);
         if (!buf.length) { cur.pos = item.end; continue; }
