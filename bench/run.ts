@@ -10,6 +10,7 @@ import { cleanupTemp, ROOT } from './lib/server.js';
 import type { Row } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
 import { attach } from './attach.js';
+import { changes } from './changes.js';
 import { echo } from './echo.js';
 import { manyAgents } from './many-agents.js';
 import { stateLatency } from './state.js';
@@ -23,6 +24,7 @@ const BENCHES: { n: number; name: string; run: (ctx: BenchContext) => Promise<Ro
   { n: 4, name: 'many agents', run: manyAgents },
   { n: 5, name: 'tasks API', run: tasks },
   { n: 6, name: 'state latency', run: stateLatency },
+  { n: 7, name: 'changes panel', run: changes },
 ];
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, smoke: { type: 'boolean' }, only: { type: 'string' }, quiet: { type: 'boolean' } } });
@@ -33,7 +35,8 @@ const log = (m: string) => { if (!values.quiet) process.stderr.write(`[bench ${(
 const ctx = makeContext(mode, log);
 
 // Load must stop by itself: a hard deadline for the whole run (each server the bench starts also starts its pty host).
-const deadlineMs = { full: 20 * 60_000, quick: 5 * 60_000, smoke: 4 * 60_000 }[mode];
+// (smoke: about a minute on a quiet machine, several times that on a loaded one; the smoke test allows 10 minutes)
+const deadlineMs = { full: 20 * 60_000, quick: 5 * 60_000, smoke: 5 * 60_000 }[mode];
 setTimeout(() => { process.stderr.write(`bench: over the ${deadlineMs / 60000} min deadline, giving up\n`); process.exit(3); }, deadlineMs).unref();
 
 const rows: Row[] = [];

@@ -1,11 +1,14 @@
-// npm test: every test under test/ with node's test runner (TypeScript through tsx).
-// `npm test -- unit` (or integration, e2e, or a file path part) runs a subset.
+// npm test: the checks (typecheck and lint, scripts/check.mjs), then every test under test/ with node's test runner
+// (TypeScript through tsx). `npm test -- unit` (or integration, e2e, or a file path part) runs a subset, without the
+// checks (run them with `npm run check`, or add --check).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildIfNeeded, root } from './build-if-needed.mjs';
+import { runChecks } from './check.mjs';
 
-const filter = process.argv.slice(2);
+const args = process.argv.slice(2);
+const filter = args.filter((a) => a !== '--check');
 const files = [];
 for (const dir of ['unit', 'integration', 'e2e']) {
   const d = path.join(root, 'test', dir);
@@ -14,8 +17,11 @@ for (const dir of ['unit', 'integration', 'e2e']) {
 }
 const chosen = filter.length ? files.filter((f) => filter.some((x) => f.includes(x))) : files;
 if (!chosen.length) { console.error('no test files match', filter); process.exit(1); }
-// The browser tests run the built web app and the CLI tests the built server.
-buildIfNeeded({ web: chosen.some((f) => f.includes('e2e')) });
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', '--test-timeout=180000', ...chosen],
+// The whole suite (and so CI) starts with the checks and stops at the first failure.
+if (!filter.length || args.includes('--check')) { if (!runChecks()) process.exit(1); }
+else console.log('(a subset: the typecheck and lint are skipped; `npm run check` runs them)');
+// The CLI tests run the built server; the browser tests build the web app they serve themselves (test/e2e/harness.ts).
+buildIfNeeded({ web: false });
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', '--test-timeout=600000', ...chosen],
   { cwd: root, stdio: 'inherit', env: { ...process.env, AREYOUJ_TEST: '1' } });
 process.exit(r.status ?? 1);

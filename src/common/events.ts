@@ -3,6 +3,7 @@
 // from EventMap (type-only imports: zod stays out of its bundle), and the tests validate every event they receive.
 import { z } from 'zod';
 import { NOTIFICATION_KINDS, type EventType, type StreamEventType } from './constants.js';
+import { ChangesEvent } from './changes.js';
 import { Agent, Instance, Message, Task } from './schema.js';
 
 const project = z.string();
@@ -22,13 +23,19 @@ export const EventSchemas = {
   'instance.created': z.strictObject({ instance: Instance }),
   'instance.updated': z.strictObject({ instance: Instance }),
   'instance.deleted': z.strictObject({ id }),
+  /** A watched instance's working tree changed, or it was committed, merged, rebased or discarded: refetch its changes. */
+  'instance.changes': ChangesEvent,
   'message.created': z.strictObject({ message: Message }),
   'message.updated': z.strictObject({ message: Message }),
   'notification': z.strictObject({ instanceId: z.string(), agentId: z.string(), kind: z.enum(NOTIFICATION_KINDS), title: z.string(), body: z.string() }),
 } satisfies Record<EventType, z.ZodType>;
 
-/** Sent by the SSE route (not the bus) when a client's Last-Event-ID is older than the history or from another run. */
-export const ResetEvent = z.strictObject({ reason: z.literal('history_too_old'), lastId: z.number().int() });
+/**
+ * Sent by the SSE route (not the bus) instead of a replay: the client's Last-Event-ID is older than the history or from
+ * another run (`history_too_old`), or what it missed includes an event too large to keep or is too much to replay
+ * (`history_too_large`). Either way: refetch.
+ */
+export const ResetEvent = z.strictObject({ reason: z.enum(['history_too_old', 'history_too_large']), lastId: z.number().int() });
 
 export const StreamEventSchemas = { ...EventSchemas, reset: ResetEvent } satisfies Record<StreamEventType, z.ZodType>;
 

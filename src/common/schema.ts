@@ -6,10 +6,12 @@ import {
   TASK_PRIORITIES, TASK_STATUSES,
 } from './constants.js';
 import { TERMINAL_SIZE_LIMITS as T } from './limits.js';
+import { InstanceWorktree } from './changes.js';
 import { Question } from './questions.js';
 
 export * from './constants.js';
 export * from './questions.js';
+export type { InstanceWorktree } from './changes.js';
 
 // ---------- tasks (the original AreYouJ tasks.db format) ----------
 export const TaskStatus = z.enum(TASK_STATUSES);
@@ -75,6 +77,8 @@ const settingsFields = {
   quietMs: z.number().int().min(50).max(60_000),
   idlePatterns: z.array(pattern).max(50),
   awaitingPatterns: z.array(pattern).max(50),
+  /** Each instance in a git project gets its own worktree and branch (issue 10); off: it works in the project itself. */
+  ownWorktree: z.boolean(),
 };
 export const AgentSettings = z.strictObject({
   autoStart: settingsFields.autoStart.default(false),
@@ -84,6 +88,7 @@ export const AgentSettings = z.strictObject({
   quietMs: settingsFields.quietMs.default(500),
   idlePatterns: settingsFields.idlePatterns.default(DEFAULT_IDLE_PATTERNS),
   awaitingPatterns: settingsFields.awaitingPatterns.default(DEFAULT_AWAITING_PATTERNS),
+  ownWorktree: settingsFields.ownWorktree.default(true),
 });
 /** A partial settings object: what a request gives, without defaults filled in. */
 export const AgentSettingsPatch = z.strictObject(settingsFields).partial();
@@ -140,8 +145,14 @@ export const InstanceCreate = z.strictObject({
   projectPath: z.string().min(1).max(4096).optional(),
   taskId: taskId.optional(),
   taskProject: z.string().min(1).max(4096).optional(),
+  /** The branch an own worktree starts from (default: the project's current branch). */
+  base: z.string().min(1).max(200).optional(),
 });
 export type InstanceCreate = z.infer<typeof InstanceCreate>;
+
+/** What to do with an instance's worktree when the instance is deleted (default: keep it). */
+export const WORKTREE_ON_DELETE = ['keep', 'discard', 'discard-force'] as const;
+export type WorktreeOnDelete = (typeof WORKTREE_ON_DELETE)[number];
 
 /** Rename an instance, or link it to a task (taskId null unlinks). */
 export const InstanceUpdate = z.strictObject({
@@ -168,6 +179,8 @@ export const MessageMeta = z.strictObject({
   toolUseId: z.string().nullable().optional(),
   /** A denied tool call: how it was denied (Claude Code's toolDenialKind, or user-rejected). */
   denial: z.string().optional(),
+  /** The answers Claude took for its questions (question → answer), on the message recording them. */
+  answers: z.record(z.string(), z.string()).optional(),
   /** A cancelled queued message: why (cancelled_by_user, the instance ended…). */
   cancelReason: z.string().optional(),
 });
@@ -214,6 +227,10 @@ export const Instance = z.strictObject({
   agentSessionId: z.string().nullable(),
   /** The newest message (its first 200 characters), for overviews. */
   lastMessage: MessagePreview.nullable(),
+  /** Its own git worktree (where the agent runs), or null when it works in the project itself. */
+  worktree: InstanceWorktree.nullable(),
+  /** Why it has no worktree of its own, when that is worth saying (e.g. the project is not a git repository). */
+  worktreeNote: z.string().nullable(),
 });
 export type Instance = z.infer<typeof Instance>;
 
@@ -230,10 +247,30 @@ export const InputSend = z.strictObject({
   keys: z.array(z.enum(KEY_NAMES)).max(100).optional(),
 }).refine((v) => v.text !== undefined || v.keys !== undefined, 'give text or keys');
 
-export const RespondBody = z.strictObject({
-  // an option key the question offered (y, n, 1, enter…), an option number, or an intent (allow / allow_always / deny)
-  choice: z.union([z.enum(OPTION_INTENTS), z.number().int().min(1).max(9), z.string().regex(/^[A-Za-z0-9_-]{1,20}$/, 'an option key')]),
+/** The answer to one of a `choices` question's questions: the chosen options (by label) and/or typed text. */
+export const ChoiceAnswer = z.strictObject({
+  question: z.string().min(1).max(20_000),
+  options: z.array(z.string().min(1).max(20_000)).max(16).default([]),
+  text: z.string().max(10_000).optional(),
 });
+export type ChoiceAnswer = z.infer<typeof ChoiceAnswer>;
+
+/**
+ * POST /respond. One of:
+ * - {choice}: an option key the question offered (y, n, 1, enter…), an option number, or an intent (allow / allow_always /
+ *   deny / feedback); with `text` for an option that takes text (intent feedback);
+ * - {answers}: a `choices` question's answers, one per question answered;
+ * - {cancel: true}: cancel the dialog as Esc does (skip the questions, reject the plan and stop).
+ */
+export const RespondBody = z.union([
+  z.strictObject({
+    choice: z.union([z.enum(OPTION_INTENTS), z.number().int().min(1).max(9), z.string().regex(/^[A-Za-z0-9_-]{1,20}$/, 'an option key')]),
+    text: z.string().trim().min(1, 'text must not be empty').max(10_000).optional(),
+  }),
+  z.strictObject({ answers: z.array(ChoiceAnswer).min(1, 'answer at least one question').max(8) }),
+  z.strictObject({ cancel: z.literal(true) }),
+]);
+export type RespondBody = z.infer<typeof RespondBody>;
 
 // ---------- errors ----------
 export interface ApiErrorBody { error: { code: string; message: string; details?: unknown } }

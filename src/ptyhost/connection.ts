@@ -41,8 +41,8 @@ export class Connection {
 
   constructor(private host: PtyHost, private socket: net.Socket, private log: (m: string) => void) {
     socket.on('data', (chunk) => this.onData(chunk));
-    socket.on('end', () => this.close());
-    socket.on('close', () => this.close());
+    socket.on('end', () => void this.close());
+    socket.on('close', () => void this.close());
     socket.on('error', () => { /* close follows */ });
     let lastTick = Date.now();
     this.heartbeat = setInterval(() => {
@@ -56,7 +56,7 @@ export class Connection {
       }
       if (this.hello) this.send(encodeJson({ t: 'ping' }));
     }, HEARTBEAT_MS);
-    this.helloTimer = setTimeout(() => { if (!this.hello) this.close(); }, HELLO_TIMEOUT_MS);
+    this.helloTimer = setTimeout(() => { if (!this.hello) void this.close(); }, HELLO_TIMEOUT_MS);
   }
 
   /** Ends the connection; graceful: what is written (the shutdown's reply, exits) is flushed first (1 s at most). */
@@ -84,7 +84,7 @@ export class Connection {
     for (const b of bufs) this.socket.write(b);
     if (this.socket.writableLength > MAX_SOCKET_BACKLOG) {
       this.log(`server pid ${this.peerPid} is not reading (${this.socket.writableLength} bytes unsent): dropping its connection`);
-      this.close();
+      void this.close();
     }
   }
 
@@ -137,12 +137,12 @@ export class Connection {
     this.schedule();
   }
 
-  private onData(chunk: Buffer) {
+  private onData(chunk: Buffer): void {
     this.lastHeard = Date.now();
     let frames;
     try { frames = this.decoder.push(chunk); } catch (e) {
       this.log(`protocol error from pid ${this.peerPid}: ${(e as Error).message}; closing the connection`);
-      return this.close();
+      return void this.close();
     }
     for (const f of frames) {
       if (this.closed) return;
@@ -153,7 +153,7 @@ export class Connection {
         else if (f.type === FRAME_ACK) this.onAck(f.stream, f.bytes);
         else throw new ProtocolError(`unexpected frame type ${f.type}`);
       } catch (e) {
-        if (e instanceof ProtocolError) { this.log(`protocol error from pid ${this.peerPid}: ${e.message}`); return this.close(); }
+        if (e instanceof ProtocolError) { this.log(`protocol error from pid ${this.peerPid}: ${e.message}`); return void this.close(); }
         if (!(e instanceof HostError)) this.log(`error: ${(e as Error).stack ?? e}`);
         // Input for a session that is gone: nothing to answer (input frames have no reply).
       }
@@ -193,7 +193,7 @@ export class Connection {
       : { code: 'host_error', message: (e as Error).message ?? String(e) };
     if (!(e instanceof HostError || e instanceof SpawnError)) this.log(`request failed: ${(e as Error).stack ?? e}`);
     this.send(encodeJson({ t: 'res', id, ok: false, error: err }));
-    if (err.code === 'unauthorized' || err.code === 'busy' || err.code === 'version') setImmediate(() => this.close());
+    if (err.code === 'unauthorized' || err.code === 'busy' || err.code === 'version') setImmediate(() => void this.close());
   }
 
   private handle(req: Request): unknown {
@@ -222,6 +222,7 @@ export class Connection {
       case 'release': this.host.release(req.sid); return {};
       case 'meta': this.host.setMeta(req.sid, req.meta); return {};
       case 'ackHooks': this.host.ackHooks(req.sid, req.seq); return {};
+      case 'decided': this.host.decided(req.did, req.out); return {};
       case 'shutdown':
         setImmediate(() => void this.host.shutdown(req.graceMs, req.reason));
         return {};

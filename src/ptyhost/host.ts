@@ -19,6 +19,8 @@ import { HookServer } from './hooks.js';
 /** Hooks kept per session for a server that is away (or has not acknowledged them), at most. */
 const MAX_HOOKS = 512;
 const MAX_HOOK_BYTES = 4 << 20;
+/** Decision hooks one session may have waiting at once (Claude shows one dialog at a time; a few for races). */
+const MAX_DECISIONS = 4;
 
 export interface HostOptions {
   paths: HostPaths;
@@ -59,6 +61,9 @@ export class PtyHost {
   private control: net.Server | null = null;
   private hooks: HookServer | null = null;
   private conn: Connection | null = null;
+  /** Decision hooks held for the server's answer. */
+  private decisions = new Map<number, { sid: string; answer: (out: string | null) => void; conn: Connection }>();
+  private decisionSeq = 0;
   private closing = false;
   private log: (m: string) => void;
   private reaping: Promise<void> = Promise.resolve();
@@ -84,7 +89,8 @@ export class PtyHost {
     for (const f of [p.control, p.hooks]) fs.rmSync(f, { force: true }); // a crashed host's sockets: stale
     this.control = net.createServer((s) => this.onConnection(s));
     await listen(this.control, p.control);
-    this.hooks = new HookServer((sid, secret) => this.checkHookSecret(sid, secret), (sid, body) => this.onHook(sid, body));
+    this.hooks = new HookServer((sid, secret) => this.checkHookSecret(sid, secret), (sid, body) => this.onHook(sid, body),
+      (sid, body, answer, gone) => this.onDecision(sid, body, answer, gone));
     await this.hooks.listen(p.hooks);
     this.log(`listening on ${p.control} (pid ${process.pid})`);
   }
@@ -112,6 +118,7 @@ export class PtyHost {
     if (this.closing) return;
     this.closing = true;
     await Promise.all([...this.sessions.values()].map((s) => this.terminate(s, graceMs, reason)));
+    this.dropDecisions(null);
     await this.conn?.close(true);
     this.control?.close();
     await this.hooks?.close();
@@ -229,6 +236,37 @@ export class PtyHost {
     this.conn?.event({ ev: 'hook', sid, seq: h.seq, body, at: h.at });
   }
 
+  /**
+   * A decision hook waits for the user's answer: relayed to the server, whose answer (decided()) goes back to the agent.
+   * With no server, or past MAX_DECISIONS waiting for the session, there is no answer (204): the agent keeps its dialog.
+   */
+  private onDecision(sid: string, body: string, answer: (out: string | null) => void, gone: (f: () => void) => void) {
+    const conn = this.conn;
+    const waiting = [...this.decisions.values()].filter((d) => d.sid === sid).length;
+    if (!conn || !this.sessions.has(sid) || waiting >= MAX_DECISIONS) return answer(null);
+    const did = ++this.decisionSeq;
+    this.decisions.set(did, { sid, answer, conn });
+    gone(() => { if (this.decisions.delete(did)) this.conn?.event({ ev: 'decision_gone', sid, did }); });
+    conn.event({ ev: 'decision', sid, did, body });
+  }
+
+  /** The server's answer to decision `did` (null: none). */
+  decided(did: number, out: object | null) {
+    const d = this.decisions.get(did);
+    if (!d) return;
+    this.decisions.delete(did);
+    d.answer(out === null ? null : JSON.stringify(out));
+  }
+
+  /** The server that was to answer is gone: no answer comes (the agent keeps its dialog). */
+  private dropDecisions(conn: Connection | null) {
+    for (const [did, d] of this.decisions) {
+      if (conn && d.conn !== conn) continue;
+      this.decisions.delete(did);
+      d.answer(null);
+    }
+  }
+
   /** The server has applied the hooks of `sid` up to `seq`: they need not be replayed. */
   ackHooks(sid: string, seq: number) {
     const s = this.sessions.get(sid);
@@ -251,7 +289,7 @@ export class PtyHost {
         // The one connected has not been heard of for a while (it pings every HEARTBEAT_MS): it is gone or hung.
         if (this.conn.silentFor > 2.5 * HEARTBEAT_MS) {
           this.log(`server pid ${this.conn.peerPid} silent for ${this.conn.silentFor} ms: replaced by pid ${req.pid}`);
-          this.conn.close();
+          void this.conn.close();
         } else throw new HostError('busy', `another AreYouJ server (pid ${this.conn.peerPid}) is connected to this pty host`);
       }
       this.conn = c;
@@ -267,6 +305,7 @@ export class PtyHost {
       }
     };
     c.onClose = () => {
+      this.dropDecisions(c);
       if (this.conn === c) { this.conn = null; this.log(`server pid ${c.peerPid} disconnected`); }
     };
   }

@@ -77,6 +77,8 @@ export const Request = z.discriminatedUnion('op', [
   z.object({ op: z.literal('meta'), sid: SessionId, meta: z.record(z.string(), z.unknown()) }),
   /** The server has applied the session's hooks up to seq (they are not replayed to the next server). */
   z.object({ op: z.literal('ackHooks'), sid: SessionId, seq: z.number().int().min(0) }),
+  /** The answer to a decision hook the host relayed (event `decision`): the hook's output, or null for none. */
+  z.object({ op: z.literal('decided'), did: z.number().int().min(1), out: z.record(z.string(), z.unknown()).nullable() }),
   z.object({ op: z.literal('shutdown'), graceMs: z.number().int().min(0).max(600_000).optional(), reason: z.string().max(100).optional() }),
 ]);
 export type Request = z.infer<typeof Request>;

@@ -22,6 +22,8 @@ export interface Config {
   logsDir: string;
   /** <home>/docs/run: AreYouJ's own per-instance files (e.g. Claude Code settings). */
   runDir: string;
+  /** <home>/docs/worktrees: the agents' own git worktrees, owner-only. */
+  worktreesDir: string;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -34,12 +36,13 @@ export function readVersion(): string {
 
 export function makeConfig(over: Partial<Config> & { home: string }): Config {
   const home = path.resolve(over.home);
-  const web = path.join(PACKAGE_ROOT, 'dist', 'web');
+  // The built web app: dist/web, or $AREYOUJ_WEB_ROOT (the browser tests serve a development build, which logs React's warnings).
+  const web = process.env.AREYOUJ_WEB_ROOT ? path.resolve(process.env.AREYOUJ_WEB_ROOT) : path.join(PACKAGE_ROOT, 'dist', 'web');
   return {
     host: '127.0.0.1', port: 3001, token: null, maxInstances: DEFAULT_MAX_INSTANCES, scrollback: DEFAULT_SCROLLBACK, bodyLimit: BODY_LIMIT_BYTES,
     heartbeatMs: SSE_HEARTBEAT_MS, graceMs: TERMINATE_GRACE_MS,
     version: readVersion(), webRoot: fs.existsSync(path.join(web, 'index.html')) ? web : null,
-    logsDir: path.join(home, 'docs', 'logs'), runDir: path.join(home, 'docs', 'run'),
+    logsDir: path.join(home, 'docs', 'logs'), runDir: path.join(home, 'docs', 'run'), worktreesDir: path.join(home, 'docs', 'worktrees'),
     ...over,
     home,
   };

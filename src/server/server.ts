@@ -5,11 +5,17 @@ import type { FastifyInstance } from 'fastify';
 import { openAgentsDb } from './agents/db.js';
 import { agentRoutes } from './agents/routes.js';
 import { AgentStore } from './agents/store.js';
+import { secureHome } from './auth/files.js';
+import { removeServerFile, writeServerFile } from './auth/server-file.js';
+import { SessionStore } from './auth/sessions.js';
+import { TokenSource } from './auth/token.js';
 import type { Config } from './config.js';
 import { EventBus } from './events/bus.js';
 import { eventRoutes } from './events/routes.js';
+import { ChangesService } from './git/changes-service.js';
+import { changesRoutes } from './git/routes.js';
 import { buildApp } from './http/app.js';
-import { isLoopback } from './http/guards.js';
+import { Auth, authRoutes } from './http/auth.js';
 import { miscRoutes } from './http/misc-routes.js';
 import { InstanceManager } from './instances/manager.js';
 import { instanceRoutes } from './instances/routes.js';
@@ -23,6 +29,11 @@ import { TaskService } from './tasks/service.js';
 
 export interface Server {
   app: FastifyInstance; config: Config; manager: InstanceManager; link: PtyHostLink; url: string;
+  /** The token now (the home's file, re-read when rotated, or the --token override). */
+  token(): string;
+  /** The URL that logs a browser in: `${url}/?token=…`. */
+  loginUrl(): string;
+  auth: Auth;
   /**
    * Stops the server. The agents go on in the pty host (the next server re-adopts them), unless stopAll: then every
    * instance is terminated (reason `stopped_all`) and the pty host exits too.
@@ -34,7 +45,7 @@ export interface Server {
 export class ServerBusyError extends Error {}
 
 export async function startServer(config: Config): Promise<Server> {
-  if (!isLoopback(config.host) && !config.token) throw new Error('a token is required when listening on a non-loopback host');
+  secureHome(config.home, config);
   fs.mkdirSync(config.logsDir, { recursive: true });
   // One server per home: a second one says so and stops (the pty host, too, takes one server at a time).
   ownerOnlyDir(config.runDir);
@@ -43,22 +54,40 @@ export async function startServer(config: Config): Promise<Server> {
     const h = lockHolder(path.join(config.runDir, 'server.lock'));
     throw new ServerBusyError(`another AreYouJ server${h?.pid ? ` (pid ${h.pid}${h.url ? `, ${h.url}` : ''})` : ''} runs on ${config.home}; stop it first (areyouj stop)`);
   }
+  const token = new TokenSource(config.runDir, config.token);
+  const sessions = new SessionStore(config.runDir);
   const bus = new EventBus();
   const db = openAgentsDb(config.home);
   const agents = new AgentStore(db);
   const instances = new InstanceStore(db);
   const tasks = new TaskService(config.home, bus);
   const link = new PtyHostLink(config.home, { scrollback: config.scrollback });
-  const manager = new InstanceManager({ config, bus, agents, instances, tasks, link });
+  // The changes service reaches the manager through closures (it sends reviews, stops an instance whose worktree goes);
+  // the manager tells it about output and deleted instances.
+  const changes: ChangesService = new ChangesService({
+    instance: (id) => instances.get(id),
+    agentProject: (id) => agents.get(id).projectPath,
+    setWorktreeState: (id, state) => manager.update(id, { worktreeState: state }),
+    publish: (e) => bus.publish('instance.changes', e),
+    send: (id, content, mode) => manager.send(id, content, mode),
+    stop: async (id, reason) => { if (manager.get(id)) await manager.terminate(id, reason); },
+    taskTitle: (project, taskId) => tasks.store(project).find(taskId)?.title ?? null,
+    completeTask: (project, taskId) => { tasks.update(project, taskId, { status: 'done' }); },
+    gh: process.env.AREYOUJ_GH || undefined,
+  });
+  const manager: InstanceManager = new InstanceManager({ config, bus, agents, instances, tasks, changes, link });
 
-  const guardCfg = { host: config.host, port: config.port, token: config.token };
-  const { app } = await buildApp({ guard: guardCfg, bodyLimit: config.bodyLimit, webRoot: config.webRoot });
+  const guardCfg = { host: config.host, port: config.port };
+  const auth = new Auth(token, sessions, () => guardCfg.port);
+  const { app } = await buildApp({ guard: guardCfg, auth, bodyLimit: config.bodyLimit, webRoot: config.webRoot });
+  authRoutes(app, auth);
   miscRoutes(app, { config, bus, ptyHost: () => link.status });
   taskRoutes(app, { tasks, instances });
   agentRoutes(app, { agents, bus, manager });
   instanceRoutes(app, { agents, instances, tasks, manager, scrollback: config.scrollback });
   eventRoutes(app, { bus, heartbeatMs: config.heartbeatMs });
-  registerClaude({ manager, instances, runDir: config.runDir, hookSocket: link.paths.hooks }); // the `claude` driver
+  registerClaude({ manager, instances, runDir: config.runDir, hookSocket: link.paths.hooks }); // the `claude` driver (hooks come through the pty host)
+  changesRoutes(app, changes); // worktrees: changes, diffs, review, commit, merge, rebase, discard, pull requests
 
   // Upgrade sockets are detached from the HTTP server: track them so that close() never waits on one.
   const upgraded = new Set<import('node:stream').Duplex>();
@@ -71,10 +100,15 @@ export async function startServer(config: Config): Promise<Server> {
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${['0.0.0.0', '::'].includes(config.host) ? '127.0.0.1' : hostForUrl}:${port}`;
   fs.writeFileSync(path.join(config.runDir, 'server.lock.json'), JSON.stringify({ pid: process.pid, url, home: config.home, since: new Date().toISOString() }), { mode: 0o600 });
+  writeServerFile(config.runDir, url);
   try { await manager.recover(url); } catch (e) {
     await app.close();
     link.close();
+    changes.close();
+    auth.close();
+    removeServerFile(config.runDir);
     tasks.close();
+    sessions.close();
     db.close();
     lock.release();
     throw e;
@@ -82,7 +116,9 @@ export async function startServer(config: Config): Promise<Server> {
 
   let closed = false;
   return {
-    app, config, manager, link, url,
+    app, config, manager, link, url, auth,
+    token: () => auth.currentToken(),
+    loginUrl: () => `${url}/?token=${encodeURIComponent(auth.currentToken())}`,
     async close(opts = {}) {
       if (closed) return;
       closed = true;
@@ -92,9 +128,13 @@ export async function startServer(config: Config): Promise<Server> {
       }
       manager.detachAll();
       link.close();
+      changes.close();
       for (const sock of upgraded) sock.destroy();
       await app.close();
+      auth.close();
+      removeServerFile(config.runDir);
       tasks.close();
+      sessions.close();
       db.close();
       lock.release();
     },

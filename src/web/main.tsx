@@ -6,7 +6,7 @@ import './styles/components.css';
 import './styles/instance.css';
 import './styles/tasks.css';
 import './styles/phone.css';
-import { App } from './components/App.js';
+import { App } from './app/App.js';
 import { startSync } from './lib/sync.js';
 
 // Opening `/?token=…` logged this browser in (the server set a cookie with the page): keep the token out of the address bar.

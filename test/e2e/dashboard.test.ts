@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { ensureWebBuild, FAKE_AGENT, launch, newPage, shot, startServer, termText, waitForTerm, type Server, teardown } from './harness.js';
+import { ensureWebBuild, expectProblems, FAKE_AGENT, launch, newPage, shot, startServer, termText, waitForTerm, type Server, teardown } from './harness.js';
 
 describe('dashboard', { timeout: 180_000 }, () => {
   let srv: Server;
@@ -18,7 +18,7 @@ describe('dashboard', { timeout: 180_000 }, () => {
     await ensureWebBuild();
     srv = await startServer();
     browser = await launch();
-    ({ page, errors } = await newPage(browser));
+    ({ page, errors } = await newPage(browser, srv));
     await page.goto(srv.url);
     await page.waitForSelector('[data-testid=welcome-new-agent]');
     await shot(page, '01-welcome');
@@ -38,12 +38,15 @@ describe('dashboard', { timeout: 180_000 }, () => {
     const err = page.locator('[data-field=projectPath] [data-testid=error-projectPath]');
     await err.waitFor();
     assert.match(await err.innerText(), /not here|exist|director/i);
+    expectProblems(errors, /status of 400 .*\/api\/agents\b/);
     await shot(page, '02-agent-form-error');
     // The directory picker lists the home's directories; choose the home itself.
     await page.click('[data-testid=agent-browse]');
     await page.waitForSelector('[data-testid=dir-entry][data-name=docs]');
     await page.click('[data-testid=dir-choose]');
     assert.equal(await page.inputValue('[data-testid=agent-project]'), srv.home);
+    // The picker first tried the path typed in the field, which does not exist (404), then showed the home.
+    expectProblems(errors, /status of 404 .*\/api\/fs\/dirs\?path=%2Fdefinitely%2Fnot%2Fhere/);
     await page.click('[data-testid=agent-save]');
     await page.waitForSelector('[data-testid=agent-form]', { state: 'detached' });
     await page.waitForSelector('[data-testid=agent-item][data-agent=shell]');

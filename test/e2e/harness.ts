@@ -1,4 +1,8 @@
 // End-to-end harness: a real AreYouJ server (child process, temp home) and Debian's Chromium through playwright-core.
+// The server serves a development build of the web app (dist/web-test), so React's warnings reach the console; every
+// page error, console error or warning fails the test during which it happened (see newPage).
+import assert from 'node:assert/strict';
+import { afterEach } from 'node:test';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,9 +25,12 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** Build dist/web when it is missing or older than src/web; a lock directory keeps parallel test files from building twice. */
+/** The development build of the web app the tests serve (React's warnings on; never served by `npm start`). */
+const WEB_TEST = path.join(ROOT, 'dist', 'web-test');
+
+/** Build dist/web-test when it is missing or older than src/web; a lock directory keeps parallel test files from building twice. */
 export async function ensureWebBuild() {
-  const index = path.join(ROOT, 'dist', 'web', 'index.html');
+  const index = path.join(WEB_TEST, 'index.html');
   const stale = () => !fs.existsSync(index) || fs.statSync(index).mtimeMs < Math.max(newestMtime(path.join(ROOT, 'src', 'web')),
     fs.statSync(path.join(ROOT, 'vite.config.ts')).mtimeMs, fs.statSync(path.join(ROOT, 'src', 'common', 'schema.ts')).mtimeMs);
   if (!stale()) return;
@@ -39,7 +46,8 @@ export async function ensureWebBuild() {
   }
   try {
     if (!stale()) return;
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], { cwd: ROOT, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--mode', 'development',
+      '--outDir', WEB_TEST, '--logLevel', 'warn'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NODE_ENV: 'development' } });
     if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);
   } finally {
     fs.rmSync(lock, { recursive: true, force: true });
@@ -48,6 +56,9 @@ export async function ensureWebBuild() {
 
 export interface Server {
   url: string; home: string; proc: ChildProcess;
+  /** The URL it printed to open the dashboard (`/?token=…`): a browser logs in with it once. */
+  loginUrl: string;
+  token: string;
   /** Stops the server and (unless keepAgents: a restart) its agents and pty host. */
   stop: (opts?: { keepAgents?: boolean }) => Promise<void>;
   api: <T = any>(method: string, p: string, body?: unknown) => Promise<T>;
@@ -56,14 +67,15 @@ export interface Server {
 export async function startServer(opts: { home?: string; args?: string[] } = {}): Promise<Server> {
   const home = opts.home ?? fs.mkdtempSync(path.join(os.tmpdir(), 'areyouj-e2e-'));
   const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'server', 'main.ts'), '--home', home, '--port', '0', ...(opts.args ?? [])],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AREYOUJ_TOKEN: '' } });
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AREYOUJ_TOKEN: '', AREYOUJ_WEB_ROOT: WEB_TEST } });
   let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
+  const [url, loginUrl] = await new Promise<[string, string]>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000);
     const onData = (d: Buffer) => {
       out += d.toString();
       const m = /listening on (http:\/\/[^\s]+)/.exec(out);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
+      const login = /Open the dashboard: (http:\/\/\S+)/.exec(out);
+      if (m && login) { clearTimeout(timer); resolve([m[1], login[1]]); }
     };
     proc.stdout!.on('data', onData);
     proc.stderr!.on('data', onData);
@@ -71,8 +83,12 @@ export async function startServer(opts: { home?: string; args?: string[] } = {})
   });
   proc.stdout!.resume();
   proc.stderr!.resume();
+  const token = new URL(loginUrl).searchParams.get('token')!;
   const api = async <T,>(method: string, p: string, body?: unknown): Promise<T> => {
-    const res = await fetch(url + p, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(url + p, {
+      method, body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    });
     const text = await res.text();
     if (!res.ok) throw new Error(`${method} ${p} → ${res.status} ${text}`);
     return (text ? JSON.parse(text) : undefined) as T;
@@ -87,7 +103,7 @@ export async function startServer(opts: { home?: string; args?: string[] } = {})
     }
     if (!o.keepAgents) await stopHost(home); // the agents outlive the server: end them with their host
   };
-  return { url, home, proc, stop, api };
+  return { url, home, proc, loginUrl, token, stop, api };
 }
 
 export async function launch(): Promise<Browser> {
@@ -97,15 +113,51 @@ export async function launch(): Promise<Browser> {
   });
 }
 
-export async function newPage(browser: Browser, viewport = { width: 1440, height: 900 }, opts: { isMobile?: boolean; hasTouch?: boolean } = {}):
-  Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+/** Every page's problems so far; checked (and emptied) after each test. */
+const pages: string[][] = [];
+
+/**
+ * A page in a fresh browser context, logged in to `srv` the way a user does it: by opening the URL it printed, once
+ * (`srv` null: not logged in). Its problems are collected: uncaught errors, console errors and warnings (React's
+ * included, from the development build), unexpected dialogs. Any of them fails the test during which it happened;
+ * nothing is allowed.
+ */
+export async function newPage(browser: Browser, srv: Pick<Server, 'loginUrl' | 'url'> | null, viewport = { width: 1440, height: 900 },
+  opts: { isMobile?: boolean; hasTouch?: boolean } = {}): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
   const context = await browser.newContext({ viewport, deviceScaleFactor: 1, ...opts });
   const page = await context.newPage();
   const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
+  pages.push(errors);
+  page.on('pageerror', (e) => errors.push(`page error: ${String(e)}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') errors.push(`console.${m.type()}: ${m.text()} (${m.location().url}:${m.location().lineNumber})`);
+  });
   page.on('dialog', (d) => { errors.push(`unexpected dialog: ${d.message()}`); void d.dismiss(); });
+  if (srv) {
+    const res = await page.goto(srv.loginUrl);
+    if (res?.status() !== 200 || page.url() !== `${srv.url}/`) throw new Error(`login failed: ${res?.status()} at ${page.url()}`);
+  }
   return { context, page, errors };
 }
+
+/**
+ * Problems a test causes on purpose (a 400 that a form shows beside its field, the server stopped): said where they
+ * happen, removed from the page's list, and each pattern must match at least one, so an expectation cannot outlive
+ * its cause unnoticed.
+ */
+export function expectProblems(errors: string[], ...patterns: RegExp[]) {
+  for (const re of patterns) {
+    const rest = errors.filter((e) => !re.test(e));
+    assert.ok(rest.length < errors.length, `expected the browser to report ${re}; it reported: ${errors.join('\n') || 'nothing'}`);
+    errors.splice(0, errors.length, ...rest);
+  }
+}
+
+// After each test of a file that uses the harness: no page may have had a problem during it.
+afterEach(() => {
+  const problems = pages.flatMap((p) => p.splice(0));
+  if (problems.length) throw new Error(`the browser reported ${problems.length} problem(s) during this test:\n${problems.join('\n')}`);
+});
 
 export async function shot(page: Page, name: string) {
   fs.mkdirSync(RESULTS, { recursive: true });

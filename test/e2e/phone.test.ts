@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { ensureWebBuild, launch, newPage, shot, startServer, TASKS_FIXTURE, waitForTerm, type Server, teardown } from './harness.js';
+import { ensureWebBuild, expectProblems, launch, newPage, shot, startServer, TASKS_FIXTURE, waitForTerm, type Server, teardown } from './harness.js';
 
 describe('phone layout and connection', { timeout: 180_000 }, () => {
   let srv: Server;
@@ -26,7 +26,7 @@ describe('phone layout and connection', { timeout: 180_000 }, () => {
     });
     instanceId = (await srv.api<{ id: string }>('POST', `/api/agents/${agent.id}/instances`, { cols: 40, rows: 20 })).id;
     browser = await launch();
-    ({ page, errors } = await newPage(browser, { width: 390, height: 844 }, { isMobile: true, hasTouch: true }));
+    ({ page, errors } = await newPage(browser, srv, { width: 390, height: 844 }, { isMobile: true, hasTouch: true }));
     await page.goto(srv.url);
     await page.waitForSelector('[data-testid=overview]');
   });
@@ -76,5 +76,7 @@ describe('phone layout and connection', { timeout: 180_000 }, () => {
     await page.waitForSelector('[data-testid=offline-banner]', { state: 'detached', timeout: 20_000 });
     await page.tap('[data-testid=drawer-toggle]');
     await page.waitForSelector('[data-testid=agent-item][data-agent=late]', { timeout: 10_000 });
+    // While the server was down, the event stream (and a terminal, if one was open) failed to connect.
+    expectProblems(errors, /net::ERR_[A-Z_]+ .*\/api\/(events|instances\/[^/]+\/terminal)|WebSocket connection to .*\/terminal' failed/);
   });
 });

@@ -15,7 +15,7 @@ describe('server restart under an open dashboard', { timeout: 180_000 }, () => {
     await ensureWebBuild();
     srv = await startServer();
     browser = await launch();
-    ({ page, errors } = await newPage(browser));
+    ({ page, errors } = await newPage(browser, srv));
   });
   after(() => teardown(browser, srv));
 

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { ensureWebBuild, FAKE_AGENT, launch, newPage, shot, startServer, TASKS_FIXTURE, waitForTerm, type Server, teardown } from './harness.js';
+import { ensureWebBuild, expectProblems, FAKE_AGENT, launch, newPage, shot, startServer, TASKS_FIXTURE, waitForTerm, type Server, teardown } from './harness.js';
 
 const XSS = '<img src=x onerror=alert(1)>';
 
@@ -27,7 +27,7 @@ describe('task board', { timeout: 180_000 }, () => {
     fs.copyFileSync(TASKS_FIXTURE, db);
     srv = await startServer({ home });
     browser = await launch();
-    ({ page, errors } = await newPage(browser));
+    ({ page, errors } = await newPage(browser, srv));
     await page.goto(`${srv.url}/#/tasks`);
     await page.waitForSelector('[data-testid=task-row]');
   });
@@ -54,6 +54,7 @@ describe('task board', { timeout: 180_000 }, () => {
     await page.click('[data-testid=new-task]');
     await page.click('[data-testid=task-save]'); // empty title: the server's error beside the field
     await page.waitForSelector('[data-testid=task-form] [data-testid=error-title]');
+    expectProblems(errors, /status of 400 .*\/api\/tasks\b/);
     await page.fill('[data-testid=task-title-input]', 'Write the release notes');
     await page.fill('[data-testid=task-description-input]', 'Summarise what changed.');
     await page.fill('[data-testid=task-details-input]', '## Plan\n\n- read the **git log**\n- group by area\n\n`npm run notes`');

@@ -28,7 +28,15 @@ export function fixtureProject(): string {
 
 export interface TestServer extends Server {
   home: string;
+  /** The headers that authenticate a client (Authorization: Bearer <token>), as a script would send them. */
+  headers(): Record<string, string>;
+  /** A request as the user's own client (authenticated unless `headers` sets `authorization`; '' sends none). */
   api<T = any>(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T; headers: Headers }>;
+}
+
+/** Removes the headers given as '' (e.g. { authorization: '' }: send no Authorization at all). */
+export function dropEmpty(h: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(h).filter(([, v]) => v !== ''));
 }
 
 /**
@@ -44,12 +52,13 @@ process.env.AREYOUJ_HOST_WATCH_PID ??= String(process.pid);
 export async function startTestServer(over: Partial<Config> = {}): Promise<TestServer> {
   const home = over.home ?? tempDir();
   const server = await startServer(makeConfig({ port: 0, graceMs: 1500, ...over, home }));
+  const auth = () => ({ authorization: `Bearer ${server.token()}` });
   const close = server.close.bind(server);
   server.close = (opts = {}) => close({ stopAll: true, ...opts });
   const api = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(server.url + url, {
       method,
-      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      headers: dropEmpty({ ...auth(), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }),
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await res.text();
@@ -57,7 +66,7 @@ export async function startTestServer(over: Partial<Config> = {}): Promise<TestS
     try { parsed = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
     return { status: res.status, body: parsed, headers: res.headers };
   };
-  return Object.assign(server, { home, api });
+  return Object.assign(server, { home, api, headers: auth });
 }
 
 /** Ends every agent of a home and its pty host (what `areyouj stop --all` does once the server is gone); waits for its exit. */

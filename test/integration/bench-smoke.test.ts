@@ -18,7 +18,7 @@ test('npm run bench -- --smoke: exits 0 and prints a row for every benchmark', {
   const secs = (Date.now() - t0) / 1000;
   assert.equal(code, 0, `bench --smoke failed (exit ${code}):\n${out}\n${err}`);
   assert.match(out, /benchmark\s+\| figure\s+\| median/);
-  for (const b of ['1 relay throughput', '2 keystroke echo', '3 attach', '4 many agents', '5 tasks API', '6 state latency']) {
+  for (const b of ['1 relay throughput', '2 keystroke echo', '3 attach', '4 many agents', '5 tasks API', '6 state latency', '7 changes panel']) {
     const rows = out.split('\n').filter((l) => l.startsWith(b));
     assert.ok(rows.length > 0, `no row for ${b}:\n${out}`);
     assert.ok(!rows.some((l) => /\| FAILED\s+\|/.test(l)), `${b} failed:\n${out}`);

@@ -24,7 +24,7 @@ describe('Claude Code through the server', { skip, timeout: 180_000 }, () => {
   before(async () => {
     api = await startFakeAnthropic();
     s = await startTestServer();
-    sse = new SseClient(`${s.url}/api/events`);
+    sse = new SseClient(`${s.url}/api/events`, s.headers());
     await sse.ready;
   });
   after(async () => { await s?.close(); await api?.close(); sse?.close(); });
@@ -79,6 +79,7 @@ describe('Claude Code through the server', { skip, timeout: 180_000 }, () => {
     const secret = c.driver().hookSecret;
     assert.equal(await postHook(sock, c.id, '{"hook_event_name":"Stop"}'), 401);
     assert.equal(await postHook(sock, c.id, '{"hook_event_name":"Stop"}', 'x'.repeat(secret.length)), 401);
+    // an unknown instance gets the same answer as a wrong secret (the socket does not tell which ids are live)
     assert.equal(await postHook(sock, 'nope', '{"hook_event_name":"Stop"}', secret), 401);
     assert.equal((await s.api('POST', `/api/hooks/claude/${c.id}`, { hook_event_name: 'Stop' })).status, 404, 'the server\'s port takes no hooks');
     for (const body of ['{"hook_event_name":', '[1,2]', '{"hook_event_name":{"x":1}}', '{"hook_event_name":"Stop","prompt":7}', '']) {

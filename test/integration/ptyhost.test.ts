@@ -16,7 +16,6 @@ import { ensureHost, hostCommand, startHostProcess } from '../../src/server/sess
 import { tempDir } from '../helpers/server.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
-const STREAM_AGENT = path.join(FIXTURES, 'agents', 'stream-agent.cjs');
 const env = (home: string, extra: Record<string, string> = {}) => ({ PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8', ...extra });
 
 function alive(pid: number): boolean {

@@ -18,8 +18,13 @@ import { SseClient } from '../helpers/sse.js';
 const BIN = path.resolve(import.meta.dirname, '../../bin/areyouj.js');
 const STREAM_AGENT = path.resolve(import.meta.dirname, '../fixtures/agents/stream-agent.cjs');
 
+/** Every server of these tests runs with this token (a client without it gets 401). */
+const TOKEN = 'survive-test-token';
+const AUTH = { authorization: `Bearer ${TOKEN}` };
+const target = (url: string) => ({ url, headers: () => AUTH });
+
 function server(home: string) {
-  const child = spawn(process.execPath, [BIN, '--home', home, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, '--home', home, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AREYOUJ_TOKEN: TOKEN } });
   let out = '', err = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (err += d));
@@ -31,7 +36,7 @@ function server(home: string) {
   return { child, url, exited, err: () => err };
 }
 async function api(url: string, method: string, p: string, body?: unknown) {
-  const r = await fetch(url + p, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+  const r = await fetch(url + p, { method, headers: { ...AUTH, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
   const text = await r.text();
   let parsed: any = text;
   try { parsed = JSON.parse(text); } catch { /* bytes */ }
@@ -78,13 +83,13 @@ describe('agents outlive the server', { timeout: 240_000 }, () => {
       })).body;
       const ids: string[] = [];
       for (let i = 0; i < 5; i++) ids.push((await api(url1, 'POST', `/api/agents/${streamer.id}/instances`, { cols: 100, rows: 30 })).body.id);
-      const viewers = ids.map((id) => new TermClient(url1, id));
+      const viewers = ids.map((id) => new TermClient(target(url1), id));
       await Promise.all(viewers.map((v) => v.until(() => v.text().includes('READY'), 'READY')));
       for (const id of ids) await api(url1, 'POST', `/api/instances/${id}/input`, { text: 'g' });
 
       // A turn the test holds open, and a message queued behind it.
       const fake = (await api(url1, 'POST', `/api/agents/${agent.id}/instances`, {})).body;
-      const sse = new SseClient(`${url1}/api/events`);
+      const sse = new SseClient(`${url1}/api/events`, AUTH);
       await sse.ready;
       await until(async () => (await api(url1, 'GET', `/api/instances/${fake.id}`)).body.status === 'idle', 'the fake agent idle');
       assert.equal((await api(url1, 'POST', `/api/instances/${fake.id}/messages`, { content: 'hold release.flag' })).status, 201);
@@ -121,12 +126,12 @@ describe('agents outlive the server', { timeout: 240_000 }, () => {
       // Every byte each program wrote, the ones written while no server was up included, is in its output.
       for (const id of ids) {
         const st = await until(() => fs.existsSync(path.join(stats, `${id}.json`)) && JSON.parse(fs.readFileSync(path.join(stats, `${id}.json`), 'utf8')), `${id} to finish`);
-        const r = await fetch(`${url2}/api/instances/${id}/output?limit=16777216`);
+        const r = await fetch(`${url2}/api/instances/${id}/output?limit=16777216`, { headers: AUTH });
         const log = Buffer.from(await r.arrayBuffer());
         assert.equal(log.length, st.bytes);
         assert.equal(sha1(log), st.sha1, 'GET /output is exactly what the program wrote');
         // A new viewer: its snapshot (and what follows it) shows what a fresh terminal fed the log shows.
-        const v = new TermClient(url2, id);
+        const v = new TermClient(target(url2), id);
         await v.until(() => v.text().includes('DONE'), 'DONE');
         const term = new xtermHeadless.Terminal({ cols: v.snapshot!.cols, rows: v.snapshot!.rows, scrollback: DEFAULT_SCROLLBACK, allowProposedApi: true });
         const ser = new serializeAddon.SerializeAddon();

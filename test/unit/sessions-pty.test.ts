@@ -19,7 +19,7 @@ const bash = (script: string, extra: Partial<Parameters<typeof PtySession.start>
 async function until<T>(s: PtySession, pred: (screen: string) => T | undefined | null | false): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let done = false, checking = false, again = false;
-    const finish = (v: T | null, err?: Error) => { done = true; s.off('data', run); if (err) reject(err); else resolve(v!); };
+    const finish = (v: T | null, err?: Error) => { done = true; s.off('data', onData); if (err) reject(err); else resolve(v!); };
     // Listening before the first check: output that arrives while a screen read is under way triggers another read.
     async function run() {
       if (checking) { again = true; return; }
@@ -31,7 +31,8 @@ async function until<T>(s: PtySession, pred: (screen: string) => T | undefined |
       } while (again && !done);
       checking = false;
     }
-    s.on('data', run);
+    const onData = () => void run();
+    s.on('data', onData);
     void run();
     void s.whenExited().then(async () => {
       const v = !done && pred(await screen(s));

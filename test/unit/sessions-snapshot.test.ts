@@ -63,7 +63,7 @@ const lines = async (s: PtySession) => (await s.screen({ settle: true })).lines;
 async function onOutput(s: PtySession, pred: (lines: string[]) => boolean): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     let done = false, checking = false, again = false;
-    const finish = (err?: Error) => { done = true; s.off('data', run); if (err) reject(err); else resolve(); };
+    const finish = (err?: Error) => { done = true; s.off('data', onData); if (err) reject(err); else resolve(); };
     async function run() {
       if (checking) { again = true; return; }
       checking = true;
@@ -73,7 +73,8 @@ async function onOutput(s: PtySession, pred: (lines: string[]) => boolean): Prom
       } while (again && !done);
       checking = false;
     }
-    s.on('data', run);
+    const onData = () => void run();
+    s.on('data', onData);
     void run();
     void s.whenExited().then(async () => { if (!done && !pred(await lines(s))) finish(new Error(`exited first: ${(await lines(s)).join('|')}`)); else if (!done) finish(); });
   });

@@ -68,7 +68,17 @@ const MIGRATIONS: string[] = [
     settings_json TEXT NOT NULL DEFAULT '{}'
   );
   `,
-  // 2: the agent CLI's own session id, to resume the conversation when its pty host was lost (issue 9).
+  // 2: an instance's own git worktree (issue 10): where it is, its branch and base, and what became of it.
+  `
+  ALTER TABLE agent_instances ADD COLUMN worktree_path TEXT NULL;
+  ALTER TABLE agent_instances ADD COLUMN worktree_branch TEXT NULL;
+  ALTER TABLE agent_instances ADD COLUMN worktree_base TEXT NULL;
+  ALTER TABLE agent_instances ADD COLUMN worktree_base_oid TEXT NULL;
+  ALTER TABLE agent_instances ADD COLUMN worktree_repo TEXT NULL;
+  ALTER TABLE agent_instances ADD COLUMN worktree_state TEXT NULL CHECK (worktree_state IN ('open','merged','removed'));
+  ALTER TABLE agent_instances ADD COLUMN worktree_note TEXT NULL;
+  `,
+  // 3: the agent CLI's own session id, to resume the conversation when its pty host was lost (issue 9).
   `ALTER TABLE agent_instances ADD COLUMN agent_session_id TEXT NULL;`,
 ];
 

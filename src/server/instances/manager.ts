@@ -5,7 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  isLive, LIVE_STATUSES, type Agent, type Instance, type InstanceCreate, type InstanceStatus, type Message, type NotificationKind,
+  isLive, LIVE_STATUSES, type Agent, type Instance, type InstanceCreate, type InstanceStatus, type InstanceWorktree, type Message,
+  type NotificationKind, type WorktreeOnDelete,
 } from '../../common/schema.js';
 import { DEFAULT_TERMINAL_SIZE } from '../../common/limits.js';
 import { conflict, invalid, unavailable } from '../errors.js';
@@ -20,6 +21,8 @@ import type { PtyHostLink } from '../sessions/pty-host-link.js';
 import type { ExitInfo, RemoteSession } from '../sessions/remote-session.js';
 import type { Driver, DriverHost, LaunchSpec } from './driver.js';
 import { GenericDriver } from './generic-driver.js';
+import { repoInfo } from '../git/repo.js';
+import { createWorktree, cwdIn, discardWorktree, unmergedWork } from '../git/worktree.js';
 import type { InstancePatch, InstanceStore, MessagePatch, NewMessage } from './store.js';
 
 export interface Live {
@@ -33,12 +36,14 @@ export interface Live {
 }
 
 export interface ManagerDeps {
-  config: Pick<Config, 'logsDir' | 'maxInstances' | 'scrollback' | 'graceMs'>;
+  config: Pick<Config, 'logsDir' | 'maxInstances' | 'scrollback' | 'graceMs' | 'worktreesDir'>;
   bus: EventBus;
   agents: AgentStore;
   instances: InstanceStore;
   tasks: TaskService;
   link: PtyHostLink;
+  /** The changes watcher: told when an agent prints (look at its files soon) and when an instance goes. */
+  changes: { nudge(id: string): void; forget(id: string): void };
 }
 
 export type DriverFactory = (agent: Agent, instanceId: string) => Driver;
@@ -61,6 +66,8 @@ export class InstanceManager {
     deps.link.on('connected', (hello) => this.reconcile(hello.sessions));
     deps.link.on('lost', (sids) => { for (const sid of sids) { const l = this.live.get(sid); if (l) this.lost(l); } });
     deps.link.on('hook', (sid, seq, body) => this.onHook(sid, seq, body));
+    deps.link.on('decision', (sid, did, body) => void this.onDecision(sid, did, body));
+    deps.link.on('decision_gone', (did) => this.decisionsWaiting.get(did)?.abort());
   }
 
   registerDriver(kind: Agent['kind'], f: DriverFactory, opts: { resumable?: boolean } = {}) {
@@ -127,21 +134,60 @@ export class InstanceManager {
     if (this.deps.instances.get(inst.id).status === 'idle') void this.deliverNext(this.live.get(inst.id)!);
   }
 
-  async start(agentId: string, req: InstanceCreate): Promise<Instance> {
+  /**
+   * Starts an instance. In a git project (and with the agent's `ownWorktree` setting) it first gets its own worktree
+   * on a new branch; a dirty or missing base, or a failing git, is an error and nothing starts. `continueFrom`: a
+   * restart, which goes on in the old instance's worktree.
+   */
+  async start(agentId: string, req: InstanceCreate, continueFrom?: Instance): Promise<Instance> {
     const agent = this.deps.agents.get(agentId);
     const projectPath = req.projectPath ? checkProjectPath(req.projectPath) : agent.projectPath;
     const taskProject = req.taskId ? (req.taskProject ? this.deps.tasks.resolveProject(req.taskProject) : projectPath) : null;
     if (req.taskId) this.checkTask(taskProject!, req.taskId);
     this.checkLimits(agent);
-    await this.hostReady();
+    const keep = continueFrom?.worktree && continueFrom.worktree.state !== 'removed' && fs.existsSync(continueFrom.worktree.path) ? continueFrom.worktree : null;
+    const place = keep ? { worktree: null, note: null } : await this.placeFor(agent, projectPath, req, taskProject);
+    try { this.checkLimits(agent); } catch (e) {
+      // Another start took the last place while the worktree was made: it goes again.
+      if (place.worktree) await discardWorktree(place.worktree.repoRoot, { dir: place.worktree.path, branch: place.worktree.branch, base: place.worktree.base }, true).catch(() => undefined);
+      throw e;
+    }
+    try { await this.hostReady(); } catch (e) {
+      if (place.worktree) await discardWorktree(place.worktree.repoRoot, { dir: place.worktree.path, branch: place.worktree.branch, base: place.worktree.base }, true).catch(() => undefined);
+      throw e;
+    }
     const count = this.deps.instances.count(agentId);
-    const inst = this.deps.instances.create({
+    let inst = this.deps.instances.create({
       agentId, name: req.name ?? `#${count + 1}`, projectPath, cols: req.cols ?? DEFAULT_TERMINAL_SIZE.cols, rows: req.rows ?? DEFAULT_TERMINAL_SIZE.rows,
-      taskId: req.taskId ?? null, taskProject,
+      taskId: req.taskId ?? null, taskProject, worktree: place.worktree, worktreeNote: place.note,
     });
+    if (keep && continueFrom) {
+      this.deps.instances.moveWorktree(continueFrom.id, inst.id);
+      inst = this.deps.instances.get(inst.id);
+      this.deps.bus.publish('instance.updated', { instance: this.deps.instances.get(continueFrom.id) });
+    }
     this.deps.bus.publish('instance.created', { instance: inst });
     if (req.prompt) this.addMessage(inst.id, { senderType: 'user', content: req.prompt, delivery: 'queued' });
     return this.launch(inst, agent, {});
+  }
+
+  /** Where a new instance works: its own worktree (git project, ownWorktree on) or the project itself, with a note. */
+  private async placeFor(agent: Agent, projectPath: string, req: InstanceCreate, taskProject: string | null):
+    Promise<{ worktree: InstanceWorktree | null; note: string | null }> {
+    const isRepo = !!(await repoInfo(projectPath).catch(() => null));
+    if (!agent.settings.ownWorktree || !isRepo) {
+      if (req.base) {
+        throw invalid('invalid_base', 'base', isRepo ? 'base applies only to an own worktree (the agent\'s "own worktree" setting is off)'
+          : `${projectPath} is not a git repository: there is no base branch to pick`);
+      }
+      return { worktree: null, note: isRepo ? null : 'the project is not a git repository: the agent works in it directly, and its changes cannot be listed' };
+    }
+    const title = req.taskId ? this.deps.tasks.store(taskProject!).find(req.taskId)?.title ?? '' : '';
+    const w = await createWorktree({
+      project: projectPath, worktreesRoot: this.deps.config.worktreesDir, base: req.base,
+      for: req.taskId ? { taskId: req.taskId, title } : { agent: agent.name },
+    });
+    return { worktree: { path: w.dir, branch: w.branch, base: w.base, baseOid: w.baseOid, repoRoot: w.repoRoot, state: 'open' }, note: null };
   }
 
   /**
@@ -163,7 +209,8 @@ export class InstanceManager {
   }
 
   private checkLimits(agent: Agent) {
-    const perAgent = this.deps.instances.countLive(agent.id);
+    const agentId = agent.id;
+    const perAgent = this.deps.instances.countLive(agentId);
     if (perAgent >= agent.settings.maxConcurrentInstances) {
       throw conflict('limit_reached', `agent ${agent.name} already runs ${perAgent} of its ${agent.settings.maxConcurrentInstances} allowed instances`,
         { scope: 'agent', running: perAgent, limit: agent.settings.maxConcurrentInstances });
@@ -189,11 +236,13 @@ export class InstanceManager {
       command: agent.command, args: agent.args,
       env: { ...cleanEnv(process.env), ...agent.env, AREYOUJ_INSTANCE_ID: inst.id, AREYOUJ_URL: this.url },
     };
+    // It runs in its worktree when it has one (a resume, too: the same directory as the conversation it continues).
+    const cwd = inst.worktree && inst.worktree.state !== 'removed' ? cwdIn(inst.worktree.path, inst.worktree.repoRoot, inst.projectPath) : inst.projectPath;
     let session: RemoteSession;
     try {
       spec = driver.prepare?.(spec, opts) ?? spec;
       session = await this.deps.link.spawn({
-        sid: inst.id, ...spec, cwd: inst.projectPath, cols: inst.cols, rows: inst.rows, scrollback: this.deps.config.scrollback,
+        sid: inst.id, ...spec, cwd, cols: inst.cols, rows: inst.rows, scrollback: this.deps.config.scrollback,
         ...(driver.hookSecret ? { hookSecret: driver.hookSecret } : {}), meta: driver.meta?.() ?? {},
       });
     } catch (e) {
@@ -211,7 +260,7 @@ export class InstanceManager {
   private track(inst: Instance, agent: Agent, session: RemoteSession, driver: Driver, adopted: boolean) {
     const live: Live = { id: inst.id, agent, session, driver, terminateReason: null, lastActivityWrite: Date.now() };
     this.live.set(inst.id, live);
-    session.on('data', () => this.touch(live));
+    session.on('data', () => { this.touch(live); this.deps.changes.nudge(live.id); });
     session.on('exit', (info) => this.onExit(live, info));
     driver.start(this.makeHost(live, adopted));
   }
@@ -248,12 +297,22 @@ export class InstanceManager {
     return await this.start(old.agentId, {
       name: old.name, cols: old.cols, rows: old.rows, projectPath: old.projectPath,
       ...(old.taskId ? { taskId: old.taskId, taskProject: old.taskProject ?? undefined } : {}),
-    });
+    }, this.deps.instances.get(id));
   }
 
-  async remove(id: string): Promise<void> {
-    this.deps.instances.get(id);
+  /** Deletes an instance; `worktree` says what becomes of its worktree (kept unless asked; unmerged work needs force). */
+  async remove(id: string, worktree: WorktreeOnDelete = 'keep'): Promise<void> {
+    const inst = this.deps.instances.get(id);
+    const w = inst.worktree;
+    const where = w && { dir: w.path, branch: w.branch, base: w.base };
+    if (w && where && w.state !== 'removed' && worktree === 'discard') {
+      // Refused before anything happens (the instance keeps running) when the work is not merged.
+      const u = await unmergedWork(w.repoRoot, where);
+      if (!u.merged || u.uncommitted.length) await discardWorktree(w.repoRoot, where, false);
+    }
     if (this.live.has(id)) await this.terminate(id, 'deleted');
+    if (w && where && w.state !== 'removed' && worktree !== 'keep') await discardWorktree(w.repoRoot, where, worktree === 'discard-force');
+    this.deps.changes.forget(id);
     this.deps.instances.delete(id);
     fs.rmSync(this.logFile(id), { force: true });
     this.deps.bus.publish('instance.deleted', { id });
@@ -363,12 +422,28 @@ export class InstanceManager {
     } catch { /* deleted meanwhile */ }
   }
 
+  /** Decision hooks waiting for the user, by the host's id: aborted when the agent stops waiting. */
+  private decisionsWaiting = new Map<number, AbortController>();
+
+  /** A decision hook (relayed by the pty host): the driver's answer, or none, goes back to the agent. */
+  private async onDecision(sid: string, did: number, body: string) {
+    const driver = this.live.get(sid)?.driver;
+    let out: object | null = null;
+    if (driver?.decision) {
+      const gone = new AbortController();
+      this.decisionsWaiting.set(did, gone);
+      try { out = await driver.decision(parseBody(body), gone.signal); } catch (e) {
+        process.stderr.write(`[areyouj] decision hook for ${sid} failed: ${(e as Error).message}\n`);
+      } finally { this.decisionsWaiting.delete(did); }
+      if (gone.signal.aborted) return;
+    }
+    this.deps.link.decided(did, out);
+  }
+
   private onHook(sid: string, seq: number, body: string) {
     const live = this.live.get(sid);
     if (live?.driver.hook) {
-      let parsed: unknown;
-      try { parsed = JSON.parse(body); } catch { parsed = null; }
-      try { live.driver.hook(parsed); } catch (e) {
+      try { live.driver.hook(parseBody(body)); } catch (e) {
         process.stderr.write(`[areyouj] hook for ${sid} failed: ${(e as Error).stack ?? e}\n`);
       }
     }
@@ -396,7 +471,7 @@ export class InstanceManager {
     const inst = this.deps.instances.get(id);
     const live = this.live.get(id);
     if (!live || !isLive(inst.status)) throw conflict('not_running', `instance ${id} is ${inst.status}; start or restart it to send messages`);
-    const now = mode === 'now' || (mode === 'auto' && inst.status === 'idle' && this.deps.instances.queued(id).length === 0);
+    const now = mode === 'now' || (mode === 'auto' && inst.status === 'idle' && !this.deps.instances.nextQueued(id));
     const message = this.addMessage(id, { senderType: 'user', content, delivery: now ? 'sent' : 'queued' });
     if (now) await this.type(live, content);
     return { message, delivery: now ? 'sent' : 'queued' };
@@ -406,7 +481,7 @@ export class InstanceManager {
   /** Delivers the oldest queued message when the instance is idle. */
   async deliverNext(live: Live): Promise<void> {
     if (this.delivering.has(live.id)) return;
-    const next = this.deps.instances.queued(live.id)[0];
+    const next = this.deps.instances.nextQueued(live.id);
     if (!next || this.deps.instances.get(live.id).status !== 'idle') return;
     this.delivering.add(live.id);
     try {
@@ -462,6 +537,11 @@ export class InstanceManager {
 const TITLES: Record<NotificationKind, string> = { awaiting_input: 'needs your input', turn_end: 'finished its turn', error: 'failed', idle_prompt: 'is waiting for you' };
 
 /** The server's environment minus what must not leak into agents (our token, npm's script variables). */
+/** A hook's JSON body; null when it is not JSON (the driver ignores it). */
+function parseBody(body: string): unknown {
+  try { return JSON.parse(body); } catch { return null; }
+}
+
 function cleanEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) {

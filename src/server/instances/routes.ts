@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { InputSend, InstanceCreate, InstanceStatus, InstanceUpdate, isLive, MessageEdit, MessageSend, RespondBody } from '../../common/schema.js';
+import {
+  InputSend, InstanceCreate, InstanceStatus, InstanceUpdate, isLive, MessageEdit, MessageSend, RespondBody, WORKTREE_ON_DELETE,
+} from '../../common/schema.js';
 import { ApiError } from '../http/errors.js';
 import { intParam, parse } from '../http/validate.js';
 import { MESSAGE_PAGE, OUTPUT_READ } from '../limits.js';
@@ -75,8 +77,12 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceRoutesDeps) {
     reply.status(201);
     return m.restart(req.params.id);
   });
-  app.delete<P>('/api/instances/:id', async (req) => {
-    await m.remove(req.params.id);
+  app.delete<P & { Querystring: { worktree?: string } }>('/api/instances/:id', async (req) => {
+    const choice = req.query.worktree ?? 'keep';
+    if (!(WORKTREE_ON_DELETE as readonly string[]).includes(choice)) {
+      throw new ApiError(400, 'validation_failed', `worktree must be one of ${WORKTREE_ON_DELETE.join(', ')}`, [{ path: ['worktree'], message: 'invalid' }]);
+    }
+    await m.remove(req.params.id, choice as (typeof WORKTREE_ON_DELETE)[number]);
     return { deleted: req.params.id };
   });
 
@@ -119,11 +125,15 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceRoutesDeps) {
     return { ok: true };
   });
   app.post<P>('/api/instances/:id/respond', async (req) => {
-    const { choice } = parse(RespondBody, req.body);
+    const reply = parse(RespondBody, req.body);
     const live = running(req.params.id);
-    if (deps.instances.get(req.params.id).status !== 'awaiting_input') throw new ApiError(409, 'not_awaiting_input', 'nothing is waiting for an answer');
-    const ok = await live.driver.respond(String(choice));
-    if (!ok) throw new ApiError(400, 'invalid_choice', `${JSON.stringify(choice)} is not one of the options offered`);
+    if (deps.instances.get(req.params.id).status !== 'awaiting_input') {
+      // Answered meanwhile (in the terminal, or by another client): say how, when the driver knows.
+      const note = live.driver.answeredNote?.();
+      throw new ApiError(409, note ? 'already_answered' : 'not_awaiting_input', note ?? 'nothing is waiting for an answer');
+    }
+    const ok = await live.driver.respond(reply);
+    if (!ok) throw new ApiError(400, 'invalid_choice', `${JSON.stringify('choice' in reply ? reply.choice : reply)} is not one of the options offered`);
     return deps.instances.get(req.params.id);
   });
 

@@ -1,7 +1,10 @@
 // Instances and their messages in agents.db. Plain data access: the manager decides, this stores.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { LIVE_STATUSES, MessageMeta, Question, type Delivery, type Instance, type InstanceStatus, type Message } from '../../common/schema.js';
+import type { WorktreeState } from '../../common/changes.js';
+import {
+  LIVE_STATUSES, MessageMeta, Question, type Delivery, type Instance, type InstanceStatus, type InstanceWorktree, type Message,
+} from '../../common/schema.js';
 import type { DB } from '../db/sqlite.js';
 import { notFound } from '../errors.js';
 
@@ -10,6 +13,8 @@ interface InstanceRow {
   project_path: string; pty_session_id: string | null; pid: number | null; exit_code: number | null; task_id: string | null;
   task_project: string | null; cols: number; rows: number; started_at: string; completed_at: string | null; last_activity_at: string;
   agent_session_id: string | null;
+  worktree_path: string | null; worktree_branch: string | null; worktree_base: string | null; worktree_base_oid: string | null;
+  worktree_repo: string | null; worktree_state: WorktreeState | null; worktree_note: string | null;
   lm_id: number | null; lm_sender: 'user' | 'agent'; lm_kind: Message['kind']; lm_content: string; lm_at: string;
 }
 interface MessageRow {
@@ -29,6 +34,11 @@ const toInstance = (r: InstanceRow): Instance => ({
   taskProject: r.task_project, cols: r.cols, rows: r.rows, startedAt: r.started_at, completedAt: r.completed_at,
   lastActivityAt: r.last_activity_at, agentSessionId: r.agent_session_id,
   lastMessage: r.lm_id === null ? null : { id: r.lm_id, senderType: r.lm_sender, kind: r.lm_kind, content: r.lm_content, createdAt: r.lm_at },
+  worktree: r.worktree_path === null ? null : {
+    path: r.worktree_path, branch: r.worktree_branch!, base: r.worktree_base!, baseOid: r.worktree_base_oid!, repoRoot: r.worktree_repo!,
+    state: r.worktree_state ?? 'open',
+  },
+  worktreeNote: r.worktree_note,
 });
 // The metadata column holds {...metadata, question} as JSON. Read back through the schemas, so a row written by an
 // older version (another shape) is served without what no longer fits instead of as a wrong type.
@@ -51,11 +61,13 @@ const toMessage = (r: MessageRow): Message => ({
 
 export interface NewInstance {
   agentId: string; name: string; projectPath: string; cols: number; rows: number; taskId?: string | null; taskProject?: string | null;
+  worktree?: InstanceWorktree | null; worktreeNote?: string | null;
 }
 export interface InstancePatch {
   name?: string; taskId?: string | null; taskProject?: string | null;
   status?: InstanceStatus; statusReason?: string | null; ptySessionId?: string | null; pid?: number | null; exitCode?: number | null;
   cols?: number; rows?: number; startedAt?: string; completedAt?: string | null; lastActivityAt?: string; agentSessionId?: string | null;
+  worktreeState?: WorktreeState; worktreeNote?: string | null;
 }
 export interface NewMessage {
   senderType: 'user' | 'agent'; content: string; requiresUserInput?: boolean; kind?: Message['kind'];
@@ -69,7 +81,7 @@ const PATCH_COLUMNS: Record<keyof InstancePatch, string> = {
   name: 'name', taskId: 'task_id', taskProject: 'task_project',
   status: 'status', statusReason: 'status_reason', ptySessionId: 'pty_session_id', pid: 'pid', exitCode: 'exit_code',
   cols: 'cols', rows: 'rows', startedAt: 'started_at', completedAt: 'completed_at', lastActivityAt: 'last_activity_at',
-  agentSessionId: 'agent_session_id',
+  agentSessionId: 'agent_session_id', worktreeState: 'worktree_state', worktreeNote: 'worktree_note',
 };
 
 export class InstanceStore {
@@ -78,11 +90,26 @@ export class InstanceStore {
   create(n: NewInstance): Instance {
     const id = randomUUID();
     const now = new Date().toISOString();
+    const w = n.worktree ?? null;
     this.db.prepare(`INSERT INTO agent_instances (id, agent_id, name, status, project_path, cols, rows, task_id, task_project,
-      started_at, last_activity_at) VALUES (?, ?, ?, 'starting', ?, ?, ?, ?, ?, ?, ?)`).run(
-      id, n.agentId, n.name, n.projectPath, n.cols, n.rows, n.taskId ?? null, n.taskProject ?? null, now, now);
+      started_at, last_activity_at, worktree_path, worktree_branch, worktree_base, worktree_base_oid, worktree_repo, worktree_state, worktree_note)
+      VALUES (?, ?, ?, 'starting', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      id, n.agentId, n.name, n.projectPath, n.cols, n.rows, n.taskId ?? null, n.taskProject ?? null, now, now,
+      w?.path ?? null, w?.branch ?? null, w?.base ?? null, w?.baseOid ?? null, w?.repoRoot ?? null, w?.state ?? null, n.worktreeNote ?? null);
     return this.get(id);
   }
+
+  /** Hands an instance's worktree to another one (a restart continues in the same worktree); the first keeps a note. */
+  moveWorktree(from: string, to: string): void {
+    this.db.transaction(() => {
+      this.db.prepare(`UPDATE agent_instances AS t SET worktree_path = f.worktree_path, worktree_branch = f.worktree_branch,
+        worktree_base = f.worktree_base, worktree_base_oid = f.worktree_base_oid, worktree_repo = f.worktree_repo,
+        worktree_state = f.worktree_state, worktree_note = NULL FROM agent_instances AS f WHERE f.id = ? AND t.id = ?`).run(from, to);
+      this.db.prepare(`UPDATE agent_instances SET worktree_path = NULL, worktree_branch = NULL, worktree_base = NULL, worktree_base_oid = NULL,
+        worktree_repo = NULL, worktree_state = NULL, worktree_note = ? WHERE id = ?`).run(`its worktree went on with instance ${to}`, from);
+    }).immediate();
+  }
+
 
   find(id: string): Instance | undefined {
     const r = this.db.prepare(`${SELECT_INSTANCE} WHERE i.id = ?`).get(id) as InstanceRow | undefined;
@@ -173,6 +200,13 @@ export class InstanceStore {
   messages(instanceId: string, after = 0, limit = 100): Message[] {
     return (this.db.prepare('SELECT * FROM agent_messages WHERE agent_instance_id = ? AND id > ? ORDER BY id LIMIT ?')
       .all(instanceId, after, limit) as MessageRow[]).map(toMessage);
+  }
+
+  /** The oldest queued message: one row through the queue index, never the whole queue. */
+  nextQueued(instanceId: string): Message | undefined {
+    const r = this.db.prepare(`SELECT * FROM agent_messages WHERE agent_instance_id = ? AND delivery = 'queued' ORDER BY id LIMIT 1`)
+      .get(instanceId) as MessageRow | undefined;
+    return r && toMessage(r);
   }
 
   queued(instanceId: string): Message[] {

@@ -28,6 +28,9 @@ export interface HostStatus { connected: boolean; responsive: boolean; pid: numb
 export interface PtyHostLinkEvents {
   /** A hook an agent posted to the host (in order, at least once: acknowledge with ackHook once applied). */
   hook: [sid: string, seq: number, body: string];
+  /** A decision hook waits for an answer (answer it with decided(did, …); `decision_gone`: it stopped waiting). */
+  decision: [sid: string, did: number, body: string];
+  decision_gone: [did: number];
   /** The host is gone with these running sessions (their RemoteSessions are dropped). */
   lost: [sids: string[]];
   /** A new connection (at start, or after a loss): its hello lists every session the host knows. */
@@ -88,6 +91,8 @@ export class PtyHostLink extends EventEmitter<PtyHostLinkEvents> {
       case 'modes': s?.onModes(e.bracketed as boolean, e.appCursor as boolean); return;
       case 'resize': s?.onResize(e.cols as number, e.rows as number); return;
       case 'hook': if (e.sid) this.emit('hook', e.sid, e.seq as number, e.body as string); return;
+      case 'decision': if (e.sid) this.emit('decision', e.sid, e.did as number, e.body as string); return;
+      case 'decision_gone': this.emit('decision_gone', e.did as number); return;
       case 'hooks_dropped': console.error(`[areyouj] the pty host dropped ${String(e.count)} hooks of ${e.sid} while no server listened`); return;
     }
   }
@@ -159,6 +164,11 @@ export class PtyHostLink extends EventEmitter<PtyHostLinkEvents> {
 
   async setMeta(sid: string, meta: Record<string, unknown>): Promise<void> {
     await this.requireClient().request('meta', { sid, meta });
+  }
+
+  /** The answer to a decision hook (null: none; the agent keeps its own dialog). */
+  decided(did: number, out: object | null): void {
+    this.client?.request('decided', { did, out }).catch(() => { /* the host answered it with none when the link broke */ });
   }
 
   ackHook(sid: string, seq: number): void {

@@ -38,7 +38,7 @@ export function closeTab(id: string) {
 // (a copy: TerminalView updates it)
 export const termSize: { cols: number; rows: number } = { ...DEFAULT_TERMINAL_SIZE };
 
-export async function startInstance(agentId: string, extra: { prompt?: string; taskId?: string; taskProject?: string } = {}) {
+export async function startInstance(agentId: string, extra: { prompt?: string; taskId?: string; taskProject?: string; base?: string; name?: string } = {}) {
   const inst = await attempt(() => api.startInstance(agentId, { cols: termSize.cols, rows: termSize.rows, ...extra }));
   if (inst) { upsertInstance(inst); openTab(inst.id); }
   return inst;
@@ -99,6 +99,8 @@ export function closeEndedTabs() {
 }
 
 export function confirmDeleteInstance(i: Instance) {
+  // An instance with a worktree: the dialog asks what becomes of it.
+  if (i.worktree && i.worktree.state !== 'removed') { openDialog({ type: 'delete-instance', instanceId: i.id }); return; }
   openDialog({
     type: 'confirm',
     title: `Delete ${i.agentName} · ${i.name}?`,

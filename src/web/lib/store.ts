@@ -4,7 +4,8 @@ import { useSyncExternalStore } from 'react';
 import type { Agent, Instance, Message, TaskList } from '../../common/schema.js';
 import type { Info } from './api.js';
 
-export type Connection = 'connecting' | 'online' | 'offline';
+/** `logged_out`: the server answered 401 (the session expired or was revoked): only a new login helps. */
+export type Connection = 'connecting' | 'online' | 'offline' | 'logged_out';
 
 export interface Toast { id: number; kind: 'error' | 'info'; text: string }
 
@@ -32,7 +33,9 @@ export type Dialog =
   | { type: 'palette' }
   | { type: 'confirm'; title: string; body: string; confirmLabel: string; danger?: boolean; onConfirm: () => Promise<void> | void }
   | { type: 'task'; project: string; taskId?: string; parentId?: string }
-  | { type: 'handoff'; project: string; taskId: string };
+  | { type: 'handoff'; project: string; taskId: string }
+  | { type: 'start'; agentId: string }
+  | { type: 'delete-instance'; instanceId: string };
 
 const TABS_KEY = 'areyouj.tabs';
 const NOTIFY_KEY = 'areyouj.notify';

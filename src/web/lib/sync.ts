@@ -3,7 +3,8 @@
 import { STREAM_EVENT_TYPES, type StreamEventType } from '../../common/constants.js';
 import type { StreamEventMap } from '../../common/events.js';
 import type { Instance, Message } from '../../common/schema.js';
-import { api, ApiError, onNetworkChange } from './api.js';
+import { emitChangesEvent } from '../changes/live.js';
+import { api, ApiError, onNetworkChange, onUnauthorized } from './api.js';
 import { onServerNotification } from './notify.js';
 import { getState, mergeMessages, removeAgent, removeInstance, setState, upsertAgent, upsertInstance } from './store.js';
 
@@ -117,6 +118,7 @@ const handlers: Handlers = {
   'instance.created': (d) => onInstance(d.instance),
   'instance.updated': (d) => onInstance(d.instance),
   'instance.deleted': (d) => removeInstance(d.id),
+  'instance.changes': (d) => emitChangesEvent(d),
   'message.created': (d) => onMessage(d.message),
   'message.updated': (d) => onMessage(d.message),
   'task.created': tasksChanged,
@@ -138,6 +140,7 @@ let retry = 1000;
 
 export function startSync() {
   onNetworkChange((ok) => { if (!ok) setState({ connection: 'offline' }); });
+  onUnauthorized(() => setState({ connection: 'logged_out' }));
   connect();
 }
 
@@ -158,7 +161,9 @@ function connect() {
     }
   };
   source.onerror = () => {
-    setState({ connection: 'offline' });
+    // EventSource does not say why: a request tells a server that is down (offline) from a session that ended (401).
+    if (getState().connection !== 'logged_out') setState({ connection: 'offline' });
+    void api.info().catch(() => undefined);
     if (source.readyState === EventSource.CLOSED) {
       // The browser gave up (e.g. a proxy answered with an error): start a new stream, which reloads everything.
       source.close();

@@ -1,7 +1,10 @@
 // Wiring of the Claude Code integration into the server: the `claude` driver (resumable: `claude --resume <id>`).
-// Hooks no longer come to the server's HTTP port: Claude Code posts them to the pty host's owner-only hooks socket,
-// which checks each instance's secret and relays them over its connection (or keeps them while no server is up);
-// the instance manager hands them to the driver in arrival order.
+// Hooks do not come to the server's HTTP port: Claude Code posts them to the pty host's owner-only hooks socket, which
+// checks each instance's secret (an unknown instance and a wrong secret get the same 401) and relays them over its
+// connection (or keeps them while no server is up); the instance manager hands them to the driver in arrival order.
+// The decision hook (Claude's question and plan dialogs, dialogs.ts) is a long poll on the same socket: the host holds
+// it and relays it to the server, whose answer (or none) it returns (manager.ts, onDecision).
+import { cwdIn } from '../../git/worktree.js';
 import type { InstanceManager } from '../../instances/manager.js';
 import type { InstanceStore } from '../../instances/store.js';
 import { ClaudeDriver } from './driver.js';
@@ -20,6 +23,9 @@ export function registerClaude(deps: ClaudeDeps): void {
     instanceId,
     dataDir: deps.runDir,
     hookSocket: deps.hookSocket,
-    projectPath: deps.instances.get(instanceId).projectPath,
+    projectPath: (() => { // where it runs: in its worktree, if it has one
+      const i = deps.instances.get(instanceId);
+      return i.worktree && i.worktree.state !== 'removed' ? cwdIn(i.worktree.path, i.worktree.repoRoot, i.projectPath) : i.projectPath;
+    })(),
   }), { resumable: true });
 }
