@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as pty from 'node-pty';
 import { DEFAULT_SCROLLBACK, DEFAULT_TERMINAL_SIZE, TERMINATE_GRACE_MS, validTerminalSize } from '../common/limits.js';
+import { drainBeforeDestroy } from './pty-drain.js';
 import { HeadlessScreen, type SnapshotResult } from './headless-screen.js';
 import { LogFile, OutputBuffer, type Cursor } from './output-log.js';
 import type { ScreenState } from './protocol.js';
@@ -77,8 +78,8 @@ export const MAX_MEMORY = 8 << 20;
 /** A catching-up viewer gets at most this much at once (then waits for its ready() when it has no canTake). */
 const CATCHUP_BLOCK = 256 << 10;
 /**
- * A pause never lasts longer than this: node-pty destroys the pty socket 200 ms after the child exits,
- * so whatever the child wrote last must be read before then (see README.md, "Output at exit").
+ * A pause never lasts longer than this: node-pty destroys the pty socket 200 ms after the child exits (what is left
+ * then is drained first, pty-drain.ts), and reading as it comes keeps that drain small (see README.md, "Output at exit").
  */
 const MAX_PAUSE_MS = 40;
 /**
@@ -184,6 +185,7 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
       throw new SpawnError('spawn_failed', `cannot start ${opts.command}: ${(e as Error).message}`);
     }
     this.pid = this.proc.pid;
+    drainBeforeDestroy(this.proc); // node-pty's destroy 200 ms after the exit must not lose the last output
     // Keep a slave fd open: on Linux, once the last slave fd closes, a read of the master can fail with
     // EIO before the output still in the kernel's buffer was read (node-pty #72/#85/#726), losing the
     // program's last output. With ours open, the buffer is read normally until node-pty closes.
