@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -285,6 +286,61 @@ test('sessions started through the host cannot see each other\'s terminals', asy
     assert.ok(fs.statSync(path.dirname(hostPaths(home).control)).mode % 0o1000 === 0o700, 'in an owner-only directory');
   } finally {
     c.close();
+    await stopHost(home);
+  }
+});
+
+test('a decision hook is held until the server answers it; no server, or a server that goes, answers none (204)', async () => {
+  const home = tempDir();
+  const paths = hostPaths(home);
+  const secret = 's'.repeat(24);
+  /** POSTs a decision hook to the hooks socket as Claude Code's hook command does. */
+  const decide = (sid: string, given = secret) => new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = http.request({ socketPath: paths.hooks, path: `/hooks/${sid}/decision`, method: 'POST', headers: { host: 'localhost', 'x-areyouj-hook-secret': given } },
+      (res) => { let b = ''; res.on('data', (d) => (b += d)); res.on('end', () => resolve({ status: res.statusCode!, body: b })); });
+    req.on('error', reject);
+    req.end('{"hook_event_name":"PermissionRequest","tool_name":"AskUserQuestion"}');
+  });
+  const c = await ensureHost(home);
+  try {
+    const decisions: { did: number; sid: string; body: string }[] = [];
+    let arrived: () => void = () => {};
+    const listen = (client: HostClient) => client.on('event', (e: { ev: string; did?: number; sid?: string; body?: string }) => {
+      if (e.ev === 'decision') { decisions.push({ did: e.did!, sid: e.sid!, body: e.body! }); arrived(); }
+    });
+    listen(c);
+    c.release();
+    await c.request('spawn', { sid: 'd1', command: '/bin/sleep', args: ['1000'], cwd: home, env: env(home), cols: 80, rows: 24, hookSecret: secret });
+    const next = () => new Promise<void>((r) => { arrived = r; });
+
+    // Held, relayed, answered with the server's output.
+    let got = next();
+    const answered = decide('d1');
+    await got;
+    assert.equal(decisions[0].sid, 'd1');
+    assert.match(decisions[0].body, /AskUserQuestion/);
+    await c.request('decided', { did: decisions[0].did, out: { hookSpecificOutput: { answer: 42 } } });
+    assert.deepEqual(await answered, { status: 200, body: '{"hookSpecificOutput":{"answer":42}}' });
+    // No answer: 204.
+    got = next();
+    const none = decide('d1');
+    await got;
+    await c.request('decided', { did: decisions[1].did, out: null });
+    assert.equal((await none).status, 204);
+    // An unknown session and a wrong secret: the same 401, never relayed.
+    assert.deepEqual(await decide('nope'), await decide('d1', 'x'.repeat(24)));
+    assert.equal((await decide('nope')).status, 401);
+    assert.equal(decisions.length, 2);
+    // The server goes while one waits: 204 (the agent keeps its dialog); with no server, 204 at once.
+    got = next();
+    const orphaned = decide('d1');
+    await got;
+    c.close();
+    assert.equal((await orphaned).status, 204);
+    assert.equal((await decide('d1')).status, 204);
+    assert.equal(decisions.length, 3);
+  } finally {
+    if (!c.isClosed) c.close();
     await stopHost(home);
   }
 });
