@@ -268,7 +268,7 @@ describe('Claude Code outlives the server; Resume when its pty host is lost', { 
 
   test('kill -9 of the pty host: host_lost, the CLI reaped; Resume continues the same session id, transcript and conversation', async () => {
     const s = await startTestServer();
-    const sse = new SseClient(`${s.url}/api/events`);
+    const sse = new SseClient(`${s.url}/api/events`, s.headers());
     try {
       await sse.ready;
       const c = await claudeInstance(s, sse);
@@ -318,7 +318,7 @@ describe('Claude Code outlives the server; Resume when its pty host is lost', { 
   test('hooks that fire while no server is up are not lost: the next server applies them', async () => {
     let s = await startTestServer();
     const home = s.home;
-    let sse = new SseClient(`${s.url}/api/events`);
+    let sse = new SseClient(`${s.url}/api/events`, s.headers());
     try {
       await sse.ready;
       const c = await claudeInstance(s, sse);
@@ -340,7 +340,7 @@ describe('Claude Code outlives the server; Resume when its pty host is lost', { 
         await new Promise((r) => setTimeout(r, 200));
       }
       s = await startTestServer({ home });
-      sse = new SseClient(`${s.url}/api/events`);
+      sse = new SseClient(`${s.url}/api/events`, s.headers());
       await sse.ready;
       const inst = await (async () => {
         for (;;) {
