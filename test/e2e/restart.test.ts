@@ -52,7 +52,8 @@ describe('server restart under an open dashboard', { timeout: 180_000 }, () => {
     await page.click('[data-testid=confirm-ok]');
     await page.waitForSelector(`[data-testid=tab][data-instance="${id}"][data-status=terminated]`);
     await shot(page, 'restart-stopped-all');
-    await page.click('[data-testid=close-ended]');
+    await page.click('[data-testid=tabs-menu]');
+    await page.click('[data-testid=close-ended-tabs]');
     await page.waitForSelector(`[data-testid=tab][data-instance="${id}"]`, { state: 'detached' });
     // While no server was up, the event stream, the info probe and the terminal failed to connect (and came back).
     expectProblems(errors, /net::ERR_[A-Z_]+ .*\/api\/(events|info|instances\/[^/]+\/terminal)|WebSocket connection to .*\/terminal' failed/);

@@ -23,6 +23,7 @@ import type { Driver, DriverHost, LaunchSpec } from './driver.js';
 import { GenericDriver } from './generic-driver.js';
 import { repoInfo } from '../git/repo.js';
 import { createWorktree, cwdIn, discardWorktree, unmergedWork } from '../git/worktree.js';
+import { nextNumberName, restartName } from './names.js';
 import type { InstancePatch, InstanceStore, MessagePatch, NewMessage } from './store.js';
 
 export interface Live {
@@ -54,6 +55,7 @@ export const HOST_LOST = 'host_lost';
 const SPAWN_ERRORS = new Set(['command_not_found', 'cwd_not_found', 'log_failed', 'spawn_failed']);
 
 const ACTIVITY_EVERY_MS = 5000; // output refreshes last_activity_at at most this often
+const AUTO_NAME = 'auto'; // the name of an agent's auto-started instance
 
 export class InstanceManager {
   url = '';
@@ -86,7 +88,7 @@ export class InstanceManager {
     await this.deps.link.connect();
     for (const agent of this.deps.agents.list()) {
       if (!agent.settings.autoStart) continue;
-      try { await this.start(agent.id, { name: 'auto' }); } catch (e) {
+      try { await this.autoStart(agent.id); } catch (e) {
         process.stderr.write(`[areyouj] auto-start of ${agent.name} failed: ${(e as Error).message}\n`);
       }
     }
@@ -135,6 +137,23 @@ export class InstanceManager {
   }
 
   /**
+   * An agent's one auto-started instance, named `auto`: never a second while one is live. Otherwise a new one replaces
+   * the ended ones (their messages and logs go with them), so that they do not pile up at every server start; it goes
+   * on in the newest one's worktree, as a restart does. An ended one that still has a worktree of its own is kept (its
+   * work is not thrown away here). Rename an auto instance to keep it. Returns null when one is live already.
+   */
+  async autoStart(agentId: string): Promise<Instance | null> {
+    const autos = this.deps.instances.list({ agentId }).filter((i) => i.name === AUTO_NAME);
+    if (autos.some((i) => isLive(i.status))) return null;
+    const inst = await this.start(agentId, { name: AUTO_NAME }, autos[autos.length - 1]);
+    for (const old of autos) {
+      const w = this.deps.instances.get(old.id).worktree;
+      if (!w || w.state === 'removed') await this.remove(old.id);
+    }
+    return inst;
+  }
+
+  /**
    * Starts an instance. In a git project (and with the agent's `ownWorktree` setting) it first gets its own worktree
    * on a new branch; a dirty or missing base, or a failing git, is an error and nothing starts. `continueFrom`: a
    * restart, which goes on in the old instance's worktree.
@@ -156,9 +175,8 @@ export class InstanceManager {
       if (place.worktree) await discardWorktree(place.worktree.repoRoot, { dir: place.worktree.path, branch: place.worktree.branch, base: place.worktree.base }, true).catch(() => undefined);
       throw e;
     }
-    const count = this.deps.instances.count(agentId);
     let inst = this.deps.instances.create({
-      agentId, name: req.name ?? `#${count + 1}`, projectPath, cols: req.cols ?? DEFAULT_TERMINAL_SIZE.cols, rows: req.rows ?? DEFAULT_TERMINAL_SIZE.rows,
+      agentId, name: req.name ?? nextNumberName(this.deps.instances.names(agentId)), projectPath, cols: req.cols ?? DEFAULT_TERMINAL_SIZE.cols, rows: req.rows ?? DEFAULT_TERMINAL_SIZE.rows,
       taskId: req.taskId ?? null, taskProject, worktree: place.worktree, worktreeNote: place.note,
     });
     if (keep && continueFrom) {
@@ -294,8 +312,9 @@ export class InstanceManager {
   async restart(id: string): Promise<Instance> {
     const old = this.deps.instances.get(id);
     if (this.live.has(id)) await this.terminate(id, 'restarted');
-    return await this.start(old.agentId, {
-      name: old.name, cols: old.cols, rows: old.rows, projectPath: old.projectPath,
+    // A new instance, so a new name: two rows called #1 could not be told apart.
+    return this.start(old.agentId, {
+      name: restartName(old.name, this.deps.instances.names(old.agentId)), cols: old.cols, rows: old.rows, projectPath: old.projectPath,
       ...(old.taskId ? { taskId: old.taskId, taskProject: old.taskProject ?? undefined } : {}),
     }, this.deps.instances.get(id));
   }
@@ -318,8 +337,10 @@ export class InstanceManager {
     this.deps.bus.publish('instance.deleted', { id });
   }
 
-  async stopAgent(agentId: string): Promise<void> {
+  /** Before an agent is deleted: its live instances are stopped and every instance's log goes (the database cascades the rest). */
+  async removeAgent(agentId: string): Promise<void> {
     await Promise.all([...this.live.values()].filter((l) => l.agent.id === agentId).map((l) => this.terminate(l.id, 'agent_deleted')));
+    for (const i of this.deps.instances.list({ agentId })) fs.rmSync(this.logFile(i.id), { force: true });
   }
 
   /** Stop all: terminates every live instance; resolves with how many. */

@@ -131,9 +131,9 @@ export class InstanceStore {
     return (this.db.prepare(sql).all(...args) as InstanceRow[]).map(toInstance);
   }
 
-  /** How many instances an agent has had (live or ended). */
-  count(agentId: string): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM agent_instances WHERE agent_id = ?').get(agentId) as { n: number }).n;
+  /** The names of an agent's instances (live or ended). */
+  names(agentId: string): string[] {
+    return (this.db.prepare('SELECT name FROM agent_instances WHERE agent_id = ?').all(agentId) as { name: string }[]).map((r) => r.name);
   }
 
   countLive(agentId?: string): number {

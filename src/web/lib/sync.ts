@@ -6,7 +6,8 @@ import type { Instance, Message } from '../../common/schema.js';
 import { emitChangesEvent } from '../changes/live.js';
 import { api, ApiError, onNetworkChange, onUnauthorized } from './api.js';
 import { onServerNotification } from './notify.js';
-import { getState, mergeMessages, removeAgent, removeInstance, setState, upsertAgent, upsertInstance } from './store.js';
+import { agentGone, instanceGone } from './gone.js';
+import { getState, mergeMessages, setState, upsertAgent, upsertInstance } from './store.js';
 
 const byId = <T extends { id: string }>(list: T[]) => Object.fromEntries(list.map((x) => [x.id, x]));
 
@@ -128,10 +129,10 @@ const tasksChanged = (d: { project: string }) => scheduleTasks(d.project);
 const handlers: Handlers = {
   'agent.created': (d) => upsertAgent(d.agent),
   'agent.updated': (d) => upsertAgent(d.agent),
-  'agent.deleted': (d) => removeAgent(d.id),
+  'agent.deleted': (d) => agentGone(d.id, 'elsewhere'),
   'instance.created': (d) => onInstance(d.instance),
   'instance.updated': (d) => onInstance(d.instance),
-  'instance.deleted': (d) => { instanceTouched.set(d.id, ++instanceEvents); removeInstance(d.id); },
+  'instance.deleted': (d) => { instanceTouched.set(d.id, ++instanceEvents); instanceGone(d.id, 'elsewhere'); },
   'instance.changes': (d) => emitChangesEvent(d),
   'message.created': (d) => onMessage(d.message),
   'message.updated': (d) => onMessage(d.message),

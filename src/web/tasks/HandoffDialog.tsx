@@ -3,7 +3,7 @@ import { isLive } from '../../common/constants.js';
 import { api } from '../lib/api.js';
 import { errorText, openTab, termSize } from '../lib/actions.js';
 import { STATUS } from '../instances/status.js';
-import { toast, upsertInstance, useStore } from '../lib/store.js';
+import { NONE, toast, upsertInstance, useStore } from '../lib/store.js';
 import { loadTasks } from '../lib/sync.js';
 import { findTask, taskPrompt } from './tasks.js';
 import { BaseSelect } from '../instances/BaseSelect.js';
@@ -12,7 +12,7 @@ import { Field } from '../ui/Field.js';
 
 /** Hand a task to an agent: a new instance started with the task as its prompt (linked to the task), or a running one. */
 export function HandoffDialog({ project, taskId, onClose }: { project: string; taskId: string; onClose: () => void }) {
-  const task = useStore((s) => findTask(s.tasks[project]?.tasks ?? [], taskId));
+  const task = useStore((s) => findTask(s.tasks[project]?.tasks ?? NONE, taskId));
   const agents = useStore((s) => s.agents);
   const instances = useStore((s) => s.instances);
   const sorted = useMemo(() => Object.values(agents).sort((a, b) => a.name.localeCompare(b.name)), [agents]);

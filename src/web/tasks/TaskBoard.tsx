@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { Task } from '../../common/schema.js';
 import { TASK_PRIORITIES, TASK_STATUSES } from '../../common/constants.js';
+import { rememberBoard } from '../lib/actions.js';
 import { baseName, shortPath } from '../lib/format.js';
 import { navigate } from '../lib/router.js';
 import { openDialog, useStore } from '../lib/store.js';
@@ -26,6 +27,7 @@ export function TaskBoard({ project: routeProject, selected }: { project?: strin
   const [other, setOther] = useState('');
 
   useEffect(() => { if (project) void loadTasks(project); }, [project]);
+  useEffect(() => rememberBoard(routeProject), [routeProject]);
 
   const projects = useMemo(() => {
     const set = new Set<string>([home, ...Object.values(agents).map((a) => a.projectPath), project].filter(Boolean));
