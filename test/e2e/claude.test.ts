@@ -83,7 +83,7 @@ describe('Claude Code in the dashboard', { timeout: 180_000 }, () => {
     await resumeAll.waitFor({ timeout: 30_000 });
     assert.equal(await resumeAll.innerText(), 'Resume all (1)');
     const pane = page.locator(`[data-testid=instance-pane][data-instance="${inst.id}"]`);
-    assert.match(await pane.locator('.pane-meta').innerText(), /host_lost/);
+    assert.match(await pane.locator('.pane-meta').innerText(), /Cut off: its pty host was lost/); // host_lost, in words
     await pane.locator('[data-testid=resume]').waitFor();
     await shot(page, '32-claude-host-lost');
     await resumeAll.click();
