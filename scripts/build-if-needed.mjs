@@ -23,7 +23,7 @@ export function buildIfNeeded({ server = true, web = true, toStderr = false } = 
   const run = (args) => execFileSync(process.execPath, args, { cwd: root, stdio });
   const log = toStderr ? console.error : console.log;
   const common = newest(path.join(root, 'src/common'));
-  if (server && mtime(path.join(root, 'dist/server/main.js')) < Math.max(common, newest(path.join(root, 'src/server')))) {
+  if (server && mtime(path.join(root, 'dist/server/main.js')) < Math.max(common, newest(path.join(root, 'src/server')), newest(path.join(root, 'src/ptyhost')))) {
     log('building the server (tsc)…');
     run([path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.server.json']);
   }

@@ -95,6 +95,8 @@ const MIGRATIONS: string[] = [
     imported_at DATETIME NOT NULL
   );
   `,
+  // 4: the agent CLI's own session id, to resume the conversation when its pty host was lost (issue 9).
+  `ALTER TABLE agent_instances ADD COLUMN agent_session_id TEXT NULL;`,
 ];
 
 /** The schema version this build writes: agents.db's PRAGMA user_version after every migration. */

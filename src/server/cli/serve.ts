@@ -1,4 +1,5 @@
-// `areyouj [serve]`: parse the options, start the server, stop every instance gracefully on SIGINT/SIGTERM.
+// `areyouj [serve]`: parse the options, start the server. SIGINT/SIGTERM stop the server only: the agents go on in the
+// pty host and the next server re-adopts them (`areyouj stop --all` stops them).
 import { parseArgs } from 'node:util';
 import { DEFAULT_SCROLLBACK, MAX_SCROLLBACK } from '../../common/limits.js';
 import { SCHEMA_VERSION, SchemaTooNewError } from '../agents/db.js';
@@ -53,15 +54,18 @@ export async function serve(argv: string[], help: string): Promise<void> {
 
   const config = makeConfig({ home: values.home ?? process.cwd(), host, port, token, maxInstances, scrollback });
   // Loaded only now: --help, --version and the other commands (doctor above all) work when a native module does not load.
-  let startServer;
-  try { ({ startServer } = await import('../server.js')); } catch (e) {
+  let startServer, ServerBusyError, HostError;
+  try { ({ startServer, ServerBusyError } = await import('../server.js')); ({ HostError } = await import('../sessions/host-client.js')); } catch (e) {
     process.stderr.write(`areyouj: cannot load the server: ${String((e as Error).message).split('\n')[0]}\n  run \`areyouj doctor\` to see what is missing\n`);
     process.exit(1);
   }
   let server;
   try { server = await startServer(config); } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    if (err instanceof SchemaTooNewError) { process.stderr.write(`areyouj: ${err.message}\n`); process.exit(1); }
+    if (err instanceof SchemaTooNewError || e instanceof ServerBusyError || (e instanceof HostError && e.code === 'busy')) {
+      process.stderr.write(`areyouj: ${err.message}\n`);
+      process.exit(1);
+    }
     fail(err.code === 'EADDRINUSE' ? `port ${port} is in use (try --port 0 or another port)` : err.message);
   }
   process.stdout.write(`AreYouJ ${config.version} listening on ${server.url}\n  home: ${config.home}\n`);
@@ -73,7 +77,9 @@ export async function serve(argv: string[], help: string): Promise<void> {
   const stop = async (sig: string) => {
     if (stopping) { process.stderr.write('areyouj: forced exit\n'); process.exit(1); }
     stopping = true;
-    process.stdout.write(`areyouj: ${sig}, stopping every instance…\n`);
+    const running = server.manager.live.size;
+    process.stdout.write(`areyouj: ${sig}: the server stops; ${running} agent${running === 1 ? '' : 's'} keep${running === 1 ? 's' : ''} running in the pty host`
+      + `${running ? ' (the next `areyouj` re-adopts them; `areyouj stop --all` stops them)' : ''}\n`);
     await server.close();
     process.exit(0);
   };

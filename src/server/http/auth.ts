@@ -54,14 +54,15 @@ export class Auth {
   currentToken(): string { return this.token.get(); }
 
   /**
-   * Authenticates a request (onRequest, after the guard). Hook routes are left to their own secret check. Throws 401;
+   * Authenticates a request (onRequest, after the guard); every route needs it (agents' hooks go to the pty host's
+   * socket, not to this port). Throws 401;
    * the login URL and the unauthenticated app shell are answered here (the reply is then sent).
    */
   check(req: FastifyRequest, reply: FastifyReply): 'pass' | 'answered' {
-    // The agents' hook routes and their task tools (/api/mcp/:instanceId) take that instance's own secret, checked by
-    // the route; the user's token or cookie opens neither.
+    // The agents' task tools (/api/mcp/:instanceId) take that instance's own secret, checked by the route; the user's
+    // token or cookie does not open them. (Hooks reach the pty host's owner-only socket, not this port.)
     const route = req.routeOptions.url;
-    if (route?.startsWith('/api/hooks/') || route?.startsWith('/api/mcp/')) return 'pass';
+    if (route?.startsWith('/api/mcp/')) return 'pass';
     const path = req.url.split('?', 1)[0];
     const query = queryOf(req);
     if (req.method === 'GET' && path === '/' && query.token !== undefined) return this.login(req, reply, query.token);

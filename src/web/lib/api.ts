@@ -134,6 +134,9 @@ export const api = {
   updateInstance: (id: string, body: InstanceUpdate) => request<Instance>('PUT', `/api/instances/${enc(id)}`, body),
   terminate: (id: string) => request<Instance>('POST', `/api/instances/${enc(id)}/terminate`),
   restart: (id: string) => request<Instance>('POST', `/api/instances/${enc(id)}/restart`),
+  /** An ended instance starts again as the same conversation (Claude Code: claude --resume <its session id>). */
+  resume: (id: string) => request<Instance>('POST', `/api/instances/${enc(id)}/resume`),
+  stopAll: () => request<{ stopped: number }>('POST', '/api/instances/stop-all'),
   deleteInstance: (id: string, worktree: 'keep' | 'discard' | 'discard-force' = 'keep') => request<unknown>('DELETE', `/api/instances/${enc(id)}?worktree=${worktree}`),
 
   messages: (id: string, after?: number, limit = 500) =>
