@@ -13,12 +13,12 @@ export function packedFiles(json: string): string[] {
   return (JSON.parse(json) as { files: { path: string }[] }[])[0].files.map((f) => f.path);
 }
 
-/** The bin, the built server and web app, README, LICENSE and package.json; nothing else (no test, bench, source or map). */
+/** The bin, the built server, pty host and web app, README, LICENSE and package.json; nothing else (no test, bench, source or map). */
 export function assertPackageFiles(files: string[], mustHave: string[] = []) {
-  for (const f of ['package.json', 'README.md', 'LICENSE', 'bin/areyouj.js', 'dist/server/main.js', ...mustHave]) {
+  for (const f of ['package.json', 'README.md', 'LICENSE', 'bin/areyouj.js', 'dist/server/main.js', 'dist/ptyhost/main.js', ...mustHave]) {
     assert.ok(files.includes(f), `${f} is in the package`);
   }
   const bad = files.filter((f) => /^(test|bench|src|scripts|\.ci|docs)\//.test(f) || /\.(map|ts|tsx)$/.test(f) || f.startsWith('dist/web-test/') || /(^|\/)\./.test(f));
   assert.deepEqual(bad, [], 'nothing from the tests, the bench, the sources or the test builds');
-  assert.deepEqual(files.filter((f) => !/^(bin|dist\/(server|common|web))\//.test(f)).sort(), ['LICENSE', 'README.md', 'package.json']);
+  assert.deepEqual(files.filter((f) => !/^(bin|dist\/(server|ptyhost|common|web))\//.test(f)).sort(), ['LICENSE', 'README.md', 'package.json']);
 }
