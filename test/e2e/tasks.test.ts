@@ -18,6 +18,19 @@ describe('task board', { timeout: 180_000 }, () => {
   let errors: string[];
   let db: string;
   const row = (id: string) => page.locator(`[data-testid=task-row][data-task="${id}"]`);
+  /** A task's row is in the page and within the board's visible area (below its sticky header). */
+  const rowInView = (id: string) => page.waitForFunction((id) => {
+    const r = document.querySelector(`[data-testid=task-row][data-task="${id}"]`)?.getBoundingClientRect();
+    const board = document.querySelector('[data-testid=board-scroll]')!.getBoundingClientRect();
+    const head = document.querySelector('[data-testid=task-table] thead th')!.getBoundingClientRect();
+    return !!r && r.top >= head.bottom - 1 && r.bottom <= board.bottom + 1;
+  }, id, { timeout: 5000 });
+  /** Every row of the table is in the page (a board this small is not virtualised: find in page and screen readers see all of it). */
+  const allRowsInPage = async () => {
+    const t = page.locator('[data-testid=task-table]');
+    assert.equal(await t.getAttribute('data-virtual'), 'false');
+    assert.equal(await page.locator('[data-testid=task-row]').count(), Number(await t.getAttribute('data-rows')));
+  };
 
   before(async () => {
     await ensureWebBuild();
@@ -41,6 +54,7 @@ describe('task board', { timeout: 180_000 }, () => {
     await row('1.1').waitFor();
     await page.click('[data-testid=with-subtasks]');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=task-row]').length === 24);
+    await allRowsInPage();
     await page.fill('[data-testid=task-search]', '#2.3');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=task-row]').length === 2); // parent + the match
     await page.fill('[data-testid=task-search]', '');
@@ -62,6 +76,8 @@ describe('task board', { timeout: 180_000 }, () => {
     await page.fill('[data-testid=task-deps-input]', '1, 2');
     await page.click('[data-testid=task-save]');
     await row('5').waitFor();
+    await rowInView('5'); // the new task, selected, is scrolled into view: it is the 25th row, below the fold
+    await allRowsInPage();
     const details = page.locator('[data-testid=task-details]');
     await details.waitFor();
     await details.locator('[data-testid=details-markdown] h2', { hasText: 'Plan' }).waitFor();
@@ -87,6 +103,7 @@ describe('task board', { timeout: 180_000 }, () => {
     await page.waitForFunction(() => document.querySelector('[data-testid=task-row][data-task="3"] [data-testid=task-title]')?.textContent === 'Changed by an agent outside', null, { timeout: 5000 });
     execFileSync('sqlite3', [db, "INSERT INTO tasks (id, title, description) VALUES ('9', 'Inserted outside', 'by sqlite3')"]);
     await row('9').waitFor({ timeout: 5000 });
+    await allRowsInPage();
   });
 
   it('renders task text containing HTML as text, never as HTML', async () => {

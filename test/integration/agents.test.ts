@@ -123,7 +123,7 @@ describe('agents API', () => {
     assert.ok((db.pragma('user_version', { simple: true }) as number) >= 1);
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name`).all().map((r: any) => r.name);
-    assert.deepEqual(tables, ['agent_instances', 'agent_messages', 'agent_settings', 'agents']);
+    assert.deepEqual(tables, ['agent_instances', 'agent_messages', 'agent_settings', 'agents', 'legacy_imports', 'projects']);
     db.close();
   });
 

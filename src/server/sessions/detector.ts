@@ -18,7 +18,7 @@
 //
 // Timers only (one re-armed timeout), no polling. dispose() stops it; it also stops when the session exits.
 import { EventEmitter } from 'node:events';
-import type { PtySession } from './pty-session.js';
+import type { ScreenState, TerminalSession } from './session.js';
 
 export type DetectedState = 'starting' | 'active' | 'idle' | 'awaiting_input';
 
@@ -67,12 +67,13 @@ export class ScreenStateDetector extends EventEmitter<{ change: [StateChange] }>
   private lastKeyAt = -Infinity;
   /** The buffer row (scrollback included) of the cursor when the user last submitted something. */
   private submitRow: number | null = null;
+  private submissions = 0;
   private disposed = false;
   private readonly onData = () => this.handleOutput();
   private readonly onInput = (d: string | Buffer) => this.handleInput(d);
   private readonly onExit = () => this.dispose();
 
-  constructor(private readonly session: PtySession, settings: DetectorSettings, initial: DetectedState = 'starting') {
+  constructor(private readonly session: TerminalSession, settings: DetectorSettings, initial: DetectedState = 'starting') {
     super();
     this._state = initial;
     this.quietMs = settings.quietMs;
@@ -93,9 +94,10 @@ export class ScreenStateDetector extends EventEmitter<{ change: [StateChange] }>
   /** Examines the screen now (after pending output is parsed) and updates the state. */
   async check(): Promise<void> {
     const gen = this.generation;
-    await this.session.whenParsed();
+    let screen: ScreenState;
+    try { screen = await this.session.screen({ settle: true }); } catch { return; } // the host is away: the next output checks again
     if (this.disposed || gen !== this.generation || this.session.exited) return; // more output came: wait again
-    const r = this.classify();
+    const r = this.classify(screen);
     if (r && (r.state !== this._state)) this.set(r.state, 'screen', r.text);
   }
 
@@ -110,10 +112,10 @@ export class ScreenStateDetector extends EventEmitter<{ change: [StateChange] }>
     this.removeAllListeners();
   }
 
-  /** The state the screen shows now, or null when it shows neither a prompt nor a question. */
-  classify(): { state: 'idle' | 'awaiting_input'; text?: string } | null {
-    const lines = this.session.screenLines();
-    let focus = Math.min(this.session.cursor().y, lines.length - 1);
+  /** The state a screen shows, or null when it shows neither a prompt nor a question. */
+  classify(screen: ScreenState): { state: 'idle' | 'awaiting_input'; text?: string } | null {
+    const lines = screen.lines;
+    let focus = Math.min(screen.cursor.y, lines.length - 1);
     while (focus >= 0 && lines[focus].trim() === '') focus--;
     if (focus < 0) {
       focus = lines.length - 1;
@@ -122,7 +124,7 @@ export class ScreenStateDetector extends EventEmitter<{ change: [StateChange] }>
     }
     // The question's text: the lines above it, but none from before the user's last submission (the previous
     // turn's output and the submitted line itself belong to the conversation, not to this question).
-    const top = this.session.viewportTop();
+    const top = screen.top;
     const afterSubmit = this.submitRow === null ? 0 : this.submitRow - top + 1;
     const context = () => {
       const from = Math.min(focus, Math.max(0, focus - this.contextLines, afterSubmit));
@@ -149,7 +151,10 @@ export class ScreenStateDetector extends EventEmitter<{ change: [StateChange] }>
     if (this.disposed) return;
     if (isSubmission(data)) {
       this.lastKeyAt = -Infinity;
-      this.submitRow = this.session.viewportTop() + this.session.cursor().y;
+      // The row of the cursor as the screen stands when the submission is written (requested right after the write,
+      // so before its echo is parsed).
+      const mark = ++this.submissions;
+      this.session.screen().then((s) => { if (!this.disposed && mark === this.submissions) this.submitRow = s.top + s.cursor.y; }, () => { /* host away */ });
       if (this._state === 'idle' || this._state === 'awaiting_input') {
         this.generation++;
         this.set('active', 'input');

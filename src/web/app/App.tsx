@@ -10,6 +10,9 @@ import { AgentForm } from '../agents/AgentForm.js';
 import { ConfirmDialog } from '../ui/ConfirmDialog.js';
 import { DeleteInstanceDialog } from '../instances/DeleteInstanceDialog.js';
 import { HandoffDialog } from '../tasks/HandoffDialog.js';
+import { ExportDialog } from '../tasks/ExportDialog.js';
+import { PlanDialog } from '../tasks/PlanDialog.js';
+import { ImportDialog } from '../projects/ImportDialog.js';
 import { HelpDialog } from './HelpDialog.js';
 import { NotifyNotice } from './NotifyNotice.js';
 import { OfflineBanner } from './OfflineBanner.js';
@@ -109,5 +112,8 @@ function OneDialog({ d }: { d: Dialog }) {
     case 'handoff': return <HandoffDialog project={d.project} taskId={d.taskId} onClose={close} />;
     case 'start': return <StartDialog agentId={d.agentId} onClose={close} />;
     case 'delete-instance': return <DeleteInstanceDialog instanceId={d.instanceId} onClose={close} />;
+    case 'export': return <ExportDialog project={d.project} filter={d.filter} onClose={close} />;
+    case 'plan': return <PlanDialog project={d.project} onClose={close} />;
+    case 'import': return <ImportDialog onClose={close} />;
   }
 }

@@ -46,7 +46,10 @@ export function Overview({ agent }: { agent?: string }) {
         <div className="welcome">
           <h1>Mission control for your coding agents</h1>
           <p className="muted">Define an agent — Claude Code, a shell, any CLI — in a project folder, then run as many instances as you need. You’ll see every terminal live, answer their questions from here, and hand them tasks from the board.</p>
-          <button className="btn primary" onClick={() => openDialog({ type: 'agent' })} data-testid="welcome-new-agent">Create your first agent</button>
+          <div className="welcome-actions">
+            <button className="btn primary" onClick={() => openDialog({ type: 'agent' })} data-testid="welcome-new-agent">Create your first agent</button>
+            <button className="btn" onClick={() => openDialog({ type: 'import' })} data-testid="import-legacy">Import from AreYouJ…</button>
+          </div>
         </div>
       </div>
     );
@@ -106,6 +109,7 @@ export function Overview({ agent }: { agent?: string }) {
             {Object.values(agents).sort((a, b) => a.name.localeCompare(b.name)).map((a) => <option key={a.id} value={a.id}>{a.name}</option>)}
           </select>
           <label className="check"><input type="checkbox" checked={showEnded} onChange={(e) => setShowEnded(e.target.checked)} /> Ended</label>
+          <button className="btn small ghost" onClick={() => openDialog({ type: 'import' })} data-testid="import-legacy" title="Bring the original AreYouJ's projects and message queues here">Import from AreYouJ…</button>
         </div>
         {rows.length === 0 ? <p className="muted empty-table">No instances match. Start one with ▶ next to an agent.</p> : (
           <table className="grid inst-table" data-testid="instances-table">

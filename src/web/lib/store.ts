@@ -2,6 +2,7 @@
 // Immutable updates; components subscribe with a selector through useStore().
 import { useRef, useSyncExternalStore } from 'react';
 import type { Agent, Instance, Message, TaskList } from '../../common/schema.js';
+import type { TaskFilter } from '../../common/task-filter.js';
 import type { Info } from './api.js';
 
 /** `logged_out`: the server answered 401 (the session expired or was revoked): only a new login helps. */
@@ -39,7 +40,10 @@ export type Dialog =
   | { type: 'task'; project: string; taskId?: string; parentId?: string }
   | { type: 'handoff'; project: string; taskId: string }
   | { type: 'start'; agentId: string }
-  | { type: 'delete-instance'; instanceId: string };
+  | { type: 'delete-instance'; instanceId: string }
+  | { type: 'export'; project: string; filter?: TaskFilter }
+  | { type: 'plan'; project: string }
+  | { type: 'import' };
 
 const TABS_KEY = 'areyouj.tabs';
 const NOTIFY_KEY = 'areyouj.notify';

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { isLive } from '../../common/constants.js';
 import { api } from '../lib/api.js';
 import { errorText, openTab, termSize } from '../lib/actions.js';
@@ -20,6 +20,15 @@ export function HandoffDialog({ project, taskId, onClose }: { project: string; t
   const [agentId, setAgentId] = useState(preferred?.id ?? '');
   const [target, setTarget] = useState('new');
   const [prompt, setPrompt] = useState(() => (task ? taskPrompt(task) : ''));
+  const [edited, setEdited] = useState(false);
+  const detailsOmitted = useStore((s) => !!s.tasks[project]?.detailsOmitted);
+  // A large board's list leaves details out: the prompt gets them from the task itself.
+  useEffect(() => {
+    if (!detailsOmitted) return;
+    let live = true;
+    void api.task(project, taskId).then((t) => { if (live && !edited) setPrompt(taskPrompt(t)); }).catch(() => undefined);
+    return () => { live = false; };
+  }, [detailsOmitted, project, taskId, edited]);
   const [markProgress, setMarkProgress] = useState(task?.status === 'pending');
   const [base, setBase] = useState('');
   const [busy, setBusy] = useState(false);
@@ -75,7 +84,7 @@ export function HandoffDialog({ project, taskId, onClose }: { project: string; t
         </Field>
         {target === 'new' && <BaseSelect agentId={agentId} value={base} onChange={setBase} />}
         <Field label="Prompt" name="prompt" wide>
-          <textarea rows={10} value={prompt} onChange={(e) => setPrompt(e.target.value)} className="mono" data-testid="handoff-prompt" />
+          <textarea rows={10} value={prompt} onChange={(e) => { setPrompt(e.target.value); setEdited(true); }} className="mono" data-testid="handoff-prompt" />
         </Field>
         <label className="check wide"><input type="checkbox" checked={markProgress} onChange={(e) => setMarkProgress(e.target.checked)} /> Mark the task in progress</label>
       </div>

@@ -23,13 +23,6 @@ export function stats(tasks: Task[]) {
   return { total: all.length, done, inProgress, pending: all.length - done - inProgress, progress: all.length ? Math.round((done / all.length) * 100) : 0 };
 }
 
-export function matches(t: Task, q: string): boolean {
-  if (!q) return true;
-  const s = q.toLowerCase();
-  return t.id === q || `#${t.id}` === q || t.title.toLowerCase().includes(s) || t.description.toLowerCase().includes(s)
-    || (t.details ?? '').toLowerCase().includes(s);
-}
-
 /**
  * The prompt a task becomes when handed to an agent: all the task says (its notes often hold the file paths to work
  * on), with its subtasks, each with its status and what it says.
