@@ -12,35 +12,53 @@ import { getState, mergeMessages, setState, upsertAgent, upsertInstance } from '
 
 const byId = <T extends { id: string }>(list: T[]) => Object.fromEntries(list.map((x) => [x.id, x]));
 
-/** Instance events applied so far, and the count at each instance's last one: a refetch never undoes a newer event. */
-let instanceEvents = 0;
-const instanceTouched = new Map<string, number>();
+/**
+ * Agents and instances the event stream changed (created, updated or deleted) while a full load was in flight. The
+ * load's lists may have been read before such an event: for these ids the store's own state (the event's) is kept, or
+ * an agent created just after the page opened would vanish until its next event (the sidebar said "No agents yet").
+ * Events are ordered, so any older one still on its way is followed by the newer ones: the store ends up current.
+ */
+const loadsInFlight = new Set<{ agents: Set<string>; instances: Set<string> }>();
+const changedAgent = (id: string) => { for (const l of loadsInFlight) l.agents.add(id); };
+const changedInstance = (id: string) => { for (const l of loadsInFlight) l.instances.add(id); };
+
+/** The loaded list, with the store's state for the ids changed meanwhile (present: kept; absent: deleted, left out). */
+function mergeLoaded<T extends { id: string }>(loaded: T[], held: Record<string, T>, changed: Set<string>): Record<string, T> {
+  const out = byId(loaded.filter((x) => !changed.has(x.id)));
+  for (const id of changed) if (held[id]) out[id] = held[id];
+  return out;
+}
 
 export async function loadAll() {
-  const since = instanceEvents;
-  const [info, agents, fetched] = await Promise.all([api.info(), api.agents(), api.instances()]);
-  // An event that came while the list was on its way is newer than the list (a Stop all right after a reconnect's
-  // `reset`): keep what it said.
-  const instances = byId(fetched);
-  const now = getState().instances;
-  for (const [id, n] of instanceTouched) {
-    if (n <= since) continue;
-    if (now[id]) instances[id] = now[id]; else delete instances[id];
+  const changed = { agents: new Set<string>(), instances: new Set<string>() };
+  loadsInFlight.add(changed);
+  let lists: [Awaited<ReturnType<typeof api.info>>, Awaited<ReturnType<typeof api.agents>>, Awaited<ReturnType<typeof api.instances>>];
+  try {
+    lists = await Promise.all([api.info(), api.agents(), api.instances()]);
+  } finally {
+    loadsInFlight.delete(changed);
   }
-  setState((s) => ({
-    info,
-    agents: byId(agents),
-    instances,
-    loaded: true,
-    openTabs: s.openTabs.filter((id) => id in instances),
-  }));
+  const [info, agents, loadedInstances] = lists;
+  setState((s) => {
+    const merged = mergeLoaded(agents, s.agents, changed.agents);
+    // An agent deleted meanwhile takes its instances with it, as removeAgent did.
+    const instances = Object.fromEntries(Object.entries(mergeLoaded(loadedInstances, s.instances, changed.instances)).filter(([, i]) => merged[i.agentId]));
+    return {
+      info,
+      agents: merged,
+      instances,
+      loaded: true,
+      openTabs: s.openTabs.filter((id) => instances[id]),
+    };
+  });
   const s = getState();
+  const instanceList = Object.values(s.instances);
   // Full histories only for open tabs (the overview shows each instance's `lastMessage`); for an instance waiting
   // on the user elsewhere, just its newest messages, for the banner's question and options.
   const want = new Set([...s.openTabs, ...Object.keys(s.historyLoaded)]);
   await Promise.all([
     ...[...want].map((id) => loadHistory(id).catch(() => undefined)),
-    ...Object.values(instances).filter((i) => i.status === 'awaiting_input' && !want.has(i.id)).map((i) => loadAwaiting(i.id).catch(() => undefined)),
+    ...instanceList.filter((i) => i.status === 'awaiting_input' && !want.has(i.id)).map((i) => loadAwaiting(i.id).catch(() => undefined)),
     ...Object.keys(s.tasks).map((p) => loadTasks(p)),
   ]);
 }
@@ -73,7 +91,6 @@ function onMessage(m: Message) {
 
 /** An instance from an event: never step back to an older lastMessage than a message event already gave us. */
 function onInstance(inst: Instance) {
-  instanceTouched.set(inst.id, ++instanceEvents);
   const prev = getState().instances[inst.id]?.lastMessage;
   const next = prev && (!inst.lastMessage || inst.lastMessage.id < prev.id) ? { ...inst, lastMessage: prev } : inst;
   upsertInstance(next);
@@ -140,12 +157,12 @@ type Handlers = { [K in StreamEventType]: (data: StreamEventMap[K], eventId: str
 
 const tasksChanged = (d: { project: string }) => scheduleTasks(d.project);
 const handlers: Handlers = {
-  'agent.created': (d) => upsertAgent(d.agent),
-  'agent.updated': (d) => upsertAgent(d.agent),
-  'agent.deleted': (d) => agentGone(d.id, 'elsewhere'),
-  'instance.created': (d) => onInstance(d.instance),
-  'instance.updated': (d) => onInstance(d.instance),
-  'instance.deleted': (d) => { instanceTouched.set(d.id, ++instanceEvents); instanceGone(d.id, 'elsewhere'); },
+  'agent.created': (d) => { changedAgent(d.agent.id); upsertAgent(d.agent); },
+  'agent.updated': (d) => { changedAgent(d.agent.id); upsertAgent(d.agent); },
+  'agent.deleted': (d) => { changedAgent(d.id); agentGone(d.id, 'elsewhere'); },
+  'instance.created': (d) => { changedInstance(d.instance.id); onInstance(d.instance); },
+  'instance.updated': (d) => { changedInstance(d.instance.id); onInstance(d.instance); },
+  'instance.deleted': (d) => { changedInstance(d.id); instanceGone(d.id, 'elsewhere'); },
   'instance.changes': (d) => emitChangesEvent(d),
   'message.created': (d) => onMessage(d.message),
   'message.updated': (d) => onMessage(d.message),
