@@ -19,10 +19,11 @@ import { tempDir } from '../helpers/server.js';
 import { launch, newPage, ROOT, shot, waitForTerm } from './harness.js';
 
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-// The dev dependencies that nothing at run time needs (the lock marks them dev; e.g. @types/node is not one of them:
-// exceljs's fast-csv depends on it).
+// The dev dependencies that nothing at run time needs: no package the lock marks as needed at run time has their name
+// (exceljs's fast-csv depends on @types/node, so npm installs one at run time too).
 const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
-const DEV_ONLY = Object.keys(pkg.devDependencies as Record<string, string>).filter((n) => lock.packages[`node_modules/${n}`]?.dev === true);
+const runtimeNames = new Set(Object.entries(lock.packages).filter(([p, v]) => p && !v.dev).map(([p]) => p.slice(p.lastIndexOf('node_modules/') + 'node_modules/'.length)));
+const DEV_ONLY = Object.keys(pkg.devDependencies as Record<string, string>).filter((n) => !runtimeNames.has(n));
 
 /** The repository's sources as a clone has them (tracked and new files, nothing ignored), with its node_modules linked for the build tools. */
 function copySources(to: string) {
