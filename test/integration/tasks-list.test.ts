@@ -85,7 +85,7 @@ describe('GET /api/tasks: cache, ETag, details per task', () => {
     const c = await list(e2);
     assert.equal(c.status, 200, 'a linked instance');
     assert.deepEqual(c.body.tasks[0].instances.map((i: any) => i.id), [inst.body.id]);
-    assert.deepEqual(c.body.tasks[1].instances, [], 'tasks without instances carry an empty list (the API's contract)');
+    assert.deepEqual(c.body.tasks[1].instances, [], 'tasks without instances carry an empty list (the documented contract)');
     await s.api('POST', `/api/instances/${inst.body.id}/terminate`);
     const d = await list(c.headers.get('etag')!);
     assert.equal(d.status, 200, 'the linked instance ended');
