@@ -15,7 +15,11 @@ import type { ApprovalOption } from '../agent-effects.js';
 export const GEMINI_INPUT_GUARD_MS = 150;
 export const GEMINI_ENTER_GUARD_MS = 150;
 
-const unbox = (l: string) => l.replace(/^\s*│\s?/, '').replace(/\s*│\s*$/, '').replace(/^\s*│\s?/, '').replace(/\s*│\s*$/, '');
+/** A line without its box frame (two levels: the dialog and the command box inside it); border lines become empty. */
+const unbox = (l: string) => {
+  const s = l.replace(/^\s*│\s?/, '').replace(/\s*│\s*$/, '').replace(/^\s*│\s?/, '').replace(/\s*│\s*$/, '');
+  return /^[\s─│╭╮╰╯]*$/.test(s) ? '' : s;
+};
 
 export const GEMINI_DIALOG: DialogSyntax = {
   question: /^\s*(Allow execution of .+\?|Apply this change\?|Do you want to .+\?|Allow .+\?)\s*$/,
@@ -31,7 +35,16 @@ export function geminiAnswerKeys(choice: string | number, options: readonly Appr
   return answerKeys(choice, options);
 }
 
-/** Gemini's input box is ready for typing: its placeholder or a typed line in the box, and no dialog. */
-export function geminiComposerReady(screen: string): boolean {
-  return !readGeminiDialog(screen) && /^ > /m.test(screen) && !/esc to cancel/.test(screen);
+/** A spinner line: the CLI is busy ("⠏ Resuming session...", "⠋ Thinking... (esc to cancel, 5s)"). */
+const BUSY = /^\s*[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]\s+\S|esc to cancel/m;
+
+/**
+ * Gemini's input box is empty and takes typing: its placeholder is shown, no dialog, no spinner. A resumed session
+ * draws the box before it loads the history, and drops keys until it has (measured: pastes in the first ~1 s after
+ * the box appeared were lost, "⠏ Resuming session..." in between): with `resumed`, the conversation must be on the
+ * screen again too (a reply line "✦ …" or an earlier prompt " > …").
+ */
+export function geminiComposerReady(screen: string, opts: { resumed?: boolean } = {}): boolean {
+  if (readGeminiDialog(screen) || !/^ >\s+Type your message/m.test(screen) || BUSY.test(screen)) return false;
+  return !opts.resumed || /^ ?✦ /m.test(screen) || /^ > (?!\s*Type your message)\S/m.test(screen);
 }
