@@ -104,6 +104,7 @@ test('real Codex CLI: plain prompt, approval allowed, approval denied, /exit, re
   assert.equal(fxPerm.approval?.command, 'echo hello | tee out.txt');
   assert.equal(fxPerm.approval?.tool, 'Bash');
   const dialog = await w.until(() => readCodexDialog(run!.screen()), 'the approval dialog');
+  const dialogScreen = run.screen();
   assert.equal(dialog.command, 'echo hello | tee out.txt', run.screen());
   assert.deepEqual(dialog.options.map((o) => [o.key, o.shortcut, o.choice]), [['1', 'y', 'allow'], ['2', 'p', 'allow_always'], ['3', 'esc', 'deny']]);
   assert.equal(dialog.options[0].label, 'Yes, proceed');
@@ -175,13 +176,13 @@ test('real Codex CLI: plain prompt, approval allowed, approval denied, /exit, re
   }
   assert.ok(texts.includes('agent:Bash: echo hello | tee out.txt'));
 
-  if (process.env.RECORD_FIXTURES) recordFixture(rec.hooks.map((h) => h.body), rolloutRaw, root);
+  if (process.env.RECORD_FIXTURES) recordFixture(rec.hooks.map((h) => h.body), rolloutRaw, dialogScreen, root);
 });
 
 /** Writes test/fakes/codex-recorded.json: the hook payloads and the rollout lines the mapping reads, paths neutralised. */
-function recordFixture(hooks: unknown[], rollout: unknown[], root: string) {
+function recordFixture(hooks: unknown[], rollout: unknown[], dialogScreen: string, root: string) {
   const keep = rollout.filter((e: any) => e?.type === 'session_meta' || (e?.type === 'event_msg' && ['task_started', 'item_completed', 'task_complete', 'turn_aborted'].includes(e.payload?.type)));
   const slim = keep.map((e: any) => (e.type === 'session_meta' ? { type: e.type, payload: { id: e.payload.id, cwd: e.payload.cwd, cli_version: e.payload.cli_version } } : e));
-  const text = JSON.stringify({ cli: 'codex-cli 0.171.0', hooks, rollout: slim }, null, 1).split(root).join('/home/u');
+  const text = JSON.stringify({ cli: 'codex-cli 0.171.0', hooks, rollout: slim, dialogScreen }, null, 1).split(root).join('/home/u');
   fs.writeFileSync(path.resolve(import.meta.dirname, '../fakes/codex-recorded.json'), `${text}\n`);
 }

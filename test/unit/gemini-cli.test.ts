@@ -15,7 +15,7 @@ import { Waiter, startCli, startHookReceiver, typePrompt, type CliRun } from '..
 import { prepareGeminiLaunch } from '../../src/server/integrations/gemini/launch.js';
 import { mapGeminiHook, parseGeminiHook } from '../../src/server/integrations/gemini/hooks.js';
 import { GeminiTranscriptReader, type GeminiTranscriptMapping } from '../../src/server/integrations/gemini/transcript.js';
-import { GEMINI_ENTER_GUARD_MS, GEMINI_INPUT_GUARD_MS, geminiAnswerKeys, geminiComposerReady, readGeminiDialog } from '../../src/server/integrations/gemini/respond.js';
+import { GEMINI_ENTER_GUARD_MS, GEMINI_INPUT_GUARD_MS, GEMINI_RESUBMIT_AFTER_MS, geminiAnswerKeys, geminiComposerReady, geminiInputText, readGeminiDialog } from '../../src/server/integrations/gemini/respond.js';
 import { HOOK_SECRET_HEADER } from '../../src/server/integrations/hook-transport.js';
 import { JsonlTailer } from '../../src/server/integrations/jsonl-tailer.js';
 import { transcriptInside } from '../../src/server/integrations/agent-effects.js';
@@ -73,7 +73,15 @@ test('real Gemini CLI: plain prompt, approval allowed, approval denied, /quit, r
   };
   let resumedRun = false;
   const ready = () => w.until(() => geminiComposerReady(run!.screen(), { resumed: resumedRun }), 'the input box');
-  const send = async (text: string) => { await ready(); await typePrompt(run!, w, text, GEMINI_ENTER_GUARD_MS); };
+  // Typing as the driver does: paste, Enter after the paste guard, and Enter once more if the text is still in the box
+  // GEMINI_RESUBMIT_AFTER_MS later (the CLI took the first Enter as a newline: its paste window outlasted the guard).
+  const send = async (text: string) => {
+    await ready();
+    const n = rec.hooks.length;
+    await typePrompt(run!, w, text, GEMINI_ENTER_GUARD_MS);
+    const taken = await w.until(() => rec.hooks.length > n || geminiInputText(run!.screen()) !== text, 'the prompt submitted', GEMINI_RESUBMIT_AFTER_MS).then(() => true, () => false);
+    if (!taken && geminiInputText(run!.screen()) === text) run!.write('\r');
+  };
 
   run = startCli({ command: GEMINI, args: first.args, cwd: proj, env: env(first), onChange: () => w.poke() });
   const start = await hookN('SessionStart', 1);
@@ -105,6 +113,7 @@ test('real Gemini CLI: plain prompt, approval allowed, approval denied, /quit, r
   assert.equal(fxPerm.status, 'awaiting_input');
   assert.equal(fxPerm.approval?.command, 'echo hello | tee out.txt');
   const dialog = await w.until(() => readGeminiDialog(run!.screen()), 'the approval dialog');
+  const dialogScreen = run.screen();
   assert.equal(dialog.command, 'echo hello | tee out.txt');
   assert.deepEqual(dialog.options.map((o) => [o.key, o.label, o.choice]),
     [['1', 'Allow once', 'allow'], ['2', 'Allow for this session', 'allow_always'], ['3', 'No, suggest changes', 'deny']]);
@@ -183,11 +192,11 @@ test('real Gemini CLI: plain prompt, approval allowed, approval denied, /quit, r
   }
   assert.equal(texts.filter((y) => y === 'agent:I will run it.').length, 2, 'one per turn that said it, the copies after the cancellation left out');
 
-  if (process.env.RECORD_FIXTURES) recordFixture(rec.hooks.map((h) => h.body), raw, root);
+  if (process.env.RECORD_FIXTURES) recordFixture(rec.hooks.map((h) => h.body), raw, dialogScreen, root);
 });
 
 /** Writes test/fakes/gemini-recorded.json: the hook payloads and the transcript records, paths neutralised. */
-function recordFixture(hooks: unknown[], transcript: unknown[], root: string) {
-  const text = JSON.stringify({ cli: 'gemini-cli 0.61.0', hooks, transcript }, null, 1).split(root).join('/home/u');
+function recordFixture(hooks: unknown[], transcript: unknown[], dialogScreen: string, root: string) {
+  const text = JSON.stringify({ cli: 'gemini-cli 0.61.0', hooks, transcript, dialogScreen }, null, 1).split(root).join('/home/u');
   fs.writeFileSync(path.resolve(import.meta.dirname, '../fakes/gemini-recorded.json'), `${text}\n`);
 }

@@ -14,6 +14,12 @@ import type { ApprovalOption } from '../agent-effects.js';
 
 export const GEMINI_INPUT_GUARD_MS = 150;
 export const GEMINI_ENTER_GUARD_MS = 150;
+/**
+ * Under load the CLI's 40 ms paste window can outlast GEMINI_ENTER_GUARD_MS (its timer and re-render are late), and
+ * the Enter then only ends a line. If the text is still in the box this long after the Enter, press Enter again
+ * (measured: the second Enter submits the text as typed).
+ */
+export const GEMINI_RESUBMIT_AFTER_MS = 1500;
 
 /** A line without its box frame (two levels: the dialog and the command box inside it); border lines become empty. */
 const unbox = (l: string) => {
@@ -47,4 +53,21 @@ const BUSY = /^\s*[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]\s+\S|esc to cancel/m;
 export function geminiComposerReady(screen: string, opts: { resumed?: boolean } = {}): boolean {
   if (readGeminiDialog(screen) || !/^ >\s+Type your message/m.test(screen) || BUSY.test(screen)) return false;
   return !opts.resumed || /^ ?✦ /m.test(screen) || /^ > (?!\s*Type your message)\S/m.test(screen);
+}
+
+/**
+ * The text in Gemini's input box (the lines between its ▄▄▄ top and ▀▀▀ bottom borders, without the " > " prompt),
+ * '' when it shows the placeholder, null when no box is on the screen.
+ */
+export function geminiInputText(screen: string): string | null {
+  const lines = screen.split('\n');
+  let bottom = -1;
+  for (let i = lines.length - 1; i >= 0; i--) if (/^▀{10,}\s*$/.test(lines[i])) { bottom = i; break; }
+  if (bottom < 0) return null;
+  let top = -1;
+  for (let i = bottom - 1; i >= 0; i--) if (/^▄{10,}\s*$/.test(lines[i])) { top = i; break; }
+  if (top < 0) return null;
+  const body = lines.slice(top + 1, bottom).map((l) => l.replace(/^ (> |  )/, '').trimEnd());
+  if (body.length === 1 && /^\s*Type your message/.test(body[0])) return '';
+  return body.join('\n').trim();
 }
