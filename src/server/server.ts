@@ -15,6 +15,9 @@ import { miscRoutes } from './http/misc-routes.js';
 import { InstanceManager } from './instances/manager.js';
 import { instanceRoutes } from './instances/routes.js';
 import { registerClaude } from './integrations/claude/routes.js';
+import { codexProfile } from './integrations/codex/driver.js';
+import { geminiProfile } from './integrations/gemini/driver.js';
+import { registerHookCli } from './integrations/hook-routes.js';
 import { InstanceStore } from './instances/store.js';
 import { taskRoutes } from './tasks/routes.js';
 import { TaskService } from './tasks/service.js';
@@ -53,6 +56,8 @@ export async function startServer(config: Config): Promise<Server> {
   eventRoutes(app, { bus, heartbeatMs: config.heartbeatMs });
   registerClaude(app, { manager, instances, runDir: config.runDir }); // the `claude` driver and POST /api/hooks/claude/:instanceId
   changesRoutes(app, changes); // worktrees: changes, diffs, review, commit, merge, rebase, discard, pull requests
+  registerHookCli(app, { manager, runDir: config.runDir }, codexProfile); // `codex`: POST /api/hooks/codex/:instanceId
+  registerHookCli(app, { manager, runDir: config.runDir }, geminiProfile); // `gemini`: POST /api/hooks/gemini/:instanceId
 
   // Upgrade sockets are detached from the HTTP server: track them so that close() never waits on one.
   const upgraded = new Set<import('node:stream').Duplex>();

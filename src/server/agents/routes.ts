@@ -24,6 +24,7 @@ export function agentRoutes(app: FastifyInstance, deps: { agents: AgentStore; bu
   app.delete<P>('/api/agents/:id', async (req) => {
     deps.agents.get(req.params.id);
     await deps.manager.stopAgent(req.params.id); // live instances are stopped first; the database cascades the rest
+    deps.manager.forgetAgentFiles(req.params.id);
     deps.agents.delete(req.params.id);
     deps.bus.publish('agent.deleted', { id: req.params.id });
     return { deleted: req.params.id };

@@ -18,10 +18,12 @@ export interface DriverHost {
 }
 
 export interface LaunchSpec { command: string; args: string[]; env: Record<string, string> }
+/** `resume`: continue the CLI session the instance ran last (its own resume command), not a new one. */
+export interface LaunchOptions { resume?: boolean }
 
 export interface Driver {
   /** Adjusts the launch (e.g. Claude Code's --settings and --session-id). Called before the pty starts. */
-  prepare?(spec: LaunchSpec): LaunchSpec;
+  prepare?(spec: LaunchSpec, opts?: LaunchOptions): LaunchSpec;
   /** Starts watching the session. */
   start(host: DriverHost): void;
   /** Types a message into the program, as a user would (paste, then Enter). */

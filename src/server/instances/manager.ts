@@ -14,7 +14,7 @@ import type { AgentStore } from '../agents/store.js';
 import type { Config } from '../config.js';
 import type { EventBus } from '../events/bus.js';
 import type { TaskService } from '../tasks/service.js';
-import type { Driver, DriverHost, LaunchSpec } from './driver.js';
+import type { Driver, DriverHost, LaunchOptions, LaunchSpec } from './driver.js';
 import { GenericDriver } from './generic-driver.js';
 import { repoInfo } from '../git/repo.js';
 import { createWorktree, cwdIn, discardWorktree, unmergedWork } from '../git/worktree.js';
@@ -41,6 +41,12 @@ export interface ManagerDeps {
 }
 
 export type DriverFactory = (agent: Agent, instanceId: string) => Driver;
+export interface DriverKindOptions {
+  /** Whether an ended instance of this kind can continue its CLI session (POST /api/instances/:id/resume). */
+  resumable?: (instanceId: string) => boolean;
+  /** Called when an instance is deleted: remove what the kind keeps for it (e.g. the CLI's home). */
+  removed?: (instanceId: string) => void;
+}
 
 const ACTIVITY_EVERY_MS = 5000; // output refreshes last_activity_at at most this often
 
@@ -48,10 +54,14 @@ export class InstanceManager {
   url = '';
   readonly live = new Map<string, Live>();
   private drivers: Partial<Record<Agent['kind'], DriverFactory>> = { generic: () => new GenericDriver() };
+  private kindOptions: Partial<Record<Agent['kind'], DriverKindOptions>> = {};
 
   constructor(private readonly deps: ManagerDeps) {}
 
-  registerDriver(kind: Agent['kind'], f: DriverFactory) { this.drivers[kind] = f; }
+  registerDriver(kind: Agent['kind'], f: DriverFactory, opts: DriverKindOptions = {}) {
+    this.drivers[kind] = f;
+    this.kindOptions[kind] = opts;
+  }
 
   logFile(id: string) { return path.join(this.deps.config.logsDir, `${id}.log`); }
 
@@ -135,11 +145,34 @@ export class InstanceManager {
   }
 
   private launch(agent: Agent, created: Instance, req: InstanceCreate): Instance {
+    this.deps.bus.publish('instance.created', { instance: created });
+    if (req.prompt) this.addMessage(created.id, { senderType: 'user', content: req.prompt, delivery: 'queued' });
+    return this.spawn(agent, created, {});
+  }
+
+  /**
+   * Continues an ended instance's CLI session in the same instance (and its worktree, if it has one), with the CLI's
+   * own resume command (kinds whose driver supports it: codex, gemini). Its conversation goes on in the same messages.
+   */
+  resume(id: string): Instance {
+    const inst = this.deps.instances.get(id);
+    if (this.live.has(id) || isLive(inst.status)) throw conflict('already_running', `instance ${id} is ${inst.status}`);
+    const agent = this.deps.agents.get(inst.agentId);
+    const resumable = this.kindOptions[agent.kind]?.resumable;
+    if (!resumable) throw conflict('not_resumable', `instances of kind ${agent.kind} cannot be resumed; restart starts a new session`);
+    if (!resumable(id)) throw conflict('not_resumable', `instance ${id} has no ${agent.kind} session to resume (it never started one)`);
+    if (inst.worktree && (inst.worktree.state === 'removed' || !fs.existsSync(inst.worktree.path))) {
+      throw conflict('not_resumable', `instance ${id}'s worktree is gone`);
+    }
+    this.checkLimits(agent);
+    const started = this.update(id, { status: 'starting', statusReason: 'resumed', exitCode: null, completedAt: null });
+    return this.spawn(agent, started, { resume: true });
+  }
+
+  /** Prepares the driver and starts the program for an instance row in `starting`. */
+  private spawn(agent: Agent, created: Instance, opts: LaunchOptions): Instance {
     let inst = created;
     const projectPath = inst.worktree ? cwdIn(inst.worktree.path, inst.worktree.repoRoot, inst.projectPath) : inst.projectPath;
-    this.deps.bus.publish('instance.created', { instance: inst });
-    if (req.prompt) this.addMessage(inst.id, { senderType: 'user', content: req.prompt, delivery: 'queued' });
-
     const driver = (this.drivers[agent.kind] ?? this.drivers.generic!)(agent, inst.id);
     let spec: LaunchSpec = {
       command: agent.command, args: agent.args,
@@ -147,7 +180,7 @@ export class InstanceManager {
     };
     let session: PtySession;
     try {
-      spec = driver.prepare?.(spec) ?? spec;
+      spec = driver.prepare?.(spec, opts) ?? spec;
       session = PtySession.start({
         ...spec, cwd: projectPath, cols: inst.cols, rows: inst.rows, logFile: this.logFile(inst.id), scrollback: this.deps.config.scrollback,
       });
@@ -213,11 +246,22 @@ export class InstanceManager {
     this.deps.changes.forget(id);
     this.deps.instances.delete(id);
     fs.rmSync(this.logFile(id), { force: true });
+    const kind = this.deps.agents.find(inst.agentId)?.kind;
+    if (kind) this.kindOptions[kind]?.removed?.(id);
     this.deps.bus.publish('instance.deleted', { id });
   }
 
   async stopAgent(agentId: string): Promise<void> {
     await Promise.all([...this.live.values()].filter((l) => l.agent.id === agentId).map((l) => this.terminate(l.id, 'agent_deleted')));
+  }
+
+  /** Before an agent's rows go (the database cascades its instances): their logs and what their kind keeps for them. */
+  forgetAgentFiles(agentId: string): void {
+    const kind = this.deps.agents.get(agentId).kind;
+    for (const i of this.deps.instances.list({ agentId })) {
+      fs.rmSync(this.logFile(i.id), { force: true });
+      this.kindOptions[kind]?.removed?.(i.id);
+    }
   }
 
   async stopAll(): Promise<void> {

@@ -66,6 +66,8 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceRoutesDeps) {
     return m.update(req.params.id, patch);
   });
   app.post<P>('/api/instances/:id/terminate', async (req) => m.terminate(req.params.id));
+  // Continue an ended instance's CLI session (codex, gemini: the CLI's own resume command), in the same instance.
+  app.post<P>('/api/instances/:id/resume', async (req) => m.resume(req.params.id));
   app.post<P>('/api/instances/:id/restart', async (req, reply) => {
     reply.status(201);
     return m.restart(req.params.id);

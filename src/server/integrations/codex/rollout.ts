@@ -88,7 +88,7 @@ export function mapRolloutEntry(raw: unknown): RolloutMapping {
       } else if (item.type === 'CommandExecution' && item.id) {
         const cmd = codexCommandText(item.command);
         out.messages.push({ senderType: 'agent', kind: 'tool', content: oneLine(`Bash: ${cmd}`), externalKey: `item:${turn}:${item.id}`,
-          metadata: { toolName: 'Bash', command: cmd, exitCode: item.exit_code ?? null, status: item.status ?? null } });
+          metadata: { toolName: 'Bash', toolUseId: item.id } });
       }
       return out;
     }

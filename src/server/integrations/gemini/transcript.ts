@@ -115,7 +115,11 @@ export class GeminiTranscriptReader {
         const tc = ToolCall.safeParse(raw);
         if (!tc.success || !FINAL_TOOL_STATUS.has(tc.data.status ?? '')) continue;
         emit({ senderType: 'agent', kind: 'tool', content: toolSummary(tc.data), externalKey: `gemini:${rec.id}:${tc.data.id}`,
-          metadata: { toolName: tc.data.name, status: tc.data.status ?? null, command: typeof tc.data.args?.command === 'string' ? tc.data.args.command : null } });
+          metadata: { toolName: tc.data.name, toolUseId: tc.data.id } });
+        if (tc.data.status === 'cancelled') {
+          emit({ senderType: 'agent', kind: 'system', content: 'Not run: the tool call was cancelled', externalKey: `gemini:${rec.id}:${tc.data.id}:cancelled`,
+            metadata: { toolName: tc.data.name, toolUseId: tc.data.id, denial: 'cancelled' } });
+        }
       }
     } else if (rec.type === 'info' && typeof rec.content === 'string' && CANCELLED.test(rec.content.trim())) {
       out.cancelled = true;

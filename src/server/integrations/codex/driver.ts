@@ -1,0 +1,32 @@
+// The `codex` kind: Codex CLI driven through its hooks (docs/codex.md). The profile plugs Codex's launch, hook
+// mapping, rollout reader and dialog into the shared hook-driven driver.
+import path from 'node:path';
+import type { CliProfile } from '../hook-driver.js';
+import { mapCodexHook, parseCodexHook } from './hooks.js';
+import { prepareCodexLaunch } from './launch.js';
+import { CODEX_INPUT_GUARD_MS, codexComposerReady, readCodexDialog } from './respond.js';
+import { mapRolloutEntry } from './rollout.js';
+
+const at = (e: unknown) => {
+  const t = (e as { timestamp?: unknown } | null)?.timestamp;
+  return typeof t === 'string' ? Date.parse(t) : undefined;
+};
+
+export const codexProfile: CliProfile = {
+  kind: 'codex',
+  name: 'Codex',
+  launch: (o) => prepareCodexLaunch({ ...o, userHome: undefined }),
+  hook: (body, status) => {
+    const p = parseCodexHook(body);
+    return p ? mapCodexHook(p, { status }) : null;
+  },
+  transcript: () => (e) => {
+    const m = mapRolloutEntry(e);
+    return { messages: m.messages, ...(m.aborted ? { interrupted: true, at: at(e) } : {}) };
+  },
+  transcriptDir: (home) => path.join(home, 'sessions'),
+  readDialog: readCodexDialog,
+  composerReady: (screen) => codexComposerReady(screen),
+  inputGuardMs: CODEX_INPUT_GUARD_MS,
+  enterGuardMs: 0,
+};

@@ -1,0 +1,350 @@
+// The driver for agent CLIs that report through command hooks and keep a transcript: Codex CLI (`codex`) and Gemini
+// CLI (`gemini`). A CliProfile says how one CLI launches, what its hooks and transcript mean and how its screen looks;
+// this class applies that to an instance: states from hooks, messages from the transcript (each once), approvals as
+// typed permission questions answered with keys once the dialog is on the screen, delivery by paste + Enter, and
+// Resume with the CLI's own resume command. See docs/codex.md and docs/gemini.md.
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { InstanceStatus, Message, Option, Question } from '../../common/schema.js';
+import { conflict } from '../errors.js';
+import type { Driver, DriverHost, LaunchOptions, LaunchSpec } from '../instances/driver.js';
+import type { NewMessage } from '../instances/store.js';
+import { pasteText } from '../sessions/keys.js';
+import { transcriptInside, type AgentEffects, type ApprovalOption, type ApprovalRequest } from './agent-effects.js';
+import { PromptEchoFilter } from './claude/hooks.js';
+import { answerKeys, type ApprovalDialog } from './dialog.js';
+import type { HookTransport } from './hook-transport.js';
+import { JsonlTailer } from './jsonl-tailer.js';
+
+/** One transcript entry, mapped: messages to store, and whether it ends the turn unfinished (denied, cancelled). */
+export interface TranscriptEffects { messages: NewMessage[]; interrupted?: boolean; at?: number }
+
+export interface CliLaunchInput {
+  instanceId: string; runDir: string; serverUrl: string; secret: string; userArgs: string[]; env: NodeJS.ProcessEnv;
+  resumeSessionId: string | null; transport?: HookTransport;
+}
+
+export interface CliProfile {
+  kind: 'codex' | 'gemini';
+  /** For messages and notifications: "Codex", "Gemini CLI". */
+  name: string;
+  launch(o: CliLaunchInput): { args: string[]; env: Record<string, string>; home: string; dir: string };
+  /** Validates and maps one hook body; null when it is not one of this CLI's hook payloads. */
+  hook(body: unknown, status: InstanceStatus): AgentEffects | null;
+  /** A fresh mapper for one pass over a transcript file (mappers may keep state across entries). */
+  transcript(): (entry: unknown) => TranscriptEffects;
+  /** Where the CLI's transcripts live inside its home: a hook-reported path outside it is not followed. */
+  transcriptDir(home: string): string;
+  readDialog(screen: string): ApprovalDialog | null;
+  /** The input box is empty and takes typing (resumed: the CLI has reloaded the conversation). */
+  composerReady(screen: string, resumed: boolean): boolean;
+  /** Keys sent sooner after the dialog is drawn may be dropped. */
+  inputGuardMs: number;
+  /** Enter this long after the pasted text is shown (0: at once). */
+  enterGuardMs: number;
+  /** When the text is still in the box this long after Enter, press Enter again (the CLI took it as a newline). */
+  resubmit?: { afterMs: number; inputText(screen: string): string | null };
+  /** Lines on the screen saying the turn was cancelled: more of them after a dialog closed = denied. */
+  cancelledOnScreen?(screen: string): number;
+}
+
+export interface HookCliDeps {
+  instanceId: string;
+  /** AreYouJ's run dir (config.runDir): the instance's home and secret go under <runDir>/<kind>/<instanceId>/. */
+  runDir: string;
+  serverUrl: () => string;
+}
+
+const PROMPT_WAIT_MS = 20_000;
+const ECHO_WAIT_MS = 2000;
+const DIALOG_WAIT_MS = 10_000;
+const DIALOG_GONE_WAIT_MS = 1500;
+const REPLY_WAIT_MS = 1500;
+/** Transcript entries older than the driver (a resumed session's history) never change the state. */
+const STALE_ENTRY_MS = 5000;
+
+interface ScreenWaiter { pred: (screen: string) => boolean; resolve: (ok: boolean) => void; timer: NodeJS.Timeout }
+interface SessionFile { sessionId: string; transcriptPath: string | null }
+
+export const toOption = (o: ApprovalOption): Option => ({ key: o.key, label: o.label, ...(o.choice ? { intent: o.choice } : {}) });
+
+export class HookCliDriver implements Driver {
+  readonly secret = randomBytes(24).toString('base64url');
+  private echo = new PromptEchoFilter();
+  private host!: DriverHost;
+  private home = '';
+  private dir: string;
+  private resumed = false;
+  /** The CLI has been seen ready (or a hook moved the instance on from `starting`). */
+  private ready = false;
+  private session: SessionFile | null = null;
+  private tailer = new JsonlTailer({ pollMs: 500 });
+  private mapEntry: (e: unknown) => TranscriptEffects;
+  private stored = new Set<string>();
+  private waiters = new Set<ScreenWaiter>();
+  private readonly startedAt = Date.now();
+  private disposed = false;
+  // The approval dialog, while awaiting_input.
+  private awaiting = false;
+  private approval: { key: string; question: Question } | null = null;
+  private approvalSeq = 0;
+  private dialogSeenAt: number | null = null;
+  private cancelledAtDialog = 0;
+  private inputSinceDialog = false;
+  private responding = false;
+  // The turn's final reply (from the hook), until the transcript has it.
+  private hookSeq = 0;
+  private replies: string[] = [];
+  private replyWaiters = new Set<{ reply: string; resolve: () => void; timer: NodeJS.Timeout }>();
+
+  constructor(readonly profile: CliProfile, private deps: HookCliDeps) {
+    this.dir = path.join(deps.runDir, profile.kind, deps.instanceId);
+    this.mapEntry = profile.transcript();
+  }
+
+  checkSecret(given: unknown): boolean {
+    if (typeof given !== 'string') return false;
+    const a = Buffer.from(given), b = Buffer.from(this.secret);
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+
+  /** The CLI session this instance last ran (saved in its run dir), or null. */
+  static savedSession(runDir: string, kind: string, instanceId: string): SessionFile | null {
+    try {
+      const s = JSON.parse(fs.readFileSync(path.join(runDir, kind, instanceId, 'session.json'), 'utf8'));
+      return typeof s?.sessionId === 'string' && s.sessionId ? { sessionId: s.sessionId, transcriptPath: typeof s.transcriptPath === 'string' ? s.transcriptPath : null } : null;
+    } catch { return null; }
+  }
+
+  prepare(spec: LaunchSpec, opts: LaunchOptions = {}): LaunchSpec {
+    if (opts.resume) {
+      this.session = HookCliDriver.savedSession(this.deps.runDir, this.profile.kind, this.deps.instanceId);
+      if (!this.session) throw conflict('not_resumable', `no ${this.profile.name} session of this instance to resume`);
+      this.resumed = true;
+    }
+    const l = this.profile.launch({
+      instanceId: this.deps.instanceId, runDir: this.deps.runDir, serverUrl: this.deps.serverUrl(), secret: this.secret,
+      userArgs: spec.args, env: spec.env, resumeSessionId: this.session?.sessionId ?? null,
+    });
+    this.home = l.home;
+    this.dir = l.dir;
+    return { command: spec.command, args: l.args, env: { ...spec.env, ...l.env } };
+  }
+
+  start(host: DriverHost): void {
+    this.host = host;
+    this.tailer.on('entry', (e) => this.onTranscript(e));
+    this.tailer.on('error', () => { /* unreadable for now: the poll retries */ });
+    if (this.session?.transcriptPath) this.follow(this.session.transcriptPath);
+    host.session.on('data', () => {
+      if (this.ready && !this.awaiting && !this.waiters.size) return;
+      void host.session.whenParsed().then(() => this.onScreen());
+    });
+    host.session.on('input', () => { if (this.dialogSeenAt !== null) this.inputSinceDialog = true; });
+  }
+
+  // ---------- hooks ----------
+  /** Applies one hook body (already answered 204). Garbage is ignored. */
+  hook(body: unknown): void {
+    if (this.disposed || !this.host) return;
+    const fx = this.profile.hook(body, this.host.status());
+    if (!fx) return;
+    if (fx.sessionId) this.remember(fx.sessionId, fx.transcriptPath);
+    const seq = fx.status ? ++this.hookSeq : this.hookSeq; // a later state change cancels a deferred idle
+    this.tailer.read(); // the transcript's entries of this turn go in before the state that follows them
+    if (fx.approval) return this.onApproval(fx.approval, fx.reason);
+    for (const m of fx.messages ?? []) this.store(m);
+    if (fx.status === 'active') return this.setStatus('active', fx.reason);
+    if (fx.status !== 'idle') return;
+    const reply = fx.reply?.trim();
+    if (!reply || !this.tailer.path || this.hasReply(reply)) return this.setStatus('idle', fx.reason);
+    void this.waitReply(reply).then(() => { if (seq === this.hookSeq && !this.disposed) this.setStatus('idle', fx.reason); });
+  }
+
+  /** Keeps the CLI session id (for Resume) and follows its transcript when the path is inside the CLI's home. */
+  private remember(sessionId: string, transcriptPath?: string) {
+    const okPath = transcriptPath && transcriptInside(this.profile.transcriptDir(this.home), transcriptPath) ? transcriptPath : null;
+    if (okPath) this.follow(okPath);
+    const next: SessionFile = { sessionId, transcriptPath: okPath ?? this.session?.transcriptPath ?? null };
+    if (this.session?.sessionId === next.sessionId && this.session.transcriptPath === next.transcriptPath) return;
+    this.session = next;
+    try { fs.writeFileSync(path.join(this.dir, 'session.json'), JSON.stringify(next), { mode: 0o600 }); } catch { /* dir gone */ }
+  }
+
+  private follow(file: string) {
+    if (this.tailer.path !== file) this.tailer.follow(file);
+  }
+
+  private hasReply(reply: string): boolean {
+    return this.replies.some((t) => t === reply || reply.endsWith(t));
+  }
+
+  private waitReply(reply: string): Promise<void> {
+    return new Promise((resolve) => {
+      const w = { reply, resolve, timer: setTimeout(() => { this.replyWaiters.delete(w); resolve(); }, REPLY_WAIT_MS) };
+      this.replyWaiters.add(w);
+    });
+  }
+
+  private onApproval(a: ApprovalRequest, reason?: string) {
+    // The hot path (hook → awaiting_input at the clients): the status first, nothing slow before it.
+    this.approvalSeq++;
+    this.dialogSeenAt = null;
+    this.inputSinceDialog = false;
+    this.awaiting = true;
+    const question: Question = {
+      type: 'permission', tool: a.tool, input: { command: a.command, summary: a.summary }, options: a.options.map(toOption),
+    };
+    if (this.stored.has(a.externalKey)) return this.host.setStatus('awaiting_input', { reason });
+    this.stored.add(a.externalKey);
+    this.approval = { key: a.externalKey, question };
+    this.host.setStatus('awaiting_input', {
+      reason,
+      question: { senderType: 'agent', kind: 'permission', requiresUserInput: true, content: `${this.profile.name} wants to run ${a.summary}`, externalKey: a.externalKey, question },
+    });
+    queueMicrotask(() => this.onScreen());
+  }
+
+  // ---------- transcript ----------
+  private onTranscript(e: unknown) {
+    if (this.disposed) return;
+    const m = this.mapEntry(e);
+    for (const msg of m.messages) {
+      this.store(msg);
+      if (msg.senderType === 'user' && msg.kind === 'text') this.replies = [];
+      if (msg.senderType !== 'agent' || msg.kind !== 'text') continue;
+      this.replies = [...this.replies.slice(-9), msg.content.trim()];
+      for (const w of [...this.replyWaiters]) {
+        if (this.hasReply(w.reply)) { clearTimeout(w.timer); this.replyWaiters.delete(w); w.resolve(); }
+      }
+    }
+    if (!m.interrupted || (m.at !== undefined && m.at < this.startedAt - STALE_ENTRY_MS)) return;
+    const status = this.host.status();
+    if (status === 'active' || status === 'awaiting_input') this.setStatus('idle', status === 'awaiting_input' ? 'approval denied' : 'interrupted');
+  }
+
+  /** Stores a message once (external key); user prompts typed on the API's behalf are not stored again. */
+  private store(m: NewMessage): Message | null {
+    const key = m.externalKey ?? null;
+    if (key && this.stored.has(key)) return null;
+    if (key) this.stored.add(key);
+    if (m.senderType === 'user' && m.kind === 'text' && !this.echo.shouldStore(key, m.content)) return null;
+    return this.host.addMessage(m);
+  }
+
+  private setStatus(status: 'idle' | 'active', reason?: string) {
+    this.awaiting = false;
+    this.dialogSeenAt = null;
+    this.approval = null;
+    this.host.setStatus(status, { reason });
+  }
+
+  // ---------- the screen ----------
+  private screen(): string { return this.host.session.screenLines().join('\n'); }
+
+  private onScreen() {
+    if (this.disposed) return;
+    const screen = this.screen();
+    for (const w of [...this.waiters]) {
+      if (w.pred(screen)) { clearTimeout(w.timer); this.waiters.delete(w); w.resolve(true); }
+    }
+    // No hook says "ready" at launch (Codex fires SessionStart only with the first prompt): the input box does.
+    if (!this.ready) {
+      if (this.host.status() !== 'starting') this.ready = true;
+      else if (this.profile.composerReady(screen, this.resumed)) { this.ready = true; return this.setStatus('idle', 'ready'); }
+    }
+    if (!this.awaiting) return;
+    const dialog = this.profile.readDialog(screen);
+    if (dialog && this.dialogSeenAt === null) {
+      this.dialogSeenAt = Date.now();
+      this.inputSinceDialog = false;
+      this.cancelledAtDialog = this.profile.cancelledOnScreen?.(screen) ?? 0;
+      const a = this.approval;
+      if (a?.question.type === 'permission') {
+        this.host.updateQuestion(a.key, { ...a.question, options: dialog.options.map(toOption), prompt: dialog.question });
+      }
+    } else if (!dialog && this.dialogSeenAt !== null && this.inputSinceDialog && !this.responding) {
+      // Answered in the terminal: a "no" ends the turn (Codex: the Interrupt hook; Gemini: "Request cancelled." on the
+      // screen and in the transcript, no hook); anything else runs the tool.
+      if (this.host.status() !== 'awaiting_input') { this.awaiting = false; return; }
+      const cancelled = (this.profile.cancelledOnScreen?.(screen) ?? 0) > this.cancelledAtDialog;
+      this.setStatus(cancelled ? 'idle' : 'active', cancelled ? 'approval denied' : 'answered in the terminal');
+    }
+  }
+
+  /** Resolves true once pred(screen) holds (checked now and after each parsed output), false after timeoutMs. */
+  private waitScreen(pred: (screen: string) => boolean, timeoutMs: number): Promise<boolean> {
+    if (pred(this.screen())) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const w: ScreenWaiter = { pred, resolve, timer: setTimeout(() => { this.waiters.delete(w); resolve(false); }, timeoutMs) };
+      this.waiters.add(w);
+    });
+  }
+
+  private delay(ms: number) { return ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve(); }
+
+  // ---------- input ----------
+  async deliver(text: string): Promise<void> {
+    const session = this.host.session;
+    // The input box is drawn before the CLI takes typing (and, resumed, before it has reloaded the conversation).
+    await this.waitScreen((s) => this.profile.composerReady(s, this.resumed), PROMPT_WAIT_MS);
+    if (this.disposed) return;
+    const [paste, enter] = pasteText(text, true);
+    this.echo.sent(text);
+    const first = text.split('\n').find((l) => l.trim())?.trim().slice(0, 30) ?? '';
+    session.write(paste);
+    await this.waitScreen((s) => (first !== '' && s.includes(first)) || /\[Pasted/i.test(s), ECHO_WAIT_MS);
+    await this.delay(this.profile.enterGuardMs);
+    if (this.disposed) return;
+    session.write(enter);
+    const r = this.profile.resubmit;
+    if (!r) return;
+    const still = (s: string) => { const t = r.inputText(s); return t !== null && t !== '' && t === text.trim(); };
+    const taken = await this.waitScreen((s) => !still(s), r.afterMs);
+    if (!taken && !this.disposed && still(this.screen())) session.write(enter);
+  }
+
+  async respond(choice: string): Promise<boolean> {
+    if (this.responding) throw conflict('answer_in_progress', 'another answer to this dialog is being typed');
+    this.responding = true;
+    try {
+      const seq = this.approvalSeq;
+      if (!(await this.waitScreen((s) => this.profile.readDialog(s) !== null, DIALOG_WAIT_MS))) {
+        throw conflict('no_dialog', 'no approval dialog is on the screen');
+      }
+      this.onScreen(); // dialogSeenAt, the dialog's options
+      const dialog = this.profile.readDialog(this.screen())!;
+      const answer = answerKeys(choice, dialog.options);
+      if (!answer) return false;
+      await this.delay((this.dialogSeenAt ?? Date.now()) + this.profile.inputGuardMs - Date.now());
+      for (let attempt = 0; attempt < 2 && !this.disposed; attempt++) {
+        this.host.session.write(answer.keys);
+        const gone = await this.waitScreen((s) => this.profile.readDialog(s) === null, DIALOG_GONE_WAIT_MS);
+        if (this.approvalSeq !== seq) return true; // taken, and the next approval is already open
+        if (gone) {
+          // Unless a hook or the transcript moved it on meanwhile.
+          if (this.host.status() === 'awaiting_input') {
+            const deny = choice === 'deny' || answer.option?.choice === 'deny';
+            this.setStatus(deny ? 'idle' : 'active', `answered ${choice}`);
+          }
+          return true;
+        }
+      }
+      throw conflict('answer_not_taken', 'the approval dialog is still open after the answer was typed');
+    } finally { this.responding = false; }
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    try { this.tailer.read(); } catch { /* gone */ }
+    this.disposed = true;
+    this.tailer.close();
+    for (const w of this.waiters) { clearTimeout(w.timer); w.resolve(false); }
+    this.waiters.clear();
+    for (const w of this.replyWaiters) { clearTimeout(w.timer); w.resolve(); }
+    this.replyWaiters.clear();
+    // The secret must not outlive the process; the CLI's home stays for Resume (removed with the instance).
+    fs.rmSync(path.join(this.dir, 'hook-headers'), { force: true });
+  }
+}
