@@ -18,7 +18,7 @@ export interface GeminiRequest {
   model: string;
   method: string;
   body: any;
-  /** Text of the last user content (its text parts joined); '' when it carries a functionResponse. */
+  /** Text of the last user content's last text part (the prompt just typed); '' when it carries a functionResponse. */
   lastUserText: string;
   /** The last content carries a functionResponse: the CLI reports a tool's outcome. */
   toolResult: { name: string; id: string | null; response: any; output: string } | null;
@@ -65,9 +65,10 @@ export function describeGeminiRequest(method: string, path: string, body: any): 
   const decls = (Array.isArray(body?.tools) ? body.tools : []).flatMap((t: any) => (Array.isArray(t?.functionDeclarations) ? t.functionDeclarations : []));
   return {
     method, path, model, body, at: Date.now(),
-    // The first turn's content carries the CLI's <session_context> part before the prompt: leave it out.
+    // The prompt just typed is the last text part: the first turn's content carries the CLI's <session_context> part
+    // before it, and after cancelled turns Gemini CLI may send their prompts as earlier parts of the same content.
     lastUserText: last?.role === 'user' && !fr
-      ? parts.filter((p) => typeof p?.text === 'string' && !/^\s*<session_context>/.test(p.text)).map((p) => p.text).join('\n') : '',
+      ? parts.filter((p) => typeof p?.text === 'string' && !/^\s*<session_context>/.test(p.text)).map((p) => p.text).at(-1) ?? '' : '',
     toolResult: fr ? { name: String(fr.name), id: fr.id ?? null, response: fr.response, output: toolOutput(fr.response) } : null,
     main: decls.some((d: any) => d?.name === 'run_shell_command'),
   };

@@ -17,8 +17,15 @@ import { answerKeys, type ApprovalDialog } from './dialog.js';
 import type { HookTransport } from './hook-transport.js';
 import { JsonlTailer } from './jsonl-tailer.js';
 
-/** One transcript entry, mapped: messages to store, and whether it ends the turn unfinished (denied, cancelled). */
+/** One transcript entry, mapped: messages to store, whether it ends the turn unfinished (denied, cancelled), its time. */
 export interface TranscriptEffects { messages: NewMessage[]; interrupted?: boolean; at?: number }
+
+/** The epoch ms of an entry's `timestamp` field, when it has a valid one. */
+export function entryTime(e: unknown): number | undefined {
+  const t = (e as { timestamp?: unknown } | null)?.timestamp;
+  const ms = typeof t === 'string' ? Date.parse(t) : NaN;
+  return Number.isNaN(ms) ? undefined : ms;
+}
 
 export interface CliLaunchInput {
   instanceId: string; runDir: string; serverUrl: string; secret: string; userArgs: string[]; env: NodeJS.ProcessEnv;
@@ -79,6 +86,8 @@ export class HookCliDriver implements Driver {
   /** The CLI has been seen ready (or a hook moved the instance on from `starting`). */
   private ready = false;
   private session: SessionFile | null = null;
+  /** A resumed session's transcript and its size at launch: the entries up to there are history. */
+  private history: { file: string; end: number } | null = null;
   private tailer = new JsonlTailer({ pollMs: 500 });
   private mapEntry: (e: unknown) => TranscriptEffects;
   private stored = new Set<string>();
@@ -134,9 +143,13 @@ export class HookCliDriver implements Driver {
 
   start(host: DriverHost): void {
     this.host = host;
-    this.tailer.on('entry', (e) => this.onTranscript(e));
+    this.tailer.on('entry', (e, end) => this.onTranscript(e, end));
     this.tailer.on('error', () => { /* unreadable for now: the poll retries */ });
-    if (this.session?.transcriptPath) this.follow(this.session.transcriptPath);
+    if (this.session?.transcriptPath) {
+      // Resumed: what the file holds now is the conversation so far (its prompts are stored already).
+      try { this.history = { file: this.session.transcriptPath, end: fs.statSync(this.session.transcriptPath).size }; } catch { /* gone */ }
+      this.follow(this.session.transcriptPath);
+    }
     host.session.on('data', () => {
       if (this.ready && !this.awaiting && !this.waiters.size) return;
       void host.session.whenParsed().then(() => this.onScreen());
@@ -207,11 +220,15 @@ export class HookCliDriver implements Driver {
   }
 
   // ---------- transcript ----------
-  private onTranscript(e: unknown) {
+  private onTranscript(e: unknown, end: number) {
     if (this.disposed) return;
     const m = this.mapEntry(e);
+    const history = (this.history !== null && this.tailer.path === this.history.file && end <= this.history.end)
+      || (m.at !== undefined && m.at < this.startedAt - STALE_ENTRY_MS);
     for (const msg of m.messages) {
-      this.store(msg);
+      // A resumed session's old prompts were stored when they were sent (those sent through the API without the
+      // transcript's key): the new driver's echo filter does not know them.
+      if (!(history && msg.senderType === 'user')) this.store(msg);
       if (msg.senderType === 'user' && msg.kind === 'text') this.replies = [];
       if (msg.senderType !== 'agent' || msg.kind !== 'text') continue;
       this.replies = [...this.replies.slice(-9), msg.content.trim()];
@@ -219,7 +236,7 @@ export class HookCliDriver implements Driver {
         if (this.hasReply(w.reply)) { clearTimeout(w.timer); this.replyWaiters.delete(w); w.resolve(); }
       }
     }
-    if (!m.interrupted || (m.at !== undefined && m.at < this.startedAt - STALE_ENTRY_MS)) return;
+    if (!m.interrupted || history) return;
     const status = this.host.status();
     if (status === 'active' || status === 'awaiting_input') this.setStatus('idle', status === 'awaiting_input' ? 'approval denied' : 'interrupted');
   }

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { EventEmitter } from 'node:events';
 
 export interface JsonlTailerEvents {
-  entry: [unknown];
+  /** A line's JSON value and the file offset just past the line. */
+  entry: [unknown, number];
   error: [Error];
 }
 
@@ -86,6 +87,7 @@ export class JsonlTailer extends EventEmitter<JsonlTailerEvents> {
 
   private push(chunk: Buffer): void {
     const max = this.opts.maxLineBytes ?? 16 << 20;
+    const base = this.offset - chunk.length; // the file offset of chunk[0]
     let start = 0;
     for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, start)) {
       const part = chunk.subarray(start, i);
@@ -93,7 +95,7 @@ export class JsonlTailer extends EventEmitter<JsonlTailerEvents> {
       if (this.skipping || this.restBytes + part.length > max) { this.skipping = false; this.rest = []; this.restBytes = 0; continue; }
       const line = this.restBytes ? Buffer.concat([...this.rest, part]).toString('utf8') : part.toString('utf8');
       this.rest = []; this.restBytes = 0;
-      this.line(line);
+      this.line(line, base + start);
     }
     const tail = chunk.subarray(start);
     if (!tail.length || this.skipping) return;
@@ -102,11 +104,11 @@ export class JsonlTailer extends EventEmitter<JsonlTailerEvents> {
     this.restBytes += tail.length;
   }
 
-  private line(line: string): void {
+  private line(line: string, end: number): void {
     if (!line.trim()) return;
     let v: unknown;
     try { v = JSON.parse(line); } catch { return; }
-    this.emit('entry', v);
+    this.emit('entry', v, end);
   }
 
   private unwatch(): void {

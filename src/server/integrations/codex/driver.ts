@@ -1,16 +1,11 @@
 // The `codex` kind: Codex CLI driven through its hooks (docs/codex.md). The profile plugs Codex's launch, hook
 // mapping, rollout reader and dialog into the shared hook-driven driver.
 import path from 'node:path';
-import type { CliProfile } from '../hook-driver.js';
+import { entryTime, type CliProfile } from '../hook-driver.js';
 import { mapCodexHook, parseCodexHook } from './hooks.js';
 import { prepareCodexLaunch } from './launch.js';
 import { CODEX_INPUT_GUARD_MS, codexComposerReady, readCodexDialog } from './respond.js';
 import { mapRolloutEntry } from './rollout.js';
-
-const at = (e: unknown) => {
-  const t = (e as { timestamp?: unknown } | null)?.timestamp;
-  return typeof t === 'string' ? Date.parse(t) : undefined;
-};
 
 export const codexProfile: CliProfile = {
   kind: 'codex',
@@ -22,7 +17,7 @@ export const codexProfile: CliProfile = {
   },
   transcript: () => (e) => {
     const m = mapRolloutEntry(e);
-    return { messages: m.messages, ...(m.aborted ? { interrupted: true, at: at(e) } : {}) };
+    return { messages: m.messages, at: entryTime(e), ...(m.aborted ? { interrupted: true } : {}) };
   },
   transcriptDir: (home) => path.join(home, 'sessions'),
   readDialog: readCodexDialog,

@@ -1,7 +1,7 @@
 // The `gemini` kind: Gemini CLI driven through its hooks (docs/gemini.md). The profile plugs Gemini's launch, hook
 // mapping, transcript reader and dialog into the shared hook-driven driver.
 import path from 'node:path';
-import type { CliProfile } from '../hook-driver.js';
+import { entryTime, type CliProfile } from '../hook-driver.js';
 import { mapGeminiHook, parseGeminiHook } from './hooks.js';
 import { prepareGeminiLaunch } from './launch.js';
 import {
@@ -13,16 +13,15 @@ export const geminiProfile: CliProfile = {
   kind: 'gemini',
   name: 'Gemini CLI',
   launch: (o) => prepareGeminiLaunch({ ...o, userHome: undefined }),
-  hook: (body) => {
+  hook: (body, status) => {
     const p = parseGeminiHook(body);
-    return p ? mapGeminiHook(p) : null;
+    return p ? mapGeminiHook(p, { status }) : null;
   },
   transcript: () => {
     const reader = new GeminiTranscriptReader();
     return (e) => {
       const m = reader.push(e);
-      const t = (e as { timestamp?: unknown } | null)?.timestamp;
-      return { messages: m.messages, ...(m.cancelled ? { interrupted: true, at: typeof t === 'string' ? Date.parse(t) : undefined } : {}) };
+      return { messages: m.messages, at: entryTime(e), ...(m.cancelled ? { interrupted: true } : {}) };
     };
   },
   transcriptDir: (home) => path.join(home, '.gemini', 'tmp'),

@@ -62,11 +62,14 @@ function approvalOf(p: GeminiHookPayload): AgentEffects['approval'] {
   };
 }
 
-export function mapGeminiHook(p: GeminiHookPayload): AgentEffects {
+export function mapGeminiHook(p: GeminiHookPayload, opts: { status?: string } = {}): AgentEffects {
   const ids: AgentEffects = { sessionId: p.session_id };
   if (p.transcript_path) ids.transcriptPath = p.transcript_path;
   switch (p.hook_event_name) {
     case 'SessionStart':
+      // At launch it can arrive after the input box was drawn and a first prompt sent: it must not end that turn.
+      // After /clear (source "clear") the CLI is back at its prompt.
+      if (p.source !== 'clear' && opts.status !== undefined && opts.status !== 'starting') return ids;
       return { ...ids, status: 'idle', reason: `session ${p.source ?? 'start'}` };
     case 'BeforeAgent':
       return { ...ids, status: 'active', reason: 'prompt submitted' };
