@@ -95,9 +95,11 @@ export function startCli(o: { command: string; args: string[]; cwd: string; env:
 
 /**
  * Types a prompt the way the drivers do: bracketed paste, then Enter as a separate write once the text is shown and,
- * for CLIs that take an Enter right after a paste as a newline (Gemini CLI: within 40 ms), enterGuardMs later.
+ * for CLIs that take an Enter right after a paste as a newline (Gemini CLI: within 40 ms), enterGuardMs later;
+ * clearInput first when the CLI can leave stale text in its box (Codex: Ctrl-U).
  */
-export async function typePrompt(run: CliRun, w: Waiter, text: string, enterGuardMs = 0): Promise<void> {
+export async function typePrompt(run: CliRun, w: Waiter, text: string, enterGuardMs = 0, clearInput = ''): Promise<void> {
+  if (clearInput) run.write(clearInput);
   run.write(`\x1b[200~${text}\x1b[201~`);
   await w.until(() => run.screen().includes(text), `the prompt "${text}" on the screen`);
   if (enterGuardMs) await new Promise((r) => setTimeout(r, enterGuardMs));

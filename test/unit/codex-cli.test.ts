@@ -15,7 +15,7 @@ import { Waiter, startCli, startHookReceiver, typePrompt, type CliRun } from '..
 import { prepareCodexLaunch, findCodexRollout } from '../../src/server/integrations/codex/launch.js';
 import { mapCodexHook, parseCodexHook, codexPromptKey } from '../../src/server/integrations/codex/hooks.js';
 import { mapRolloutEntry, type RolloutMapping } from '../../src/server/integrations/codex/rollout.js';
-import { CODEX_INPUT_GUARD_MS, codexAnswerKeys, codexComposerReady, readCodexDialog } from '../../src/server/integrations/codex/respond.js';
+import { CODEX_CLEAR_INPUT, CODEX_INPUT_GUARD_MS, codexAnswerKeys, codexComposerReady, readCodexDialog } from '../../src/server/integrations/codex/respond.js';
 import { HOOK_SECRET_HEADER } from '../../src/server/integrations/hook-transport.js';
 import { JsonlTailer } from '../../src/server/integrations/jsonl-tailer.js';
 import { transcriptInside } from '../../src/server/integrations/agent-effects.js';
@@ -76,7 +76,7 @@ test('real Codex CLI: plain prompt, approval allowed, approval denied, /exit, re
   await w.until(() => codexComposerReady(run!.screen()), 'the composer');
 
   // 1. plain prompt: UserPromptSubmit → active, Stop → idle; the rollout has both messages, keyed like the hook's.
-  await typePrompt(run, w, 'say hi');
+  await typePrompt(run, w, 'say hi', 0, CODEX_CLEAR_INPUT);
   const submit1 = await hookN('UserPromptSubmit', 1);
   assert.equal(apply(submit1).status, 'active');
   const stop1 = await hookN('Stop', 1);
@@ -94,10 +94,13 @@ test('real Codex CLI: plain prompt, approval allowed, approval denied, /exit, re
   await w.until(() => rollout.some((m) => m.turnComplete?.turnId === submit1.turn_id), 'task_complete in the rollout');
   for (const m of rollout) store(m.messages);
   assert.deepEqual(storedText(), ['user:say hi', 'agent:Hello from the fake API. You said: say hi']);
-  assert.ok(stored.has(codexPromptKey(submit1.turn_id)), 'the hook and the rollout key the prompt alike');
+  assert.ok(stored.has(codexPromptKey(submit1.turn_id, 'say hi')), 'the hook and the rollout key the prompt alike');
+  // Codex closes a turn (task_complete) ~10-40 ms after Stop; a prompt typed before that joins the old turn. The driver
+  // waits for it before the next prompt, and so does this test.
+  const turnClosed = (turnId: string) => w.until(() => rollout.some((m) => m.turnComplete?.turnId === turnId), `task_complete of ${turnId}`);
 
   // 2. approval, allowed: PermissionRequest → awaiting_input with the command; the dialog's options; "1" runs it.
-  await typePrompt(run, w, 'run: echo hello | tee out.txt');
+  await typePrompt(run, w, 'run: echo hello | tee out.txt', 0, CODEX_CLEAR_INPUT);
   const perm = await hookN('PermissionRequest', 1);
   const fxPerm = apply(perm);
   assert.equal(fxPerm.status, 'awaiting_input');
@@ -110,7 +113,8 @@ test('real Codex CLI: plain prompt, approval allowed, approval denied, /exit, re
   assert.equal(dialog.options[0].label, 'Yes, proceed');
   await new Promise((r) => setTimeout(r, CODEX_INPUT_GUARD_MS)); // Codex drops keys sent as the dialog appears
   run.write(codexAnswerKeys('allow', dialog.options)!.keys);
-  await hookN('Stop', 2);
+  const stop2 = await hookN('Stop', 2);
+  await turnClosed(stop2.turn_id);
   assert.deepEqual(names().slice(3), ['UserPromptSubmit', 'PreToolUse', 'PermissionRequest', 'PostToolUse', 'Stop']);
   assert.equal(fs.readFileSync(path.join(proj, 'out.txt'), 'utf8'), 'hello\n');
   const output = api.mainRequests().map((r) => r.toolOutput).find(Boolean);
@@ -118,7 +122,7 @@ test('real Codex CLI: plain prompt, approval allowed, approval denied, /exit, re
 
   // 3. approval, denied: Esc → Interrupt (no Stop, no PostToolUse) → idle; nothing ran; the rollout says aborted.
   const requestsBefore = api.mainRequests().length;
-  await typePrompt(run, w, 'run: echo nope > denied.txt');
+  await typePrompt(run, w, 'run: echo nope > denied.txt', 0, CODEX_CLEAR_INPUT);
   const perm2 = await hookN('PermissionRequest', 2);
   assert.equal(apply(perm2).status, 'awaiting_input');
   const dialog2 = await w.until(() => readCodexDialog(run!.screen()), 'the second dialog');
@@ -136,15 +140,17 @@ test('real Codex CLI: plain prompt, approval allowed, approval denied, /exit, re
   await w.until(() => codexComposerReady(run!.screen()), 'the composer after the denial');
 
   // the next prompt carries the denial to the model
-  await typePrompt(run, w, 'say again');
-  await hookN('Stop', 3);
+  await typePrompt(run, w, 'say again', 0, CODEX_CLEAR_INPUT);
+  const stop3 = await hookN('Stop', 3);
+  assert.notEqual(stop3.turn_id, perm2.turn_id, 'a turn of its own');
+  await turnClosed(stop3.turn_id);
   const again = api.mainRequests().at(-1)!;
   assert.equal(again.lastUserText, 'say again');
   const denied = (again.body.input as any[]).find((i) => i.type === 'function_call_output' && /aborted by user/.test(JSON.stringify(i.output)));
   assert.ok(denied, 'the model is told the denied call was aborted');
 
   // 4. /exit: SessionEnd, exit 0
-  await typePrompt(run, w, '/exit');
+  await typePrompt(run, w, '/exit', 0, CODEX_CLEAR_INPUT);
   const end = await hookN('SessionEnd', 1);
   assert.equal(apply(end).sessionEnded, true);
   await w.until(() => run!.exit, 'the exit');
@@ -157,7 +163,7 @@ test('real Codex CLI: plain prompt, approval allowed, approval denied, /exit, re
   const hooksBefore = rec.hooks.length;
   run = startCli({ command: CODEX, args: second.args, cwd: proj, env: env(second), onChange: () => w.poke() });
   await w.until(() => codexComposerReady(run!.screen()), 'the composer after resume');
-  await typePrompt(run, w, 'after resume');
+  await typePrompt(run, w, 'after resume', 0, CODEX_CLEAR_INPUT);
   const resumed = await w.until(() => rec.hooks.slice(hooksBefore).find((h) => h.body.hook_event_name === 'SessionStart')?.body, 'SessionStart after resume');
   assert.equal(resumed.source, 'resume');
   assert.equal(resumed.session_id, sessionId);

@@ -40,9 +40,10 @@ export interface AgentEffects {
   /** The CLI's session id and transcript file (from the hook payload; check the path before following it). */
   sessionId?: string;
   transcriptPath?: string;
-  /** The turn ended normally; `reply` is its final text when the hook carries it. */
+  /** The turn ended normally; `reply` is its final text when the hook carries it, `turnId` the CLI's id of the turn (ended or interrupted). */
   turnEnded?: boolean;
   reply?: string;
+  turnId?: string;
   /** The turn ended without finishing: a denied approval or Esc/Ctrl-C. */
   interrupted?: boolean;
   /** The CLI's session is over (it is exiting); the process exit decides completed/error. */

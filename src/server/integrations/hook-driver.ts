@@ -17,8 +17,11 @@ import { answerKeys, type ApprovalDialog } from './dialog.js';
 import type { HookTransport } from './hook-transport.js';
 import { JsonlTailer } from './jsonl-tailer.js';
 
-/** One transcript entry, mapped: messages to store, whether it ends the turn unfinished (denied, cancelled), its time. */
-export interface TranscriptEffects { messages: NewMessage[]; interrupted?: boolean; at?: number }
+/**
+ * One transcript entry, mapped: messages to store, whether it ends the turn unfinished (denied, cancelled) or is the
+ * CLI's own end of a turn (`turnComplete`: the turn id), its time.
+ */
+export interface TranscriptEffects { messages: NewMessage[]; interrupted?: boolean; turnComplete?: string; at?: number }
 
 /** The epoch ms of an entry's `timestamp` field, when it has a valid one. */
 export function entryTime(e: unknown): number | undefined {
@@ -50,6 +53,8 @@ export interface CliProfile {
   inputGuardMs: number;
   /** Enter this long after the pasted text is shown (0: at once). */
   enterGuardMs: number;
+  /** Keys that empty the input line before a paste (Codex can leave a sent prompt in its box: docs/codex.md). */
+  clearInput?: string;
   /** When the text is still in the box this long after Enter, press Enter again (the CLI took it as a newline). */
   resubmit?: { afterMs: number; inputText(screen: string): string | null };
   /** Lines on the screen saying the turn was cancelled: more of them after a dialog closed = denied. */
@@ -105,7 +110,8 @@ export class HookCliDriver implements Driver {
   // The turn's final reply (from the hook), until the transcript has it.
   private hookSeq = 0;
   private replies: string[] = [];
-  private replyWaiters = new Set<{ reply: string; resolve: () => void; timer: NodeJS.Timeout }>();
+  private completedTurns: string[] = [];
+  private transcriptWaiters = new Set<{ check: () => boolean; resolve: () => void; timer: NodeJS.Timeout }>();
 
   constructor(readonly profile: CliProfile, private deps: HookCliDeps) {
     this.dir = path.join(deps.runDir, profile.kind, deps.instanceId);
@@ -170,9 +176,14 @@ export class HookCliDriver implements Driver {
     for (const m of fx.messages ?? []) this.store(m);
     if (fx.status === 'active') return this.setStatus('active', fx.reason);
     if (fx.status !== 'idle') return;
+    // The end-of-turn hook comes a little before the transcript has the turn's reply (Gemini) or before the CLI has
+    // closed the turn (Codex writes task_complete ~10-40 ms after Stop; a prompt typed before that joins the old turn):
+    // the idle that lets the next queued message go waits for them, unless another hook moves things on meanwhile.
     const reply = fx.reply?.trim();
-    if (!reply || !this.tailer.path || this.hasReply(reply)) return this.setStatus('idle', fx.reason);
-    void this.waitReply(reply).then(() => { if (seq === this.hookSeq && !this.disposed) this.setStatus('idle', fx.reason); });
+    const turnId = fx.turnId;
+    const done = () => (!reply || this.hasReply(reply)) && (!turnId || this.completedTurns.includes(turnId));
+    if (!this.tailer.path || done()) return this.setStatus('idle', fx.reason);
+    void this.waitTranscript(done).then(() => { if (seq === this.hookSeq && !this.disposed) this.setStatus('idle', fx.reason); });
   }
 
   /** Keeps the CLI session id (for Resume) and follows its transcript when the path is inside the CLI's home. */
@@ -193,10 +204,11 @@ export class HookCliDriver implements Driver {
     return this.replies.some((t) => t === reply || reply.endsWith(t));
   }
 
-  private waitReply(reply: string): Promise<void> {
+  /** Resolves once check() holds after a transcript entry, or after REPLY_WAIT_MS (the transcript is late or silent). */
+  private waitTranscript(check: () => boolean): Promise<void> {
     return new Promise((resolve) => {
-      const w = { reply, resolve, timer: setTimeout(() => { this.replyWaiters.delete(w); resolve(); }, REPLY_WAIT_MS) };
-      this.replyWaiters.add(w);
+      const w = { check, resolve, timer: setTimeout(() => { this.transcriptWaiters.delete(w); resolve(); }, REPLY_WAIT_MS) };
+      this.transcriptWaiters.add(w);
     });
   }
 
@@ -230,11 +242,11 @@ export class HookCliDriver implements Driver {
       // transcript's key): the new driver's echo filter does not know them.
       if (!(history && msg.senderType === 'user')) this.store(msg);
       if (msg.senderType === 'user' && msg.kind === 'text') this.replies = [];
-      if (msg.senderType !== 'agent' || msg.kind !== 'text') continue;
-      this.replies = [...this.replies.slice(-9), msg.content.trim()];
-      for (const w of [...this.replyWaiters]) {
-        if (this.hasReply(w.reply)) { clearTimeout(w.timer); this.replyWaiters.delete(w); w.resolve(); }
-      }
+      if (msg.senderType === 'agent' && msg.kind === 'text') this.replies = [...this.replies.slice(-9), msg.content.trim()];
+    }
+    if (m.turnComplete) this.completedTurns = [...this.completedTurns.slice(-19), m.turnComplete];
+    for (const w of [...this.transcriptWaiters]) {
+      if (w.check()) { clearTimeout(w.timer); this.transcriptWaiters.delete(w); w.resolve(); }
     }
     if (!m.interrupted || history) return;
     const status = this.host.status();
@@ -310,6 +322,7 @@ export class HookCliDriver implements Driver {
     const [paste, enter] = pasteText(text, true);
     this.echo.sent(text);
     const first = text.split('\n').find((l) => l.trim())?.trim().slice(0, 30) ?? '';
+    if (this.profile.clearInput) session.write(this.profile.clearInput);
     session.write(paste);
     await this.waitScreen((s) => (first !== '' && s.includes(first)) || /\[Pasted/i.test(s), ECHO_WAIT_MS);
     await this.delay(this.profile.enterGuardMs);
@@ -359,8 +372,8 @@ export class HookCliDriver implements Driver {
     this.tailer.close();
     for (const w of this.waiters) { clearTimeout(w.timer); w.resolve(false); }
     this.waiters.clear();
-    for (const w of this.replyWaiters) { clearTimeout(w.timer); w.resolve(); }
-    this.replyWaiters.clear();
+    for (const w of this.transcriptWaiters) { clearTimeout(w.timer); w.resolve(); }
+    this.transcriptWaiters.clear();
     // The secret must not outlive the process; the CLI's home stays for Resume (removed with the instance).
     fs.rmSync(path.join(this.dir, 'hook-headers'), { force: true });
   }

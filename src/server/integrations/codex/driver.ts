@@ -4,7 +4,7 @@ import path from 'node:path';
 import { entryTime, type CliProfile } from '../hook-driver.js';
 import { mapCodexHook, parseCodexHook } from './hooks.js';
 import { prepareCodexLaunch } from './launch.js';
-import { CODEX_INPUT_GUARD_MS, codexComposerReady, readCodexDialog } from './respond.js';
+import { CODEX_CLEAR_INPUT, CODEX_INPUT_GUARD_MS, codexComposerReady, readCodexDialog } from './respond.js';
 import { mapRolloutEntry } from './rollout.js';
 
 export const codexProfile: CliProfile = {
@@ -17,11 +17,13 @@ export const codexProfile: CliProfile = {
   },
   transcript: () => (e) => {
     const m = mapRolloutEntry(e);
-    return { messages: m.messages, at: entryTime(e), ...(m.aborted ? { interrupted: true } : {}) };
+    return { messages: m.messages, at: entryTime(e), ...(m.aborted ? { interrupted: true } : {}),
+      ...(m.turnComplete?.turnId || m.aborted?.turnId ? { turnComplete: (m.turnComplete?.turnId ?? m.aborted?.turnId)! } : {}) };
   },
   transcriptDir: (home) => path.join(home, 'sessions'),
   readDialog: readCodexDialog,
   composerReady: (screen) => codexComposerReady(screen),
   inputGuardMs: CODEX_INPUT_GUARD_MS,
   enterGuardMs: 0,
+  clearInput: CODEX_CLEAR_INPUT,
 };

@@ -37,8 +37,11 @@ export function parseCodexHook(body: unknown): CodexHookPayload | null {
   return r.success ? r.data : null;
 }
 
-/** External key of a prompt: the rollout's UserMessage of the same turn uses it too. */
-export const codexPromptKey = (turnId: string) => `prompt:${turnId}`;
+/**
+ * External key of a prompt: the rollout's UserMessage uses it too. The turn id alone is not enough: a prompt typed
+ * while Codex is closing a turn (after Stop, before task_complete) joins that turn (observed).
+ */
+export const codexPromptKey = (turnId: string, text: string) => `prompt:${turnId}:${shortHash(text.trim())}`;
 
 /**
  * The options of Codex's command approval dialog (0.171): a digit selects and confirms, so do the shortcuts.
@@ -62,7 +65,7 @@ export function mapCodexHook(p: CodexHookPayload, opts: { status?: string } = {}
     case 'UserPromptSubmit': {
       const fx: AgentEffects = { ...ids, status: 'active', reason: 'prompt submitted' };
       if (p.prompt?.trim() && p.turn_id) {
-        fx.messages = [{ senderType: 'user', kind: 'text', content: p.prompt, externalKey: codexPromptKey(p.turn_id), metadata: { source: 'terminal' } }];
+        fx.messages = [{ senderType: 'user', kind: 'text', content: p.prompt, externalKey: codexPromptKey(p.turn_id, p.prompt), metadata: { source: 'terminal' } }];
       }
       return fx;
     }
@@ -85,10 +88,10 @@ export function mapCodexHook(p: CodexHookPayload, opts: { status?: string } = {}
     }
     case 'Stop':
       return { ...ids, status: 'idle', reason: 'turn finished', turnEnded: true,
-        ...(p.last_assistant_message ? { reply: p.last_assistant_message } : {}) };
+        ...(p.last_assistant_message ? { reply: p.last_assistant_message } : {}), ...(p.turn_id ? { turnId: p.turn_id } : {}) };
     case 'Interrupt':
       // A denied approval (Esc, n, 3) or Esc/Ctrl-C during a turn: the turn is over, Codex is back at its prompt.
-      return { ...ids, status: 'idle', interrupted: true,
+      return { ...ids, status: 'idle', interrupted: true, ...(p.turn_id ? { turnId: p.turn_id } : {}),
         reason: opts.status === 'awaiting_input' ? 'approval denied' : 'turn interrupted' };
     case 'SessionEnd':
       return { ...ids, sessionEnded: true, reason: `session ended (${p.reason ?? 'unknown'})` };

@@ -14,6 +14,12 @@ import { answerKeys, readDialog, type ApprovalDialog, type DialogSyntax } from '
 import type { ApprovalOption } from '../agent-effects.js';
 
 export const CODEX_INPUT_GUARD_MS = 300;
+/**
+ * Ctrl-U empties the input line. Seen with 0.171: after an interrupted turn, a prompt sent in the next turn was left
+ * in (or put back into) the input box when that turn ended, and the next text typed was appended to it ("say again/exit").
+ * Typing starts with Ctrl-U, so a delivered message never lands behind stale text.
+ */
+export const CODEX_CLEAR_INPUT = '\x15';
 
 export const CODEX_DIALOG: DialogSyntax = {
   question: /^\s*(Would you like to .+\?|Do you want to .+\?)\s*$/,

@@ -81,7 +81,7 @@ export function mapRolloutEntry(raw: unknown): RolloutMapping {
       if (!item || !turn) return out;
       if (item.type === 'UserMessage') {
         const text = texts(item.content).trim();
-        if (text) out.messages.push({ senderType: 'user', kind: 'text', content: text, externalKey: codexPromptKey(turn), metadata: { source: 'transcript' } });
+        if (text) out.messages.push({ senderType: 'user', kind: 'text', content: text, externalKey: codexPromptKey(turn, text), metadata: { source: 'transcript' } });
       } else if (item.type === 'AgentMessage' && item.id) {
         const text = texts(item.content).trim();
         if (text) out.messages.push({ senderType: 'agent', kind: 'text', content: text, externalKey: `item:${turn}:${item.id}` });
