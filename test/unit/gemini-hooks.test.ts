@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { mapGeminiHook, parseGeminiHook } from '../../src/server/integrations/gemini/hooks.js';
 import { GeminiTranscriptReader } from '../../src/server/integrations/gemini/transcript.js';
-import { geminiAnswerKeys, geminiComposerReady, geminiInputText, readGeminiDialog } from '../../src/server/integrations/gemini/respond.js';
+import { geminiAnswerKeys, geminiCompletionShown, geminiComposerReady, geminiInputText, readGeminiDialog } from '../../src/server/integrations/gemini/respond.js';
 import { prepareGeminiLaunch, GEMINI_HOOK_EVENTS, GEMINI_HOOK_NAME } from '../../src/server/integrations/gemini/launch.js';
 
 const rec = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../fakes/gemini-recorded.json'), 'utf8'));
@@ -95,6 +95,9 @@ test('the recorded dialog: options, command, keys; the input box', () => {
   assert.equal(geminiComposerReady(`⠏ Resuming session...\n${box('  Type your message or @path/to/file')}`), false);
   assert.equal(geminiComposerReady(box('  Type your message or @path/to/file'), { resumed: true }), true, 'a reply line is on the screen');
   assert.equal(geminiComposerReady(box('  Type your message or @path/to/file').replace('✦ Hello', ''), { resumed: true }), false);
+  assert.equal(geminiCompletionShown(box('/quit'), '/quit'), false, 'Enter would only complete the command');
+  assert.equal(geminiCompletionShown(`${box('/quit')}\n quit   Exit the cli`, '/quit'), true);
+  assert.equal(geminiCompletionShown(box('say hi'), 'say hi'), true, 'not a command');
 });
 
 test('the launch: an owner-only GEMINI_CLI_HOME, the user\'s settings copied with AreYouJ\'s hooks added, auth linked, resume', () => {

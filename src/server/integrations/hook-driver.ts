@@ -57,6 +57,8 @@ export interface CliProfile {
   clearInput?: string;
   /** When the text is still in the box this long after Enter, press Enter again (the CLI took it as a newline). */
   resubmit?: { afterMs: number; inputText(screen: string): string | null };
+  /** Whether the screen shows what must be there before Enter (a slash command's completion row). */
+  readyToSubmit?(screen: string, text: string): boolean;
   /** Lines on the screen saying the turn was cancelled: more of them after a dialog closed = denied. */
   cancelledOnScreen?(screen: string): number;
 }
@@ -73,6 +75,8 @@ const ECHO_WAIT_MS = 2000;
 const DIALOG_WAIT_MS = 10_000;
 const DIALOG_GONE_WAIT_MS = 1500;
 const REPLY_WAIT_MS = 1500;
+const RESUBMIT_TRIES = 3;
+const SUBMIT_READY_WAIT_MS = 5000;
 /** Transcript entries older than the driver (a resumed session's history) never change the state. */
 const STALE_ENTRY_MS = 5000;
 
@@ -281,7 +285,11 @@ export class HookCliDriver implements Driver {
     // No hook says "ready" at launch (Codex fires SessionStart only with the first prompt): the input box does.
     if (!this.ready) {
       if (this.host.status() !== 'starting') this.ready = true;
-      else if (this.profile.composerReady(screen, this.resumed)) { this.ready = true; return this.setStatus('idle', 'ready'); }
+      else if (this.profile.composerReady(screen, this.resumed)) {
+        this.ready = true;
+        this.resumed = false; // the conversation is back: later screens need not show it (e.g. after /clear)
+        return this.setStatus('idle', 'ready');
+      }
     }
     if (!this.awaiting) return;
     const dialog = this.profile.readDialog(screen);
@@ -317,7 +325,7 @@ export class HookCliDriver implements Driver {
   async deliver(text: string): Promise<void> {
     const session = this.host.session;
     // The input box is drawn before the CLI takes typing (and, resumed, before it has reloaded the conversation).
-    await this.waitScreen((s) => this.profile.composerReady(s, this.resumed), PROMPT_WAIT_MS);
+    if (await this.waitScreen((s) => this.profile.composerReady(s, this.resumed), PROMPT_WAIT_MS)) this.resumed = false;
     if (this.disposed) return;
     const [paste, enter] = pasteText(text, true);
     this.echo.sent(text);
@@ -325,14 +333,20 @@ export class HookCliDriver implements Driver {
     if (this.profile.clearInput) session.write(this.profile.clearInput);
     session.write(paste);
     await this.waitScreen((s) => (first !== '' && s.includes(first)) || /\[Pasted/i.test(s), ECHO_WAIT_MS);
+    const ready = this.profile.readyToSubmit;
+    if (ready) await this.waitScreen((s) => ready(s, text), SUBMIT_READY_WAIT_MS);
     await this.delay(this.profile.enterGuardMs);
     if (this.disposed) return;
     session.write(enter);
     const r = this.profile.resubmit;
     if (!r) return;
-    const still = (s: string) => { const t = r.inputText(s); return t !== null && t !== '' && t === text.trim(); };
-    const taken = await this.waitScreen((s) => !still(s), r.afterMs);
-    if (!taken && !this.disposed && still(this.screen())) session.write(enter);
+    // Enter again while the text is still in the box (taken as a newline, or as the completion of a command): a
+    // submitted prompt leaves the box, so an extra Enter never lands anywhere else.
+    const still = (s: string) => { const t = r.inputText(s); return t !== null && t !== '' && t.trim() === text.trim(); };
+    for (let i = 0; i < RESUBMIT_TRIES && !this.disposed; i++) {
+      if (await this.waitScreen((s) => !still(s), r.afterMs)) return;
+      if (!this.disposed && still(this.screen())) session.write(enter);
+    }
   }
 
   async respond(choice: string): Promise<boolean> {

@@ -5,7 +5,8 @@ import { entryTime, type CliProfile } from '../hook-driver.js';
 import { mapGeminiHook, parseGeminiHook } from './hooks.js';
 import { prepareGeminiLaunch } from './launch.js';
 import {
-  GEMINI_ENTER_GUARD_MS, GEMINI_INPUT_GUARD_MS, GEMINI_RESUBMIT_AFTER_MS, geminiComposerReady, geminiInputText, readGeminiDialog,
+  GEMINI_ENTER_GUARD_MS, GEMINI_INPUT_GUARD_MS, GEMINI_RESUBMIT_AFTER_MS, geminiComposerReady, geminiCompletionShown, geminiInputText,
+  readGeminiDialog,
 } from './respond.js';
 import { GeminiTranscriptReader } from './transcript.js';
 
@@ -30,5 +31,6 @@ export const geminiProfile: CliProfile = {
   inputGuardMs: GEMINI_INPUT_GUARD_MS,
   enterGuardMs: GEMINI_ENTER_GUARD_MS,
   resubmit: { afterMs: GEMINI_RESUBMIT_AFTER_MS, inputText: geminiInputText },
+  readyToSubmit: geminiCompletionShown,
   cancelledOnScreen: (screen) => screen.split('\n').filter((l) => /^\s*ℹ Request cancelled\./.test(l)).length,
 };

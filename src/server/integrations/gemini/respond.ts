@@ -71,3 +71,17 @@ export function geminiInputText(screen: string): string | null {
   if (body.length === 1 && /^\s*Type your message/.test(body[0])) return '';
   return body.join('\n').trim();
 }
+
+/**
+ * For a slash command typed into the box: its completion row is listed under the box (" quit   Exit the cli"). An
+ * Enter before the list is there only completes the command, so Enter waits for it.
+ */
+export function geminiCompletionShown(screen: string, text: string): boolean {
+  const name = /^\/(\S+)/.exec(text.trim())?.[1];
+  if (!name) return true;
+  const lines = screen.split('\n');
+  let bottom = -1;
+  for (let i = lines.length - 1; i >= 0; i--) if (/^▀{10,}\s*$/.test(lines[i])) { bottom = i; break; }
+  const esc = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return lines.slice(bottom + 1).some((l) => new RegExp(`^\\s*${esc}\\s{2,}\\S`).test(l));
+}
