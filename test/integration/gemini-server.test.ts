@@ -26,12 +26,17 @@ describe('Gemini CLI through the server', { timeout: 300_000 }, () => {
     sse = new SseClient(`${s.url}/api/events`);
     await sse.ready;
   });
-  after(async () => { await s?.close(); await api?.close(); sse?.close(); });
+  const dirs: string[] = [];
+  const dir = (prefix: string) => { const d = tempDir(prefix); dirs.push(d); return d; };
+  after(async () => {
+    await s?.close(); await api?.close(); sse?.close();
+    for (const d of [...dirs, s?.home]) if (d) fs.rmSync(d, { recursive: true, force: true });
+  });
 
   /** A gemini agent on a fresh project; its HOME holds "the user's" .gemini/settings.json, which the launch copies. */
   async function startGemini() {
-    const proj = tempDir('ayj-gemini-proj-');
-    const userHome = tempDir('ayj-gemini-user-');
+    const proj = dir('ayj-gemini-proj-');
+    const userHome = dir('ayj-gemini-user-');
     fs.mkdirSync(path.join(userHome, '.gemini'));
     fs.writeFileSync(path.join(userHome, '.gemini', 'settings.json'), JSON.stringify({
       security: { auth: { selectedType: 'gemini-api-key' }, folderTrust: { enabled: false } },

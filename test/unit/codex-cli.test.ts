@@ -57,6 +57,7 @@ test('real Codex CLI: plain prompt, approval allowed, approval denied, /exit, re
     await run?.stop();
     await api.close();
     await rec.close();
+    fs.rmSync(root, { recursive: true, force: true });
   });
 
   const names = () => rec.hooks.map((h) => h.body.hook_event_name as string);

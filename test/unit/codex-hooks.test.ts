@@ -83,7 +83,8 @@ test('the recorded approval dialog: its options and keys; the composer', () => {
   assert.equal(d.selected, 1);
   assert.equal(codexAnswerKeys('allow', d.options)?.keys, '1');
   assert.equal(codexAnswerKeys('allow_always', d.options)?.keys, '2');
-  assert.equal(codexAnswerKeys('deny', d.options)?.keys, '\x1b');
+  assert.equal(codexAnswerKeys('deny', d.options)?.keys, '3');
+  assert.equal(codexAnswerKeys('deny', [])?.keys, '\x1b', 'Esc when no option says no');
   assert.equal(codexAnswerKeys('3', d.options)?.keys, '3');
   assert.equal(codexAnswerKeys('7', d.options), null);
   assert.equal(codexComposerReady(rec.dialogScreen), false);

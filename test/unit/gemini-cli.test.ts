@@ -53,6 +53,7 @@ test('real Gemini CLI: plain prompt, approval allowed, approval denied, /quit, r
     await run?.stop();
     await api.close();
     await rec.close();
+    fs.rmSync(root, { recursive: true, force: true });
   });
 
   const names = () => rec.hooks.map((h) => h.body.hook_event_name as string);

@@ -69,11 +69,15 @@ export function readDialog(screen: string, syn: DialogSyntax): ApprovalDialog | 
 }
 
 /**
- * The keys answering a dialog: a digit selects and confirms its option; `allow` / `allow_always` pick the option
- * with that role; `deny` is Esc (works whatever the options). Null when the choice is not on offer.
+ * The keys answering a dialog: a digit selects and confirms its option; `allow` / `allow_always` / `deny` pick the
+ * option with that role. `deny` without such an option is Esc. (A digit, not Esc, for "no": an Esc that reaches Codex
+ * before its dialog takes keys goes to its input box, where a second Esc opens "edit previous message".)
  */
 export function answerKeys(choice: string | number, options: readonly ApprovalOption[]): { keys: string; option: ApprovalOption | null } | null {
-  if (choice === 'deny') return { keys: '\x1b', option: options.find((o) => o.choice === 'deny') ?? null };
+  if (choice === 'deny') {
+    const o = options.find((x) => x.choice === 'deny');
+    return o ? { keys: o.key, option: o } : { keys: '\x1b', option: null };
+  }
   if (choice === 'allow' || choice === 'allow_always') {
     const o = options.find((x) => x.choice === choice);
     return o ? { keys: o.key, option: o } : null;

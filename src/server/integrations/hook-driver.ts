@@ -77,6 +77,8 @@ const DIALOG_GONE_WAIT_MS = 1500;
 const REPLY_WAIT_MS = 1500;
 const RESUBMIT_TRIES = 3;
 const SUBMIT_READY_WAIT_MS = 5000;
+/** An interruption this soon after a dialog was answered in the terminal was that answer ("no"). */
+const TERMINAL_ANSWER_MS = 5000;
 /** Transcript entries older than the driver (a resumed session's history) never change the state. */
 const STALE_ENTRY_MS = 5000;
 
@@ -110,6 +112,7 @@ export class HookCliDriver implements Driver {
   private dialogSeenAt: number | null = null;
   private cancelledAtDialog = 0;
   private inputSinceDialog = false;
+  private terminalAnswerAt: number | null = null;
   private responding = false;
   // The turn's final reply (from the hook), until the transcript has it.
   private hookSeq = 0;
@@ -180,6 +183,7 @@ export class HookCliDriver implements Driver {
     for (const m of fx.messages ?? []) this.store(m);
     if (fx.status === 'active') return this.setStatus('active', fx.reason);
     if (fx.status !== 'idle') return;
+    if (fx.interrupted && this.closedInTerminal()) fx.reason = 'approval denied';
     // The end-of-turn hook comes a little before the transcript has the turn's reply (Gemini) or before the CLI has
     // closed the turn (Codex writes task_complete ~10-40 ms after Stop; a prompt typed before that joins the old turn):
     // the idle that lets the next queued message go waits for them, unless another hook moves things on meanwhile.
@@ -254,7 +258,9 @@ export class HookCliDriver implements Driver {
     }
     if (!m.interrupted || history) return;
     const status = this.host.status();
-    if (status === 'active' || status === 'awaiting_input') this.setStatus('idle', status === 'awaiting_input' ? 'approval denied' : 'interrupted');
+    if (status === 'active' || status === 'awaiting_input') {
+      this.setStatus('idle', status === 'awaiting_input' || this.closedInTerminal() ? 'approval denied' : 'interrupted');
+    }
   }
 
   /** Stores a message once (external key); user prompts typed on the API's behalf are not stored again. */
@@ -305,9 +311,15 @@ export class HookCliDriver implements Driver {
       // Answered in the terminal: a "no" ends the turn (Codex: the Interrupt hook; Gemini: "Request cancelled." on the
       // screen and in the transcript, no hook); anything else runs the tool.
       if (this.host.status() !== 'awaiting_input') { this.awaiting = false; return; }
+      this.terminalAnswerAt = Date.now();
       const cancelled = (this.profile.cancelledOnScreen?.(screen) ?? 0) > this.cancelledAtDialog;
       this.setStatus(cancelled ? 'idle' : 'active', cancelled ? 'approval denied' : 'answered in the terminal');
     }
+  }
+
+  /** An approval dialog was just closed by keys typed in the terminal: an interruption now is its "no". */
+  private closedInTerminal(): boolean {
+    return this.terminalAnswerAt !== null && Date.now() - this.terminalAnswerAt < TERMINAL_ANSWER_MS;
   }
 
   /** Resolves true once pred(screen) holds (checked now and after each parsed output), false after timeoutMs. */
