@@ -17,7 +17,7 @@ import { instanceRoutes } from './instances/routes.js';
 import { registerClaude } from './integrations/claude/routes.js';
 import { codexProfile } from './integrations/codex/driver.js';
 import { geminiProfile } from './integrations/gemini/driver.js';
-import { registerHookCli } from './integrations/hook-routes.js';
+import { registerHookCli } from './integrations/routes.js';
 import { InstanceStore } from './instances/store.js';
 import { taskRoutes } from './tasks/routes.js';
 import { TaskService } from './tasks/service.js';

@@ -9,9 +9,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type GeminiReply =
-  | { text: string; delayMs?: number }
-  | { shell: { command: string; description?: string }; text?: string; delayMs?: number };
+export type GeminiReply = { text: string; delayMs?: number } | { shell: { command: string; description?: string }; text?: string; delayMs?: number };
 
 export interface GeminiRequest {
   path: string;
@@ -62,13 +60,24 @@ export function describeGeminiRequest(method: string, path: string, body: any): 
   const last = contents[contents.length - 1];
   const parts: any[] = Array.isArray(last?.parts) ? last.parts : [];
   const fr = parts.find((p) => p?.functionResponse)?.functionResponse;
-  const decls = (Array.isArray(body?.tools) ? body.tools : []).flatMap((t: any) => (Array.isArray(t?.functionDeclarations) ? t.functionDeclarations : []));
+  const decls = (Array.isArray(body?.tools) ? body.tools : []).flatMap((t: any) =>
+    Array.isArray(t?.functionDeclarations) ? t.functionDeclarations : [],
+  );
   return {
-    method, path, model, body, at: Date.now(),
+    method,
+    path,
+    model,
+    body,
+    at: Date.now(),
     // The prompt just typed is the last text part: the first turn's content carries the CLI's <session_context> part
     // before it, and after cancelled turns Gemini CLI may send their prompts as earlier parts of the same content.
-    lastUserText: last?.role === 'user' && !fr
-      ? parts.filter((p) => typeof p?.text === 'string' && !/^\s*<session_context>/.test(p.text)).map((p) => p.text).at(-1) ?? '' : '',
+    lastUserText:
+      last?.role === 'user' && !fr
+        ? (parts
+            .filter((p) => typeof p?.text === 'string' && !/^\s*<session_context>/.test(p.text))
+            .map((p) => p.text)
+            .at(-1) ?? '')
+        : '',
     toolResult: fr ? { name: String(fr.name), id: fr.id ?? null, response: fr.response, output: toolOutput(fr.response) } : null,
     main: decls.some((d: any) => d?.name === 'run_shell_command'),
   };
@@ -96,14 +105,22 @@ function responseParts(reply: GeminiReply): any[] {
   const parts: any[] = [];
   if (reply.text) parts.push({ text: reply.text });
   if ('shell' in reply) {
-    parts.push({ functionCall: { id: `call_fake_${++seq}`, name: 'run_shell_command', args: { command: reply.shell.command, description: reply.shell.description ?? 'Run a command' } } });
+    parts.push({
+      functionCall: {
+        id: `call_fake_${++seq}`,
+        name: 'run_shell_command',
+        args: { command: reply.shell.command, description: reply.shell.description ?? 'Run a command' },
+      },
+    });
   }
   return parts;
 }
 
 const usage = { promptTokenCount: 100, candidatesTokenCount: 10, totalTokenCount: 110 };
 const candidate = (model: string, parts: any[]) => ({
-  candidates: [{ content: { role: 'model', parts }, finishReason: 'STOP', index: 0 }], usageMetadata: usage, modelVersion: model,
+  candidates: [{ content: { role: 'model', parts }, finishReason: 'STOP', index: 0 }],
+  usageMetadata: usage,
+  modelVersion: model,
   responseId: `resp_fake_${++seq}`,
 });
 
@@ -113,14 +130,22 @@ export async function startFakeGemini(opts: { script?: GeminiScript; port?: numb
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c) => chunks.push(c));
-    req.on('end', async () => {
+    req.on('end', () => {
+      void answer();
+    });
+    const answer = async () => {
       const path = (req.url ?? '/').split('?')[0];
-      const json = (status: number, v: unknown) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(v)); };
+      const json = (status: number, v: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(v));
+      };
       const notFound = () => json(404, { error: { code: 404, message: `fake API: no ${req.method} ${path}`, status: 'NOT_FOUND' } });
       const action = /:(streamGenerateContent|generateContent|countTokens)$/.exec(path)?.[1];
       if (req.method !== 'POST' || !action) return notFound();
       let body: any = null;
-      try { body = JSON.parse(Buffer.concat(chunks).toString('utf8')); } catch {
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
         return json(400, { error: { code: 400, message: 'body is not JSON', status: 'INVALID_ARGUMENT' } });
       }
       if (action === 'countTokens') return json(200, { totalTokens: 100 });
@@ -128,15 +153,25 @@ export async function startFakeGemini(opts: { script?: GeminiScript; port?: numb
       requests.push(r);
       const schema = body?.generationConfig?.responseJsonSchema ?? body?.generationConfig?.responseSchema;
       let reply: GeminiReply;
-      if (!r.main && (schema || body?.generationConfig?.responseMimeType === 'application/json')) reply = { text: JSON.stringify(fromSchema(schema)) };
+      if (!r.main && (schema || body?.generationConfig?.responseMimeType === 'application/json'))
+        reply = { text: JSON.stringify(fromSchema(schema)) };
       else if (!r.main) reply = { text: 'ok' };
       else {
-        try { reply = script(r); } catch (e) { return json(500, { error: { code: 500, message: String(e), status: 'INTERNAL' } }); }
+        try {
+          reply = script(r);
+        } catch (e) {
+          return json(500, { error: { code: 500, message: String(e), status: 'INTERNAL' } });
+        }
       }
       let gone = false;
-      res.on('close', () => { gone = true; });
+      res.on('close', () => {
+        gone = true;
+      });
       if (reply.delayMs) {
-        if (action === 'streamGenerateContent') { res.writeHead(200, { 'content-type': 'text/event-stream' }); res.flushHeaders(); }
+        if (action === 'streamGenerateContent') {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          res.flushHeaders();
+        }
         await new Promise((r2) => setTimeout(r2, reply.delayMs));
         if (gone) return;
       }
@@ -145,13 +180,19 @@ export async function startFakeGemini(opts: { script?: GeminiScript; port?: numb
       if (!res.headersSent) res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(`data: ${JSON.stringify(msg)}\r\n\r\n`);
       res.end();
-    });
+    };
   });
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`, port, requests,
+    url: `http://127.0.0.1:${port}`,
+    port,
+    requests,
     mainRequests: () => requests.filter((r) => r.main),
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

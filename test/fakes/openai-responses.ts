@@ -10,8 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export type ResponsesReply =
-  | { text: string; delayMs?: number }
-  | { exec: { cmd: string; justification?: string; escalated?: boolean }; text?: string; delayMs?: number };
+  { text: string; delayMs?: number } | { exec: { cmd: string; justification?: string; escalated?: boolean }; text?: string; delayMs?: number };
 
 export interface ResponsesRequest {
   path: string;
@@ -49,7 +48,10 @@ export const defaultResponsesScript: ResponsesScript = (req) => {
 function inputText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
-  return content.filter((c: any) => c?.type === 'input_text' && typeof c.text === 'string').map((c: any) => c.text).join('\n');
+  return content
+    .filter((c: any) => c?.type === 'input_text' && typeof c.text === 'string')
+    .map((c: any) => c.text)
+    .join('\n');
 }
 
 function outputText(output: unknown): string {
@@ -64,7 +66,9 @@ export function describeResponsesRequest(path: string, body: any): ResponsesRequ
   const last = input[input.length - 1];
   const tools: any[] = Array.isArray(body?.tools) ? body.tools : [];
   return {
-    path, body, at: Date.now(),
+    path,
+    body,
+    at: Date.now(),
     lastUserText: last?.type === 'message' && last.role === 'user' ? inputText(last.content) : '',
     toolOutput: last?.type === 'function_call_output' ? { callId: String(last.call_id), output: outputText(last.output) } : null,
     main: tools.some((t) => t?.name === 'exec_command' || t?.name === 'shell'),
@@ -76,14 +80,28 @@ const uid = () => `${Date.now().toString(36)}${(++seq).toString(36)}${Math.rando
 
 function outputItems(reply: ResponsesReply): any[] {
   const items: any[] = [];
-  if (reply.text) items.push({ type: 'message', id: `msg_${uid()}`, role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: reply.text, annotations: [] }] });
+  if (reply.text)
+    items.push({
+      type: 'message',
+      id: `msg_${uid()}`,
+      role: 'assistant',
+      status: 'completed',
+      content: [{ type: 'output_text', text: reply.text, annotations: [] }],
+    });
   if ('exec' in reply) {
     const args: Record<string, unknown> = { cmd: reply.exec.cmd };
     if (reply.exec.escalated !== false) {
       args.sandbox_permissions = 'require_escalated';
       args.justification = reply.exec.justification ?? 'Run this command?';
     }
-    items.push({ type: 'function_call', id: `fc_${uid()}`, call_id: `call_${uid()}`, name: 'exec_command', arguments: JSON.stringify(args), status: 'completed' });
+    items.push({
+      type: 'function_call',
+      id: `fc_${uid()}`,
+      call_id: `call_${uid()}`,
+      name: 'exec_command',
+      arguments: JSON.stringify(args),
+      status: 'completed',
+    });
   }
   return items;
 }
@@ -101,7 +119,12 @@ async function stream(res: http.ServerResponse, model: string, items: any[], del
   items.forEach((item, output_index) => {
     if (item.type === 'message') {
       ev('response.output_item.added', { output_index, item: { ...item, status: 'in_progress', content: [] } });
-      ev('response.content_part.added', { output_index, item_id: item.id, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } });
+      ev('response.content_part.added', {
+        output_index,
+        item_id: item.id,
+        content_index: 0,
+        part: { type: 'output_text', text: '', annotations: [] },
+      });
       ev('response.output_text.delta', { output_index, item_id: item.id, content_index: 0, delta: item.content[0].text });
       ev('response.output_text.done', { output_index, item_id: item.id, content_index: 0, text: item.content[0].text });
       ev('response.content_part.done', { output_index, item_id: item.id, content_index: 0, part: item.content[0] });
@@ -112,7 +135,13 @@ async function stream(res: http.ServerResponse, model: string, items: any[], del
     }
     ev('response.output_item.done', { output_index, item });
   });
-  const usage = { input_tokens: 100, input_tokens_details: { cached_tokens: 0 }, output_tokens: 10, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 110 };
+  const usage = {
+    input_tokens: 100,
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens: 10,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: 110,
+  };
   ev('response.completed', { response: { ...base, status: 'completed', output: items, usage } });
   res.end();
 }
@@ -125,29 +154,49 @@ export async function startFakeResponses(opts: { script?: ResponsesScript; port?
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       const path = (req.url ?? '/').split('?')[0];
-      const json = (status: number, v: unknown) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(v)); };
+      const json = (status: number, v: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(v));
+      };
       if (req.method === 'GET' && path === '/v1/models') return json(200, { object: 'list', data: [], models: [] });
-      if (req.method !== 'POST' || path !== '/v1/responses') return json(404, { error: { type: 'not_found', message: `fake API: no ${req.method} ${path}` } });
+      if (req.method !== 'POST' || path !== '/v1/responses')
+        return json(404, { error: { type: 'not_found', message: `fake API: no ${req.method} ${path}` } });
       let body: any = null;
-      try { body = JSON.parse(Buffer.concat(chunks).toString('utf8')); } catch { return json(400, { error: { type: 'invalid_request_error', message: 'body is not JSON' } }); }
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        return json(400, { error: { type: 'invalid_request_error', message: 'body is not JSON' } });
+      }
       const r = describeResponsesRequest(path, body);
       requests.push(r);
       let reply: ResponsesReply;
       if (!r.main && body?.text?.format?.type === 'json_schema') reply = { text: JSON.stringify({ title: 'Fake task' }) };
       else if (!r.main) reply = { text: 'ok' };
       else {
-        try { reply = script(r); } catch (e) { return json(500, { error: { type: 'server_error', message: String(e) } }); }
+        try {
+          reply = script(r);
+        } catch (e) {
+          return json(500, { error: { type: 'server_error', message: String(e) } });
+        }
       }
       let gone = false;
-      res.on('close', () => { gone = true; });
+      res.on('close', () => {
+        gone = true;
+      });
       void stream(res, String(body?.model ?? 'gpt-fake'), outputItems(reply), reply.delayMs ?? 0, () => gone);
     });
   });
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`, port, requests,
+    url: `http://127.0.0.1:${port}`,
+    port,
+    requests,
     mainRequests: () => requests.filter((r) => r.main),
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

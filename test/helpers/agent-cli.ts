@@ -15,7 +15,9 @@ export class Waiter {
     if (v) return Promise.resolve(v);
     return new Promise<T>((resolve, reject) => {
       const entry = {
-        check, resolve, reject,
+        check,
+        resolve,
+        reject,
         timer: setTimeout(() => {
           this.pending.splice(this.pending.indexOf(entry), 1);
           reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${this.describe()}`));
@@ -28,13 +30,29 @@ export class Waiter {
   poke(): void {
     for (const p of [...this.pending]) {
       let v: unknown;
-      try { v = p.check(); } catch (e) { v = undefined; clearTimeout(p.timer); this.pending.splice(this.pending.indexOf(p), 1); p.reject(e as Error); continue; }
-      if (v) { clearTimeout(p.timer); this.pending.splice(this.pending.indexOf(p), 1); p.resolve(v); }
+      try {
+        v = p.check();
+      } catch (e) {
+        v = undefined;
+        clearTimeout(p.timer);
+        this.pending.splice(this.pending.indexOf(p), 1);
+        p.reject(e as Error);
+        continue;
+      }
+      if (v) {
+        clearTimeout(p.timer);
+        this.pending.splice(this.pending.indexOf(p), 1);
+        p.resolve(v);
+      }
     }
   }
 }
 
-export interface ReceivedHook { at: number; path: string; body: any }
+export interface ReceivedHook {
+  at: number;
+  path: string;
+  body: any;
+}
 
 export interface HookReceiver {
   /** e.g. http://127.0.0.1:PORT (what a launch takes as the server URL). */
@@ -46,17 +64,31 @@ export interface HookReceiver {
 }
 
 /** A stand-in for POST /api/hooks/<kind>/<instanceId>: checks the path and the secret header, records the JSON body. */
-export async function startHookReceiver(o: { path: string; header: string; secret: string; onHook?: (h: ReceivedHook) => void }): Promise<HookReceiver> {
+export async function startHookReceiver(o: {
+  path: string;
+  header: string;
+  secret: string;
+  onHook?: (h: ReceivedHook) => void;
+}): Promise<HookReceiver> {
   const hooks: ReceivedHook[] = [];
   const r: HookReceiver = { url: '', hooks, rejected: 0, close: async () => {} };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
-      if (req.method !== 'POST' || req.url !== o.path || req.headers[o.header] !== o.secret) { r.rejected++; res.writeHead(401).end(); return; }
+      if (req.method !== 'POST' || req.url !== o.path || req.headers[o.header] !== o.secret) {
+        r.rejected++;
+        res.writeHead(401).end();
+        return;
+      }
       res.writeHead(204).end();
       let body: any;
-      try { body = JSON.parse(Buffer.concat(chunks).toString('utf8')); } catch { r.rejected++; return; }
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        r.rejected++;
+        return;
+      }
       const h = { at: Date.now(), path: req.url, body };
       hooks.push(h);
       o.onHook?.(h);
@@ -64,7 +96,11 @@ export async function startHookReceiver(o: { path: string; header: string; secre
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   r.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  r.close = () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
+  r.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
   return r;
 }
 
@@ -79,17 +115,34 @@ export interface CliRun {
 }
 
 /** Starts a CLI in a pty; calls onChange after each chunk of output is parsed and at exit. */
-export function startCli(o: { command: string; args: string[]; cwd: string; env: Record<string, string | undefined>; cols?: number; rows?: number; onChange: () => void }): CliRun {
+export function startCli(o: {
+  command: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string | undefined>;
+  cols?: number;
+  rows?: number;
+  onChange: () => void;
+}): CliRun {
   const session = PtySession.start({ command: o.command, args: o.args, cwd: o.cwd, env: o.env, cols: o.cols ?? 120, rows: o.rows ?? 40 });
   const run: CliRun = {
     session,
     screen: () => session.screenLines().join('\n'),
     exit: null,
-    write: (d) => { session.write(d); },
-    stop: async () => { if (!run.exit) await session.terminate(2000); },
+    write: (d) => {
+      session.write(d);
+    },
+    stop: async () => {
+      if (!run.exit) await session.terminate(2000);
+    },
   };
-  session.on('data', () => { void session.whenParsed().then(o.onChange); });
-  session.on('exit', (e) => { run.exit = e; o.onChange(); });
+  session.on('data', () => {
+    void session.whenParsed().then(o.onChange);
+  });
+  session.on('exit', (e) => {
+    run.exit = e;
+    o.onChange();
+  });
   return run;
 }
 

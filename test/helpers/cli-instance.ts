@@ -16,23 +16,38 @@ export async function startInstance(s: TestServer, sse: SseClient, agentBody: Re
   const id: string = inst.body.id;
   const mine = (e: SseEvent) => (e.data?.instance?.id ?? e.data?.message?.instanceId ?? e.data?.instanceId) === id;
   const c = {
-    id, agentId: agent.body.id as string, from,
+    id,
+    agentId: agent.body.id as string,
+    from,
     /** The next event of this instance (from index `since`) matching pred. */
     event: (since: number, pred: (e: SseEvent) => boolean, what: string, timeoutMs = 60_000) =>
       sse.waitFor((e) => mine(e) && sse.events.indexOf(e) >= since && pred(e), timeoutMs, what),
     status: (since: number, st: string, timeoutMs?: number) =>
       c.event(since, (e) => e.event === 'instance.updated' && e.data.instance.status === st, st, timeoutMs),
-    reply: (since: number, text: string) => c.event(since, (e) => e.event === 'message.created' && e.data.message.senderType === 'agent'
-      && e.data.message.kind === 'text' && e.data.message.content.includes(text), `reply ${text}`),
+    reply: (since: number, text: string) =>
+      c.event(
+        since,
+        (e) =>
+          e.event === 'message.created' &&
+          e.data.message.senderType === 'agent' &&
+          e.data.message.kind === 'text' &&
+          e.data.message.content.includes(text),
+        `reply ${text}`,
+      ),
     /** The instance's statuses in event order, repeats folded. */
-    statuses: (since = 0) => sse.events.slice(since).filter((e) => mine(e) && e.data.instance).map((e) => e.data.instance.status as string)
-      .filter((st, i, a) => i === 0 || a[i - 1] !== st),
+    statuses: (since = 0) =>
+      sse.events
+        .slice(since)
+        .filter((e) => mine(e) && e.data.instance)
+        .map((e) => e.data.instance.status as string)
+        .filter((st, i, a) => i === 0 || a[i - 1] !== st),
     send: (content: string) => s.api('POST', `/api/instances/${id}/messages`, { content }),
     messages: async () => (await s.api('GET', `/api/instances/${id}/messages?limit=1000`)).body as any[],
     /** How often each `sender|kind|content` is stored; the ones stored more than once. */
     duplicates: async () => {
       const tally = new Map<string, number>();
-      for (const m of await c.messages()) tally.set(`${m.senderType}|${m.kind}|${m.content}`, (tally.get(`${m.senderType}|${m.kind}|${m.content}`) ?? 0) + 1);
+      for (const m of await c.messages())
+        tally.set(`${m.senderType}|${m.kind}|${m.content}`, (tally.get(`${m.senderType}|${m.kind}|${m.content}`) ?? 0) + 1);
       return { tally, twice: [...tally].filter(([, k]) => k > 1) };
     },
   };

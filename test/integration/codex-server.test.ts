@@ -27,9 +27,15 @@ describe('Codex CLI through the server', { timeout: 240_000 }, () => {
     await sse.ready;
   });
   const dirs: string[] = [];
-  const dir = (prefix: string) => { const d = tempDir(prefix); dirs.push(d); return d; };
+  const dir = (prefix: string) => {
+    const d = tempDir(prefix);
+    dirs.push(d);
+    return d;
+  };
   after(async () => {
-    await s?.close(); await api?.close(); sse?.close();
+    await s?.close();
+    await api?.close();
+    sse?.close();
     for (const d of [...dirs, s?.home]) if (d) fs.rmSync(d, { recursive: true, force: true });
   });
 
@@ -40,19 +46,36 @@ describe('Codex CLI through the server', { timeout: 240_000 }, () => {
   async function startCodex() {
     const proj = dir('ayj-codex-proj-');
     const userHome = dir('ayj-codex-user-');
-    fs.writeFileSync(path.join(userHome, 'config.toml'), [
-      'model = "gpt-fake"', 'model_provider = "fake"', 'approval_policy = "on-request"',
-      '[model_providers.fake]', 'name = "Fake"', `base_url = "${api.url}/v1"`, 'wire_api = "responses"', 'env_key = "FAKE_OPENAI_KEY"',
-      `[projects."${proj}"]`, 'trust_level = "trusted"', '[analytics]', 'enabled = false', '',
-    ].join('\n'));
+    fs.writeFileSync(
+      path.join(userHome, 'config.toml'),
+      [
+        'model = "gpt-fake"',
+        'model_provider = "fake"',
+        'approval_policy = "on-request"',
+        '[model_providers.fake]',
+        'name = "Fake"',
+        `base_url = "${api.url}/v1"`,
+        'wire_api = "responses"',
+        'env_key = "FAKE_OPENAI_KEY"',
+        `[projects."${proj}"]`,
+        'trust_level = "trusted"',
+        '[analytics]',
+        'enabled = false',
+        '',
+      ].join('\n'),
+    );
     const c = await startInstance(s, sse, {
-      name: `codex-${++n}`, projectPath: proj, kind: 'codex', command: CODEX, args: [],
+      name: `codex-${++n}`,
+      projectPath: proj,
+      kind: 'codex',
+      command: CODEX,
+      args: [],
       env: { CODEX_HOME: userHome, FAKE_OPENAI_KEY: 'sk-fake', HOME: userHome },
     });
     return { ...c, proj, userHome, driver: () => s.manager.get(c.id)!.driver as HookCliDriver };
   }
 
-  test('a plain prompt: starting → idle → active → idle, both messages once; the hook route answers only the instance\'s secret', async () => {
+  test("a plain prompt: starting → idle → active → idle, both messages once; the hook route answers only the instance's secret", async () => {
     const c = await startCodex();
     const home = path.join(s.config.runDir, 'codex', c.id, 'home');
     assert.equal(fs.statSync(path.dirname(home)).mode & 0o777, 0o700);
@@ -77,19 +100,24 @@ describe('Codex CLI through the server', { timeout: 240_000 }, () => {
     assert.equal(noSecret.status, 401);
     assert.deepEqual([wrong.status, wrong.body], [noSecret.status, noSecret.body]);
     assert.deepEqual([unknown.status, unknown.body], [noSecret.status, noSecret.body]);
-    assert.equal((await s.api('POST', `/api/hooks/gemini/${c.id}`, {}, { [HOOK_SECRET_HEADER]: secret })).status, 401, 'not another kind\'s route');
+    assert.equal((await s.api('POST', `/api/hooks/gemini/${c.id}`, {}, { [HOOK_SECRET_HEADER]: secret })).status, 401, "not another kind's route");
     for (const body of ['{"hook_event_name":', '[1,2]', '{"hook_event_name":{"x":1}}', '{"hook_event_name":"Stop","session_id":7}', '']) {
       const r = await s.api('POST', url, body, { [HOOK_SECRET_HEADER]: secret, 'content-type': 'application/json' });
       assert.ok(r.status === 204 || r.status === 400, `${body} → ${r.status}`);
     }
     // a transcript path outside the instance's CODEX_HOME is not followed
-    await s.api('POST', url, { hook_event_name: 'SessionStart', session_id: 'evil', transcript_path: '/etc/passwd.jsonl' }, { [HOOK_SECRET_HEADER]: secret });
+    await s.api(
+      'POST',
+      url,
+      { hook_event_name: 'SessionStart', session_id: 'evil', transcript_path: '/etc/passwd.jsonl' },
+      { [HOOK_SECRET_HEADER]: secret },
+    );
     const saved = JSON.parse(fs.readFileSync(path.join(s.config.runDir, 'codex', c.id, 'session.json'), 'utf8'));
     assert.ok(saved.transcriptPath.startsWith(path.join(home, 'sessions')), saved.transcriptPath);
     assert.equal((await s.api('GET', `/api/instances/${c.id}`)).body.status, 'idle');
   });
 
-  test('an approval answered allow through the API: awaiting_input with the command and the dialog\'s options; it runs', async () => {
+  test("an approval answered allow through the API: awaiting_input with the command and the dialog's options; it runs", async () => {
     const c = await startCodex();
     const from = sse.events.length;
     await c.send('run: echo hello | tee out.txt');
@@ -98,8 +126,19 @@ describe('Codex CLI through the server', { timeout: 240_000 }, () => {
     const perm = (await c.event(from, (e) => e.event === 'message.created' && e.data.message.kind === 'permission', 'approval message')).data.message;
     assert.equal(perm.requiresUserInput, true);
     assert.deepEqual([perm.question.type, perm.question.tool, perm.question.input.command], ['permission', 'Bash', 'echo hello | tee out.txt']);
-    const drawn = await c.event(from, (e) => e.event === 'message.updated' && e.data.message.id === perm.id && e.data.message.question.prompt, 'options from the screen');
-    assert.deepEqual(drawn.data.message.question.options.map((o: any) => [o.key, o.intent]), [['1', 'allow'], ['2', 'allow_always'], ['3', 'deny']]);
+    const drawn = await c.event(
+      from,
+      (e) => e.event === 'message.updated' && e.data.message.id === perm.id && e.data.message.question.prompt,
+      'options from the screen',
+    );
+    assert.deepEqual(
+      drawn.data.message.question.options.map((o: any) => [o.key, o.intent]),
+      [
+        ['1', 'allow'],
+        ['2', 'allow_always'],
+        ['3', 'deny'],
+      ],
+    );
     assert.equal(drawn.data.message.question.options[0].label, 'Yes, proceed');
     assert.equal(drawn.data.message.question.prompt, 'Would you like to run the following command?');
 
@@ -109,7 +148,10 @@ describe('Codex CLI through the server', { timeout: 240_000 }, () => {
     await c.reply(from, 'Done. Output');
     await c.status(from, 'idle');
     assert.equal(fs.readFileSync(path.join(c.proj, 'out.txt'), 'utf8'), 'hello\n');
-    assert.ok(api.mainRequests().some((q) => q.toolOutput && /hello/.test(q.toolOutput.output)), 'the model got the output');
+    assert.ok(
+      api.mainRequests().some((q) => q.toolOutput && /hello/.test(q.toolOutput.output)),
+      'the model got the output',
+    );
     assert.equal((await c.messages()).find((m) => m.id === perm.id).requiresUserInput, false);
     assert.equal((await s.api('POST', `/api/instances/${c.id}/respond`, { choice: 'allow' })).status, 409);
   });
@@ -123,7 +165,7 @@ describe('Codex CLI through the server', { timeout: 240_000 }, () => {
     const r = await s.api('POST', `/api/instances/${c.id}/respond`, { choice: 'deny' });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.equal(r.body.status, 'idle');
-    await c.event(from, (e) => e.event === 'message.created' && e.data.message.content === 'Interrupted', 'the rollout\'s turn_aborted');
+    await c.event(from, (e) => e.event === 'message.created' && e.data.message.content === 'Interrupted', "the rollout's turn_aborted");
     assert.equal(fs.existsSync(path.join(c.proj, 'denied.txt')), false);
     const again = sse.events.length;
     await c.send('say again');
@@ -169,7 +211,7 @@ describe('Codex CLI through the server', { timeout: 240_000 }, () => {
     await c.reply(from, 'You said: say after');
     await c.status(from, 'idle');
     const hist = JSON.stringify(api.mainRequests().at(-1)!.body.input);
-    assert.ok(hist.includes('say before'), 'the model got the session\'s history');
+    assert.ok(hist.includes('say before'), "the model got the session's history");
     const again = JSON.parse(fs.readFileSync(path.join(s.config.runDir, 'codex', c.id, 'session.json'), 'utf8'));
     assert.deepEqual(again, saved, 'same session id, same rollout file');
     assert.deepEqual((await c.duplicates()).twice, [], 'the re-read rollout stores nothing twice');

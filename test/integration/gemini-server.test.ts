@@ -27,9 +27,15 @@ describe('Gemini CLI through the server', { timeout: 300_000 }, () => {
     await sse.ready;
   });
   const dirs: string[] = [];
-  const dir = (prefix: string) => { const d = tempDir(prefix); dirs.push(d); return d; };
+  const dir = (prefix: string) => {
+    const d = tempDir(prefix);
+    dirs.push(d);
+    return d;
+  };
   after(async () => {
-    await s?.close(); await api?.close(); sse?.close();
+    await s?.close();
+    await api?.close();
+    sse?.close();
     for (const d of [...dirs, s?.home]) if (d) fs.rmSync(d, { recursive: true, force: true });
   });
 
@@ -38,17 +44,29 @@ describe('Gemini CLI through the server', { timeout: 300_000 }, () => {
     const proj = dir('ayj-gemini-proj-');
     const userHome = dir('ayj-gemini-user-');
     fs.mkdirSync(path.join(userHome, '.gemini'));
-    fs.writeFileSync(path.join(userHome, '.gemini', 'settings.json'), JSON.stringify({
-      security: { auth: { selectedType: 'gemini-api-key' }, folderTrust: { enabled: false } },
-    }));
-    const c = await startInstance(s, sse, {
-      name: `gemini-${++n}`, projectPath: proj, kind: 'gemini', command: GEMINI, args: [],
-      env: { HOME: userHome, GEMINI_API_KEY: 'fake-key', GOOGLE_GEMINI_BASE_URL: api.url },
-    }, { readyMs: 90_000 });
+    fs.writeFileSync(
+      path.join(userHome, '.gemini', 'settings.json'),
+      JSON.stringify({
+        security: { auth: { selectedType: 'gemini-api-key' }, folderTrust: { enabled: false } },
+      }),
+    );
+    const c = await startInstance(
+      s,
+      sse,
+      {
+        name: `gemini-${++n}`,
+        projectPath: proj,
+        kind: 'gemini',
+        command: GEMINI,
+        args: [],
+        env: { HOME: userHome, GEMINI_API_KEY: 'fake-key', GOOGLE_GEMINI_BASE_URL: api.url },
+      },
+      { readyMs: 90_000 },
+    );
     return { ...c, proj, userHome, driver: () => s.manager.get(c.id)!.driver as HookCliDriver };
   }
 
-  test('a plain prompt, then an approval answered allow through the API; the hook route answers only the instance\'s secret', async () => {
+  test("a plain prompt, then an approval answered allow through the API; the hook route answers only the instance's secret", async () => {
     const c = await startGemini();
     let from = sse.events.length;
     assert.equal((await c.send('say hi')).status, 201);
@@ -63,28 +81,48 @@ describe('Gemini CLI through the server', { timeout: 300_000 }, () => {
     assert.equal(waiting.data.instance.statusReason, 'approval requested');
     const perm = (await c.event(from, (e) => e.event === 'message.created' && e.data.message.kind === 'permission', 'approval message')).data.message;
     assert.deepEqual([perm.question.type, perm.question.tool, perm.question.input.command], ['permission', 'Shell', 'echo hello | tee out.txt']);
-    const drawn = await c.event(from, (e) => e.event === 'message.updated' && e.data.message.id === perm.id && e.data.message.question.prompt, 'options from the screen');
+    const drawn = await c.event(
+      from,
+      (e) => e.event === 'message.updated' && e.data.message.id === perm.id && e.data.message.question.prompt,
+      'options from the screen',
+    );
     assert.deepEqual(drawn.data.message.question.options, [
-      { key: '1', label: 'Allow once', intent: 'allow' }, { key: '2', label: 'Allow for this session', intent: 'allow_always' },
-      { key: '3', label: 'No, suggest changes', intent: 'deny' }]);
+      { key: '1', label: 'Allow once', intent: 'allow' },
+      { key: '2', label: 'Allow for this session', intent: 'allow_always' },
+      { key: '3', label: 'No, suggest changes', intent: 'deny' },
+    ]);
     assert.equal(drawn.data.message.question.prompt, 'Allow execution of [Shell]?');
     const r = await s.api('POST', `/api/instances/${c.id}/respond`, { choice: '1' });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     await c.reply(from, 'Done. Output');
     await c.status(from, 'idle');
     assert.equal(fs.readFileSync(path.join(c.proj, 'out.txt'), 'utf8'), 'hello\n');
-    assert.ok(api.mainRequests().some((q) => q.toolResult && /hello/.test(q.toolResult.output)), 'the model got the output');
+    assert.ok(
+      api.mainRequests().some((q) => q.toolResult && /hello/.test(q.toolResult.output)),
+      'the model got the output',
+    );
     const { tally, twice } = await c.duplicates();
     assert.deepEqual(twice, []);
-    for (const want of ['user|text|say hi', 'agent|text|Hello from the fake API. You said: say hi', 'user|text|run: echo hello | tee out.txt',
-      'agent|text|I will run it.', 'agent|tool|Shell: echo hello | tee out.txt', 'agent|permission|Gemini CLI wants to run Shell: echo hello | tee out.txt']) {
+    for (const want of [
+      'user|text|say hi',
+      'agent|text|Hello from the fake API. You said: say hi',
+      'user|text|run: echo hello | tee out.txt',
+      'agent|text|I will run it.',
+      'agent|tool|Shell: echo hello | tee out.txt',
+      'agent|permission|Gemini CLI wants to run Shell: echo hello | tee out.txt',
+    ]) {
       assert.equal(tally.get(want), 1, want);
     }
 
     const url = `/api/hooks/gemini/${c.id}`;
     const secret = c.driver().secret;
     const wrong = await s.api('POST', url, { hook_event_name: 'AfterAgent', session_id: 'x' }, { [HOOK_SECRET_HEADER]: 'y'.repeat(secret.length) });
-    const unknown = await s.api('POST', '/api/hooks/gemini/nope', { hook_event_name: 'AfterAgent', session_id: 'x' }, { [HOOK_SECRET_HEADER]: secret });
+    const unknown = await s.api(
+      'POST',
+      '/api/hooks/gemini/nope',
+      { hook_event_name: 'AfterAgent', session_id: 'x' },
+      { [HOOK_SECRET_HEADER]: secret },
+    );
     assert.equal(wrong.status, 401);
     assert.deepEqual([unknown.status, unknown.body], [wrong.status, wrong.body]);
     for (const body of ['{"hook_event_name":', '[1,2]', '{"hook_event_name":"AfterAgent"}', '']) {
@@ -102,7 +140,7 @@ describe('Gemini CLI through the server', { timeout: 300_000 }, () => {
     const r = await s.api('POST', `/api/instances/${c.id}/respond`, { choice: 'deny' });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.equal(r.body.status, 'idle');
-    await c.event(from, (e) => e.event === 'message.created' && e.data.message.content === 'Request cancelled', 'the transcript\'s cancellation');
+    await c.event(from, (e) => e.event === 'message.created' && e.data.message.content === 'Request cancelled', "the transcript's cancellation");
     assert.equal(fs.existsSync(path.join(c.proj, 'denied.txt')), false);
 
     // in the terminal: Esc, then the state follows the screen and the transcript
@@ -118,7 +156,18 @@ describe('Gemini CLI through the server', { timeout: 300_000 }, () => {
     await c.send('say before');
     await c.reply(from, 'You said: say before');
     await c.status(from, 'idle');
-    assert.deepEqual(c.statuses(c.from), ['starting', 'idle', 'active', 'awaiting_input', 'idle', 'active', 'awaiting_input', 'idle', 'active', 'idle']);
+    assert.deepEqual(c.statuses(c.from), [
+      'starting',
+      'idle',
+      'active',
+      'awaiting_input',
+      'idle',
+      'active',
+      'awaiting_input',
+      'idle',
+      'active',
+      'idle',
+    ]);
     const saved = JSON.parse(fs.readFileSync(path.join(s.config.runDir, 'gemini', c.id, 'session.json'), 'utf8'));
     const before = (await c.duplicates()).tally;
     assert.equal(before.get('agent|system|Request cancelled'), 2, 'one cancellation per denied turn');
@@ -136,7 +185,7 @@ describe('Gemini CLI through the server', { timeout: 300_000 }, () => {
     await c.send('say after');
     await c.reply(from, 'You said: say after');
     await c.status(from, 'idle');
-    assert.ok(JSON.stringify(api.mainRequests().at(-1)!.body.contents).includes('say before'), 'the model got the session\'s history');
+    assert.ok(JSON.stringify(api.mainRequests().at(-1)!.body.contents).includes('say before'), "the model got the session's history");
     const again = JSON.parse(fs.readFileSync(path.join(s.config.runDir, 'gemini', c.id, 'session.json'), 'utf8'));
     assert.equal(again.sessionId, saved.sessionId);
     assert.equal(again.transcriptPath, saved.transcriptPath, 'the same transcript file');

@@ -1,4 +1,4 @@
-// agents.db migration 2 (kinds codex and gemini) rebuilds the agents table: a version-1 database keeps its agents,
+// agents.db migration 3 (kinds codex and gemini) rebuilds the agents table: a version-1 database keeps its agents,
 // settings, instances and messages, foreign keys still cascade, and the new kinds are accepted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +13,7 @@ const V1_AGENTS = `CREATE TABLE agents (id TEXT PRIMARY KEY, name TEXT NOT NULL 
   kind TEXT NOT NULL DEFAULT 'claude' CHECK (kind IN ('claude','generic')), color TEXT,
   created_at DATETIME DEFAULT CURRENT_TIMESTAMP, updated_at DATETIME DEFAULT CURRENT_TIMESTAMP)`;
 
-test('migration 2 keeps a version-1 database whole and accepts kinds codex and gemini', () => {
+test('migrations 2-3 keep a version-1 database whole; kinds codex and gemini are accepted', () => {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'ayj-migrate-'));
   fs.mkdirSync(path.join(home, 'docs'));
   // A version-1 database: migration 1 as released, with one agent, its settings, an instance and a message.
@@ -37,7 +37,7 @@ test('migration 2 keeps a version-1 database whole and accepts kinds codex and g
   v1.close();
 
   const db = openAgentsDb(home);
-  assert.equal(db.pragma('user_version', { simple: true }), 2);
+  assert.equal(db.pragma('user_version', { simple: true }), 3);
   assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
   assert.deepEqual(db.prepare(`SELECT id, name, kind FROM agents`).all(), [{ id: 'a1', name: 'old', kind: 'claude' }]);
   assert.equal((db.prepare(`SELECT max_concurrent_instances m FROM agent_settings WHERE agent_id = 'a1'`).get() as any).m, 3);

@@ -15,7 +15,13 @@ import { Waiter, startCli, startHookReceiver, typePrompt, type CliRun } from '..
 import { prepareCodexLaunch, findCodexRollout } from '../../src/server/integrations/codex/launch.js';
 import { mapCodexHook, parseCodexHook, codexPromptKey } from '../../src/server/integrations/codex/hooks.js';
 import { mapRolloutEntry, type RolloutMapping } from '../../src/server/integrations/codex/rollout.js';
-import { CODEX_CLEAR_INPUT, CODEX_INPUT_GUARD_MS, codexAnswerKeys, codexComposerReady, readCodexDialog } from '../../src/server/integrations/codex/respond.js';
+import {
+  CODEX_CLEAR_INPUT,
+  CODEX_INPUT_GUARD_MS,
+  codexAnswerKeys,
+  codexComposerReady,
+  readCodexDialog,
+} from '../../src/server/integrations/codex/respond.js';
 import { HOOK_SECRET_HEADER } from '../../src/server/integrations/hook-transport.js';
 import { JsonlTailer } from '../../src/server/integrations/jsonl-tailer.js';
 import { transcriptInside } from '../../src/server/integrations/agent-effects.js';
@@ -33,12 +39,23 @@ test('real Codex CLI: plain prompt, approval allowed, approval denied, /exit, re
   const secret = 'hook-secret-codex';
   const rec = await startHookReceiver({ path: '/api/hooks/codex/inst-1', header: HOOK_SECRET_HEADER, secret, onHook: () => w.poke() });
   const config = [
-    'model = "gpt-fake"', 'model_provider = "fake"', 'approval_policy = "on-request"',
-    '[model_providers.fake]', 'name = "Fake"', `base_url = "${api.url}/v1"`, 'wire_api = "responses"', 'env_key = "FAKE_OPENAI_KEY"',
-    `[projects."${proj}"]`, 'trust_level = "trusted"', '[analytics]', 'enabled = false', '',
+    'model = "gpt-fake"',
+    'model_provider = "fake"',
+    'approval_policy = "on-request"',
+    '[model_providers.fake]',
+    'name = "Fake"',
+    `base_url = "${api.url}/v1"`,
+    'wire_api = "responses"',
+    'env_key = "FAKE_OPENAI_KEY"',
+    `[projects."${proj}"]`,
+    'trust_level = "trusted"',
+    '[analytics]',
+    'enabled = false',
+    '',
   ].join('\n');
   const runDir = path.join(root, 'run');
-  const launch = (resumeSessionId?: string) => prepareCodexLaunch({ instanceId: 'inst-1', runDir, serverUrl: rec.url, secret, config, userHome: null, resumeSessionId });
+  const launch = (resumeSessionId?: string) =>
+    prepareCodexLaunch({ instanceId: 'inst-1', runDir, serverUrl: rec.url, secret, config, userHome: null, resumeSessionId });
   const env = (l: ReturnType<typeof launch>) => ({ ...process.env, ...l.env, FAKE_OPENAI_KEY: 'sk-fake', HOME: root });
 
   const first = launch();
@@ -51,7 +68,11 @@ test('real Codex CLI: plain prompt, approval allowed, approval denied, /exit, re
   const tailer = new JsonlTailer({ pollMs: 200 });
   const rollout: RolloutMapping[] = [];
   const rolloutRaw: unknown[] = [];
-  tailer.on('entry', (e) => { rolloutRaw.push(e); rollout.push(mapRolloutEntry(e)); w.poke(); });
+  tailer.on('entry', (e) => {
+    rolloutRaw.push(e);
+    rollout.push(mapRolloutEntry(e));
+    w.poke();
+  });
   t.after(async () => {
     tailer.close();
     await run?.stop();
@@ -61,9 +82,12 @@ test('real Codex CLI: plain prompt, approval allowed, approval denied, /exit, re
   });
 
   const names = () => rec.hooks.map((h) => h.body.hook_event_name as string);
-  const hookN = (name: string, n: number) => w.until(() => rec.hooks.filter((h) => h.body.hook_event_name === name)[n - 1]?.body, `hook ${name} #${n}`);
+  const hookN = (name: string, n: number) =>
+    w.until(() => rec.hooks.filter((h) => h.body.hook_event_name === name)[n - 1]?.body, `hook ${name} #${n}`);
   const stored = new Map<string, NewMessage>(); // what the driver would store: one message per external key
-  const store = (ms: NewMessage[] | undefined) => { for (const m of ms ?? []) if (!stored.has(m.externalKey!)) stored.set(m.externalKey!, m); };
+  const store = (ms: NewMessage[] | undefined) => {
+    for (const m of ms ?? []) if (!stored.has(m.externalKey!)) stored.set(m.externalKey!, m);
+  };
   const storedText = () => [...stored.values()].map((m) => `${m.senderType}:${m.content}`);
   const apply = (body: unknown, status?: string) => {
     const p = parseCodexHook(body);
@@ -110,7 +134,14 @@ test('real Codex CLI: plain prompt, approval allowed, approval denied, /exit, re
   const dialog = await w.until(() => readCodexDialog(run!.screen()), 'the approval dialog');
   const dialogScreen = run.screen();
   assert.equal(dialog.command, 'echo hello | tee out.txt', run.screen());
-  assert.deepEqual(dialog.options.map((o) => [o.key, o.shortcut, o.choice]), [['1', 'y', 'allow'], ['2', 'p', 'allow_always'], ['3', 'esc', 'deny']]);
+  assert.deepEqual(
+    dialog.options.map((o) => [o.key, o.shortcut, o.choice]),
+    [
+      ['1', 'y', 'allow'],
+      ['2', 'p', 'allow_always'],
+      ['3', 'esc', 'deny'],
+    ],
+  );
   assert.equal(dialog.options[0].label, 'Yes, proceed');
   await new Promise((r) => setTimeout(r, CODEX_INPUT_GUARD_MS)); // Codex drops keys sent as the dialog appears
   run.write(codexAnswerKeys('allow', dialog.options)!.keys);
@@ -118,7 +149,10 @@ test('real Codex CLI: plain prompt, approval allowed, approval denied, /exit, re
   await turnClosed(stop2.turn_id);
   assert.deepEqual(names().slice(3), ['UserPromptSubmit', 'PreToolUse', 'PermissionRequest', 'PostToolUse', 'Stop']);
   assert.equal(fs.readFileSync(path.join(proj, 'out.txt'), 'utf8'), 'hello\n');
-  const output = api.mainRequests().map((r) => r.toolOutput).find(Boolean);
+  const output = api
+    .mainRequests()
+    .map((r) => r.toolOutput)
+    .find(Boolean);
   assert.ok(output && /hello/.test(output.output), `the model got the command's output: ${JSON.stringify(output)}`);
 
   // 3. approval, denied: Esc → Interrupt (no Stop, no PostToolUse) → idle; nothing ran; the rollout says aborted.
@@ -165,31 +199,57 @@ test('real Codex CLI: plain prompt, approval allowed, approval denied, /exit, re
   run = startCli({ command: CODEX, args: second.args, cwd: proj, env: env(second), onChange: () => w.poke() });
   await w.until(() => codexComposerReady(run!.screen()), 'the composer after resume');
   await typePrompt(run, w, 'after resume', 0, CODEX_CLEAR_INPUT);
-  const resumed = await w.until(() => rec.hooks.slice(hooksBefore).find((h) => h.body.hook_event_name === 'SessionStart')?.body, 'SessionStart after resume');
+  const resumed = await w.until(
+    () => rec.hooks.slice(hooksBefore).find((h) => h.body.hook_event_name === 'SessionStart')?.body,
+    'SessionStart after resume',
+  );
   assert.equal(resumed.source, 'resume');
   assert.equal(resumed.session_id, sessionId);
   assert.equal(resumed.transcript_path, rolloutPath);
   await hookN('Stop', 4);
-  await w.until(() => rollout.some((m) => m.messages.some((x) => x.content === 'Hello from the fake API. You said: after resume')), 'the resumed turn in the same rollout');
+  await w.until(
+    () => rollout.some((m) => m.messages.some((x) => x.content === 'Hello from the fake API. You said: after resume')),
+    'the resumed turn in the same rollout',
+  );
   assert.ok(JSON.stringify(api.mainRequests().at(-1)!.body.input).includes('say hi'), 'the resumed session sent its history');
-  assert.deepEqual(fs.readdirSync(path.dirname(rolloutPath)).filter((f) => f.startsWith('rollout-')), [path.basename(rolloutPath)]);
+  assert.deepEqual(
+    fs.readdirSync(path.dirname(rolloutPath)).filter((f) => f.startsWith('rollout-')),
+    [path.basename(rolloutPath)],
+  );
   assert.equal(rec.rejected, 0);
 
   // each message once, whichever source reported it first
   for (const m of rollout) store(m.messages);
   const texts = storedText();
-  for (const x of ['user:say hi', 'agent:Hello from the fake API. You said: say hi', 'user:after resume', 'agent:Hello from the fake API. You said: after resume']) {
+  for (const x of [
+    'user:say hi',
+    'agent:Hello from the fake API. You said: say hi',
+    'user:after resume',
+    'agent:Hello from the fake API. You said: after resume',
+  ]) {
     assert.equal(texts.filter((y) => y === x).length, 1, x);
   }
   assert.ok(texts.includes('agent:Bash: echo hello | tee out.txt'));
 
-  if (process.env.RECORD_FIXTURES) recordFixture(rec.hooks.map((h) => h.body), rolloutRaw, dialogScreen, root);
+  if (process.env.RECORD_FIXTURES)
+    recordFixture(
+      rec.hooks.map((h) => h.body),
+      rolloutRaw,
+      dialogScreen,
+      root,
+    );
 });
 
 /** Writes test/fakes/codex-recorded.json: the hook payloads and the rollout lines the mapping reads, paths neutralised. */
 function recordFixture(hooks: unknown[], rollout: unknown[], dialogScreen: string, root: string) {
-  const keep = rollout.filter((e: any) => e?.type === 'session_meta' || (e?.type === 'event_msg' && ['task_started', 'item_completed', 'task_complete', 'turn_aborted'].includes(e.payload?.type)));
-  const slim = keep.map((e: any) => (e.type === 'session_meta' ? { type: e.type, payload: { id: e.payload.id, cwd: e.payload.cwd, cli_version: e.payload.cli_version } } : e));
+  const keep = rollout.filter(
+    (e: any) =>
+      e?.type === 'session_meta' ||
+      (e?.type === 'event_msg' && ['task_started', 'item_completed', 'task_complete', 'turn_aborted'].includes(e.payload?.type)),
+  );
+  const slim = keep.map((e: any) =>
+    e.type === 'session_meta' ? { type: e.type, payload: { id: e.payload.id, cwd: e.payload.cwd, cli_version: e.payload.cli_version } } : e,
+  );
   const text = JSON.stringify({ cli: 'codex-cli 0.171.0', hooks, rollout: slim, dialogScreen }, null, 1).split(root).join('/home/u');
   fs.writeFileSync(path.resolve(import.meta.dirname, '../fakes/codex-recorded.json'), `${text}\n`);
 }

@@ -17,25 +17,70 @@ const hooks: any[] = rec.hooks;
 const byName = (n: string, i = 0) => hooks.filter((h) => h.hook_event_name === n)[i];
 
 test('recorded hook sequence: prompt, allow, deny, exit, resume', () => {
-  assert.deepEqual(hooks.map((h) => h.hook_event_name), [
-    'SessionStart', 'UserPromptSubmit', 'Stop',
-    'UserPromptSubmit', 'PreToolUse', 'PermissionRequest', 'PostToolUse', 'Stop',
-    'UserPromptSubmit', 'PreToolUse', 'PermissionRequest', 'Interrupt',
-    'UserPromptSubmit', 'Stop', 'SessionEnd',
-    'SessionStart', 'UserPromptSubmit', 'Stop']);
+  assert.deepEqual(
+    hooks.map((h) => h.hook_event_name),
+    [
+      'SessionStart',
+      'UserPromptSubmit',
+      'Stop',
+      'UserPromptSubmit',
+      'PreToolUse',
+      'PermissionRequest',
+      'PostToolUse',
+      'Stop',
+      'UserPromptSubmit',
+      'PreToolUse',
+      'PermissionRequest',
+      'Interrupt',
+      'UserPromptSubmit',
+      'Stop',
+      'SessionEnd',
+      'SessionStart',
+      'UserPromptSubmit',
+      'Stop',
+    ],
+  );
   for (const h of hooks) assert.ok(parseCodexHook(h), h.hook_event_name);
 });
 
 test('each recorded hook maps to its state', () => {
   const states = hooks.map((h, i) => mapCodexHook(parseCodexHook(h)!, { status: i === 11 ? 'awaiting_input' : 'active' }).status ?? '-');
-  assert.deepEqual(states, ['-', 'active', 'idle', 'active', 'active', 'awaiting_input', 'active', 'idle', 'active', 'active', 'awaiting_input', 'idle',
-    'active', 'idle', '-', '-', 'active', 'idle']);
+  assert.deepEqual(states, [
+    '-',
+    'active',
+    'idle',
+    'active',
+    'active',
+    'awaiting_input',
+    'active',
+    'idle',
+    'active',
+    'active',
+    'awaiting_input',
+    'idle',
+    'active',
+    'idle',
+    '-',
+    '-',
+    'active',
+    'idle',
+  ]);
   const submit = mapCodexHook(parseCodexHook(byName('UserPromptSubmit'))!);
-  assert.deepEqual(submit.messages?.map((m) => [m.senderType, m.content, m.externalKey]), [['user', 'say hi', codexPromptKey(byName('UserPromptSubmit').turn_id, 'say hi')]]);
+  assert.deepEqual(
+    submit.messages?.map((m) => [m.senderType, m.content, m.externalKey]),
+    [['user', 'say hi', codexPromptKey(byName('UserPromptSubmit').turn_id, 'say hi')]],
+  );
   const perm = mapCodexHook(parseCodexHook(byName('PermissionRequest'))!);
   assert.equal(perm.approval?.tool, 'Bash');
   assert.equal(perm.approval?.command, 'echo hello | tee out.txt');
-  assert.deepEqual(perm.approval?.options.map((o) => [o.key, o.choice]), [['1', 'allow'], ['2', 'allow_always'], ['3', 'deny']]);
+  assert.deepEqual(
+    perm.approval?.options.map((o) => [o.key, o.choice]),
+    [
+      ['1', 'allow'],
+      ['2', 'allow_always'],
+      ['3', 'deny'],
+    ],
+  );
   assert.equal(mapCodexHook(parseCodexHook(byName('PermissionRequest'))!).approval?.externalKey, perm.approval?.externalKey, 'stable key');
   const interrupt = mapCodexHook(parseCodexHook(byName('Interrupt'))!, { status: 'awaiting_input' });
   assert.deepEqual([interrupt.status, interrupt.interrupted, interrupt.reason], ['idle', true, 'approval denied']);
@@ -47,9 +92,18 @@ test('each recorded hook maps to its state', () => {
 });
 
 test('hook payloads are checked: garbage is null, never an exception', () => {
-  for (const bad of [null, 7, 'x', [], {}, { hook_event_name: 'Stop' }, { hook_event_name: 'Stop', session_id: 7 },
-    { hook_event_name: 'Stop', session_id: 's', tool_input: 'rm -rf /' }, { hook_event_name: '', session_id: 's' },
-    { hook_event_name: 'Stop', session_id: 'x'.repeat(201) }]) {
+  for (const bad of [
+    null,
+    7,
+    'x',
+    [],
+    {},
+    { hook_event_name: 'Stop' },
+    { hook_event_name: 'Stop', session_id: 7 },
+    { hook_event_name: 'Stop', session_id: 's', tool_input: 'rm -rf /' },
+    { hook_event_name: '', session_id: 's' },
+    { hook_event_name: 'Stop', session_id: 'x'.repeat(201) },
+  ]) {
     assert.equal(parseCodexHook(bad), null, JSON.stringify(bad));
   }
   assert.deepEqual(mapCodexHook(parseCodexHook({ hook_event_name: 'SomethingNew', session_id: 's' })!), { sessionId: 's' });
@@ -60,7 +114,10 @@ test('the recorded rollout: each message once, keyed like the hooks; turn ends a
   const msgs = mapped.flatMap((m: any) => m.messages);
   const keys = msgs.map((m: any) => m.externalKey);
   assert.equal(new Set(keys).size, keys.length);
-  assert.deepEqual(msgs.filter((m: any) => m.senderType === 'user').map((m: any) => m.content), ['say hi', 'run: echo hello | tee out.txt', 'run: echo nope > denied.txt', 'say again', 'after resume']);
+  assert.deepEqual(
+    msgs.filter((m: any) => m.senderType === 'user').map((m: any) => m.content),
+    ['say hi', 'run: echo hello | tee out.txt', 'run: echo nope > denied.txt', 'say again', 'after resume'],
+  );
   assert.ok(keys.includes(codexPromptKey(byName('UserPromptSubmit').turn_id, 'say hi')));
   const turns = hooks.filter((h) => h.hook_event_name === 'UserPromptSubmit').map((h) => h.turn_id);
   assert.equal(new Set(turns).size, turns.length, 'one turn per prompt');
@@ -69,7 +126,12 @@ test('the recorded rollout: each message once, keyed like the hooks; turn ends a
   assert.equal(mapped.find((m: any) => m.aborted).aborted.turnId, byName('Interrupt').turn_id);
   assert.ok(mapped.some((m: any) => m.turnComplete?.lastMessage === 'Hello from the fake API. You said: say hi'));
   assert.equal(mapped.find((m: any) => m.sessionId)?.sessionId, byName('SessionStart').session_id);
-  for (const bad of [null, {}, { type: 'event_msg' }, { type: 'event_msg', payload: { type: 'item_completed', turn_id: 't', item: { type: 'AgentMessage', content: 'no' } } }]) {
+  for (const bad of [
+    null,
+    {},
+    { type: 'event_msg' },
+    { type: 'event_msg', payload: { type: 'item_completed', turn_id: 't', item: { type: 'AgentMessage', content: 'no' } } },
+  ]) {
     assert.deepEqual(mapRolloutEntry(bad).messages, []);
   }
   assert.equal(codexCommandText(['/bin/bash', '-lc', 'echo hi']), 'echo hi');
@@ -79,7 +141,14 @@ test('the recorded approval dialog: its options and keys; the composer', () => {
   const d = readCodexDialog(rec.dialogScreen)!;
   assert.equal(d.question, 'Would you like to run the following command?');
   assert.equal(d.command, 'echo hello | tee out.txt');
-  assert.deepEqual(d.options.map((o) => [o.key, o.shortcut, o.choice]), [['1', 'y', 'allow'], ['2', 'p', 'allow_always'], ['3', 'esc', 'deny']]);
+  assert.deepEqual(
+    d.options.map((o) => [o.key, o.shortcut, o.choice]),
+    [
+      ['1', 'y', 'allow'],
+      ['2', 'p', 'allow_always'],
+      ['3', 'esc', 'deny'],
+    ],
+  );
   assert.equal(d.selected, 1);
   assert.equal(codexAnswerKeys('allow', d.options)?.keys, '1');
   assert.equal(codexAnswerKeys('allow_always', d.options)?.keys, '2');
@@ -92,14 +161,21 @@ test('the recorded approval dialog: its options and keys; the composer', () => {
   assert.equal(readCodexDialog('› Ask Codex to do anything'), null);
 });
 
-test('the launch: an owner-only CODEX_HOME of its own, the user\'s config copied once, hooks without the secret, resume', () => {
+test("the launch: an owner-only CODEX_HOME of its own, the user's config copied once, hooks without the secret, resume", () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ayj-codex-launch-'));
   const user = path.join(root, 'user');
   fs.mkdirSync(user);
   fs.writeFileSync(path.join(user, 'config.toml'), 'model = "mine"\n');
   fs.writeFileSync(path.join(user, 'auth.json'), '{"token":"t"}');
   const run = path.join(root, 'run');
-  const l = prepareCodexLaunch({ instanceId: 'i1', runDir: run, serverUrl: 'http://127.0.0.1:9/', secret: 'S3CRET', userHome: user, env: { PATH: process.env.PATH } });
+  const l = prepareCodexLaunch({
+    instanceId: 'i1',
+    runDir: run,
+    serverUrl: 'http://127.0.0.1:9/',
+    secret: 'S3CRET',
+    userHome: user,
+    env: { PATH: process.env.PATH },
+  });
   assert.equal(l.home, path.join(run, 'codex', 'i1', 'home'));
   assert.equal(l.env.CODEX_HOME, l.home);
   assert.deepEqual(l.args, ['--dangerously-bypass-hook-trust', '--enable', 'hooks']);
@@ -114,7 +190,15 @@ test('the launch: an owner-only CODEX_HOME of its own, the user\'s config copied
   assert.equal(fs.readlinkSync(path.join(l.home, 'auth.json')), path.join(user, 'auth.json'));
   // Codex writes into its config.toml: a second launch (resume) keeps it, and rotates the secret
   fs.appendFileSync(path.join(l.home, 'config.toml'), '[tui]\nx = 1\n');
-  const again = prepareCodexLaunch({ instanceId: 'i1', runDir: run, serverUrl: 'http://127.0.0.1:9', secret: 'OTHER', userHome: user, resumeSessionId: 'abc', userArgs: ['-m', 'o3'] });
+  const again = prepareCodexLaunch({
+    instanceId: 'i1',
+    runDir: run,
+    serverUrl: 'http://127.0.0.1:9',
+    secret: 'OTHER',
+    userHome: user,
+    resumeSessionId: 'abc',
+    userArgs: ['-m', 'o3'],
+  });
   assert.deepEqual(again.args, ['--dangerously-bypass-hook-trust', '--enable', 'hooks', 'resume', 'abc', '-m', 'o3']);
   assert.match(fs.readFileSync(path.join(l.home, 'config.toml'), 'utf8'), /\[tui\]/);
   assert.match(fs.readFileSync(path.join(l.dir, 'hook-headers'), 'utf8'), /OTHER/);

@@ -15,7 +15,15 @@ import { Waiter, startCli, startHookReceiver, typePrompt, type CliRun } from '..
 import { prepareGeminiLaunch } from '../../src/server/integrations/gemini/launch.js';
 import { mapGeminiHook, parseGeminiHook } from '../../src/server/integrations/gemini/hooks.js';
 import { GeminiTranscriptReader, type GeminiTranscriptMapping } from '../../src/server/integrations/gemini/transcript.js';
-import { GEMINI_ENTER_GUARD_MS, GEMINI_INPUT_GUARD_MS, GEMINI_RESUBMIT_AFTER_MS, geminiAnswerKeys, geminiComposerReady, geminiInputText, readGeminiDialog } from '../../src/server/integrations/gemini/respond.js';
+import {
+  GEMINI_ENTER_GUARD_MS,
+  GEMINI_INPUT_GUARD_MS,
+  GEMINI_RESUBMIT_AFTER_MS,
+  geminiAnswerKeys,
+  geminiComposerReady,
+  geminiInputText,
+  readGeminiDialog,
+} from '../../src/server/integrations/gemini/respond.js';
 import { HOOK_SECRET_HEADER } from '../../src/server/integrations/hook-transport.js';
 import { JsonlTailer } from '../../src/server/integrations/jsonl-tailer.js';
 import { transcriptInside } from '../../src/server/integrations/agent-effects.js';
@@ -34,8 +42,15 @@ test('real Gemini CLI: plain prompt, approval allowed, approval denied, /quit, r
   const rec = await startHookReceiver({ path: '/api/hooks/gemini/inst-1', header: HOOK_SECRET_HEADER, secret, onHook: () => w.poke() });
   const settings = { security: { auth: { selectedType: 'gemini-api-key' }, folderTrust: { enabled: false } } };
   const runDir = path.join(root, 'run');
-  const launch = (resumeSessionId?: string) => prepareGeminiLaunch({ instanceId: 'inst-1', runDir, serverUrl: rec.url, secret, settings, userHome: null, resumeSessionId });
-  const env = (l: ReturnType<typeof launch>) => ({ ...process.env, ...l.env, GEMINI_API_KEY: 'fake-key', GOOGLE_GEMINI_BASE_URL: api.url, HOME: root });
+  const launch = (resumeSessionId?: string) =>
+    prepareGeminiLaunch({ instanceId: 'inst-1', runDir, serverUrl: rec.url, secret, settings, userHome: null, resumeSessionId });
+  const env = (l: ReturnType<typeof launch>) => ({
+    ...process.env,
+    ...l.env,
+    GEMINI_API_KEY: 'fake-key',
+    GOOGLE_GEMINI_BASE_URL: api.url,
+    HOME: root,
+  });
 
   const first = launch();
   assert.equal(fs.statSync(first.dir).mode & 0o777, 0o700);
@@ -47,7 +62,11 @@ test('real Gemini CLI: plain prompt, approval allowed, approval denied, /quit, r
   const tailer = new JsonlTailer({ pollMs: 200 });
   const mapped: GeminiTranscriptMapping[] = [];
   const raw: unknown[] = [];
-  tailer.on('entry', (e) => { raw.push(e); mapped.push(reader.push(e)); w.poke(); });
+  tailer.on('entry', (e) => {
+    raw.push(e);
+    mapped.push(reader.push(e));
+    w.poke();
+  });
   t.after(async () => {
     tailer.close();
     await run?.stop();
@@ -57,9 +76,12 @@ test('real Gemini CLI: plain prompt, approval allowed, approval denied, /quit, r
   });
 
   const names = () => rec.hooks.map((h) => h.body.hook_event_name as string);
-  const hookN = (name: string, n: number) => w.until(() => rec.hooks.filter((h) => h.body.hook_event_name === name)[n - 1]?.body, `hook ${name} #${n}`);
+  const hookN = (name: string, n: number) =>
+    w.until(() => rec.hooks.filter((h) => h.body.hook_event_name === name)[n - 1]?.body, `hook ${name} #${n}`);
   const stored = new Map<string, NewMessage>();
-  const store = (ms: NewMessage[] | undefined) => { for (const m of ms ?? []) if (!stored.has(m.externalKey!)) stored.set(m.externalKey!, m); };
+  const store = (ms: NewMessage[] | undefined) => {
+    for (const m of ms ?? []) if (!stored.has(m.externalKey!)) stored.set(m.externalKey!, m);
+  };
   const storedText = () => [...stored.values()].map((m) => `${m.senderType}:${m.content}`);
   const apply = (body: unknown) => {
     const p = parseGeminiHook(body);
@@ -80,7 +102,12 @@ test('real Gemini CLI: plain prompt, approval allowed, approval denied, /quit, r
     await ready();
     const n = rec.hooks.length;
     await typePrompt(run!, w, text, GEMINI_ENTER_GUARD_MS);
-    const taken = await w.until(() => rec.hooks.length > n || geminiInputText(run!.screen()) !== text, 'the prompt submitted', GEMINI_RESUBMIT_AFTER_MS).then(() => true, () => false);
+    const taken = await w
+      .until(() => rec.hooks.length > n || geminiInputText(run!.screen()) !== text, 'the prompt submitted', GEMINI_RESUBMIT_AFTER_MS)
+      .then(
+        () => true,
+        () => false,
+      );
     if (!taken && geminiInputText(run!.screen()) === text) run!.write('\r');
   };
 
@@ -116,8 +143,14 @@ test('real Gemini CLI: plain prompt, approval allowed, approval denied, /quit, r
   const dialog = await w.until(() => readGeminiDialog(run!.screen()), 'the approval dialog');
   const dialogScreen = run.screen();
   assert.equal(dialog.command, 'echo hello | tee out.txt');
-  assert.deepEqual(dialog.options.map((o) => [o.key, o.label, o.choice]),
-    [['1', 'Allow once', 'allow'], ['2', 'Allow for this session', 'allow_always'], ['3', 'No, suggest changes', 'deny']]);
+  assert.deepEqual(
+    dialog.options.map((o) => [o.key, o.label, o.choice]),
+    [
+      ['1', 'Allow once', 'allow'],
+      ['2', 'Allow for this session', 'allow_always'],
+      ['3', 'No, suggest changes', 'deny'],
+    ],
+  );
   await new Promise((r) => setTimeout(r, GEMINI_INPUT_GUARD_MS));
   run.write(geminiAnswerKeys('allow', dialog.options)!.keys);
   const afterTool = await hookN('AfterTool', 1);
@@ -125,7 +158,10 @@ test('real Gemini CLI: plain prompt, approval allowed, approval denied, /quit, r
   await hookN('AfterAgent', 2);
   assert.deepEqual(names().slice(3), ['BeforeAgent', 'BeforeTool', 'Notification', 'AfterTool', 'AfterAgent']);
   assert.equal(fs.readFileSync(path.join(proj, 'out.txt'), 'utf8'), 'hello\n');
-  const result = api.mainRequests().map((r) => r.toolResult).find(Boolean);
+  const result = api
+    .mainRequests()
+    .map((r) => r.toolResult)
+    .find(Boolean);
   assert.ok(result && /hello/.test(result.output), `the model got the command's output: ${JSON.stringify(result)}`);
 
   // 3. approval, denied: Esc → no hook at all; the transcript records the cancellation, the screen says so.
@@ -136,7 +172,10 @@ test('real Gemini CLI: plain prompt, approval allowed, approval denied, /quit, r
   await new Promise((r) => setTimeout(r, GEMINI_INPUT_GUARD_MS));
   run.write(geminiAnswerKeys('deny', dialog2.options)!.keys);
   await w.until(() => mapped.some((m) => m.cancelled), 'the cancellation in the transcript');
-  await w.until(() => !readGeminiDialog(run!.screen()) && /Request cancelled\./.test(run!.screen()) && geminiComposerReady(run!.screen()), 'the dialog gone, the prompt back');
+  await w.until(
+    () => !readGeminiDialog(run!.screen()) && /Request cancelled\./.test(run!.screen()) && geminiComposerReady(run!.screen()),
+    'the dialog gone, the prompt back',
+  );
   assert.equal(fs.existsSync(path.join(proj, 'denied.txt')), false);
 
   // the next turn: between the denial and it, Gemini sent no hook (no AfterTool, no AfterAgent); the model never saw the call
@@ -180,20 +219,35 @@ test('real Gemini CLI: plain prompt, approval allowed, approval denied, /quit, r
   tailer.follow(resumed.transcript_path); // the path SessionStart names on resume is a fresh, empty file …
   tailer.follow(before5.transcript_path); // … the turn's hooks name the session's own file
   await w.until(() => newHooks().some((h) => h.hook_event_name === 'AfterAgent'), 'AfterAgent after resume');
-  await w.until(() => mapped.some((m) => m.messages.some((x) => x.content === 'Hello from the fake API. You said: after resume')), 'the resumed turn in the transcript');
+  await w.until(
+    () => mapped.some((m) => m.messages.some((x) => x.content === 'Hello from the fake API. You said: after resume')),
+    'the resumed turn in the transcript',
+  );
   assert.ok(JSON.stringify(api.mainRequests().at(-1)!.body.contents).includes('say hi'), 'the resumed session sent its history');
   assert.equal(rec.rejected, 0);
 
   // each message once, whichever source and however often the file was read
   for (const m of mapped) store(m.messages);
   const texts = storedText();
-  for (const x of ['user:say hi', 'agent:Hello from the fake API. You said: say hi', 'user:run: echo hello | tee out.txt',
-    'agent:Shell: echo hello | tee out.txt', 'user:after resume', 'agent:Hello from the fake API. You said: after resume']) {
+  for (const x of [
+    'user:say hi',
+    'agent:Hello from the fake API. You said: say hi',
+    'user:run: echo hello | tee out.txt',
+    'agent:Shell: echo hello | tee out.txt',
+    'user:after resume',
+    'agent:Hello from the fake API. You said: after resume',
+  ]) {
     assert.equal(texts.filter((y) => y === x).length, 1, `${x} in ${JSON.stringify(texts, null, 1)}`);
   }
   assert.equal(texts.filter((y) => y === 'agent:I will run it.').length, 2, 'one per turn that said it, the copies after the cancellation left out');
 
-  if (process.env.RECORD_FIXTURES) recordFixture(rec.hooks.map((h) => h.body), raw, dialogScreen, root);
+  if (process.env.RECORD_FIXTURES)
+    recordFixture(
+      rec.hooks.map((h) => h.body),
+      raw,
+      dialogScreen,
+      root,
+    );
 });
 
 /** Writes test/fakes/gemini-recorded.json: the hook payloads and the transcript records, paths neutralised. */

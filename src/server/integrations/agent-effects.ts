@@ -50,7 +50,11 @@ export interface AgentEffects {
   sessionEnded?: boolean;
 }
 
-export const shortHash = (v: unknown) => createHash('sha1').update(JSON.stringify(v ?? null)).digest('hex').slice(0, 12);
+export const shortHash = (v: unknown) =>
+  createHash('sha1')
+    .update(JSON.stringify(v ?? null))
+    .digest('hex')
+    .slice(0, 12);
 
 export const oneLine = (s: string, max = 200) => {
   const t = s.replace(/\s+/g, ' ').trim();
@@ -68,7 +72,11 @@ export function transcriptInside(dir: string, file: string | null | undefined): 
     const parts: string[] = [];
     let cur = path.resolve(p);
     for (;;) {
-      try { return path.join(fs.realpathSync(cur), ...parts.reverse()); } catch { /* not there yet */ }
+      try {
+        return path.join(fs.realpathSync(cur), ...parts.reverse());
+      } catch {
+        /* not there yet */
+      }
       const up = path.dirname(cur);
       if (up === cur) return path.resolve(p);
       parts.push(path.basename(cur));

@@ -30,7 +30,11 @@ export interface DialogSyntax {
 export function readDialog(screen: string, syn: DialogSyntax): ApprovalDialog | null {
   const lines = screen.split('\n').map((l) => (syn.strip ? syn.strip(l) : l));
   let qi = -1;
-  for (let i = lines.length - 1; i >= 0; i--) if (syn.question.test(lines[i])) { qi = i; break; }
+  for (let i = lines.length - 1; i >= 0; i--)
+    if (syn.question.test(lines[i])) {
+      qi = i;
+      break;
+    }
   if (qi < 0) return null;
   const esc = syn.marker.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const option = new RegExp(`^\\s*(${esc})?\\s*([1-9])\\.\\s+(.+?)\\s*$`);
@@ -53,7 +57,10 @@ export function readDialog(screen: string, syn: DialogSyntax): ApprovalDialog | 
   if (!options.length) return null;
   for (const o of options) {
     const sc = /\s+\(([a-z]+)\)$/.exec(o.label);
-    if (sc) { o.shortcut = sc[1]; o.label = o.label.slice(0, sc.index); }
+    if (sc) {
+      o.shortcut = sc[1];
+      o.label = o.label.slice(0, sc.index);
+    }
     const choice = syn.choiceOf(o.label, o.number);
     if (choice) o.choice = choice;
   }

@@ -21,7 +21,12 @@ import { JsonlTailer } from './jsonl-tailer.js';
  * One transcript entry, mapped: messages to store, whether it ends the turn unfinished (denied, cancelled) or is the
  * CLI's own end of a turn (`turnComplete`: the turn id), its time.
  */
-export interface TranscriptEffects { messages: NewMessage[]; interrupted?: boolean; turnComplete?: string; at?: number }
+export interface TranscriptEffects {
+  messages: NewMessage[];
+  interrupted?: boolean;
+  turnComplete?: string;
+  at?: number;
+}
 
 /** The epoch ms of an entry's `timestamp` field, when it has a valid one. */
 export function entryTime(e: unknown): number | undefined {
@@ -31,8 +36,14 @@ export function entryTime(e: unknown): number | undefined {
 }
 
 export interface CliLaunchInput {
-  instanceId: string; runDir: string; serverUrl: string; secret: string; userArgs: string[]; env: NodeJS.ProcessEnv;
-  resumeSessionId: string | null; transport?: HookTransport;
+  instanceId: string;
+  runDir: string;
+  serverUrl: string;
+  secret: string;
+  userArgs: string[];
+  env: NodeJS.ProcessEnv;
+  resumeSessionId: string | null;
+  transport?: HookTransport;
 }
 
 export interface CliProfile {
@@ -82,8 +93,15 @@ const TERMINAL_ANSWER_MS = 5000;
 /** Transcript entries older than the driver (a resumed session's history) never change the state. */
 const STALE_ENTRY_MS = 5000;
 
-interface ScreenWaiter { pred: (screen: string) => boolean; resolve: (ok: boolean) => void; timer: NodeJS.Timeout }
-interface SessionFile { sessionId: string; transcriptPath: string | null }
+interface ScreenWaiter {
+  pred: (screen: string) => boolean;
+  resolve: (ok: boolean) => void;
+  timer: NodeJS.Timeout;
+}
+interface SessionFile {
+  sessionId: string;
+  transcriptPath: string | null;
+}
 
 export const toOption = (o: ApprovalOption): Option => ({ key: o.key, label: o.label, ...(o.choice ? { intent: o.choice } : {}) });
 
@@ -120,14 +138,18 @@ export class HookCliDriver implements Driver {
   private completedTurns: string[] = [];
   private transcriptWaiters = new Set<{ check: () => boolean; resolve: () => void; timer: NodeJS.Timeout }>();
 
-  constructor(readonly profile: CliProfile, private deps: HookCliDeps) {
+  constructor(
+    readonly profile: CliProfile,
+    private deps: HookCliDeps,
+  ) {
     this.dir = path.join(deps.runDir, profile.kind, deps.instanceId);
     this.mapEntry = profile.transcript();
   }
 
   checkSecret(given: unknown): boolean {
     if (typeof given !== 'string') return false;
-    const a = Buffer.from(given), b = Buffer.from(this.secret);
+    const a = Buffer.from(given),
+      b = Buffer.from(this.secret);
     return a.length === b.length && timingSafeEqual(a, b);
   }
 
@@ -135,8 +157,12 @@ export class HookCliDriver implements Driver {
   static savedSession(runDir: string, kind: string, instanceId: string): SessionFile | null {
     try {
       const s = JSON.parse(fs.readFileSync(path.join(runDir, kind, instanceId, 'session.json'), 'utf8'));
-      return typeof s?.sessionId === 'string' && s.sessionId ? { sessionId: s.sessionId, transcriptPath: typeof s.transcriptPath === 'string' ? s.transcriptPath : null } : null;
-    } catch { return null; }
+      return typeof s?.sessionId === 'string' && s.sessionId
+        ? { sessionId: s.sessionId, transcriptPath: typeof s.transcriptPath === 'string' ? s.transcriptPath : null }
+        : null;
+    } catch {
+      return null;
+    }
   }
 
   prepare(spec: LaunchSpec, opts: LaunchOptions = {}): LaunchSpec {
@@ -146,8 +172,13 @@ export class HookCliDriver implements Driver {
       this.resumed = true;
     }
     const l = this.profile.launch({
-      instanceId: this.deps.instanceId, runDir: this.deps.runDir, serverUrl: this.deps.serverUrl(), secret: this.secret,
-      userArgs: spec.args, env: spec.env, resumeSessionId: this.session?.sessionId ?? null,
+      instanceId: this.deps.instanceId,
+      runDir: this.deps.runDir,
+      serverUrl: this.deps.serverUrl(),
+      secret: this.secret,
+      userArgs: spec.args,
+      env: spec.env,
+      resumeSessionId: this.session?.sessionId ?? null,
     });
     this.home = l.home;
     this.dir = l.dir;
@@ -157,17 +188,25 @@ export class HookCliDriver implements Driver {
   start(host: DriverHost): void {
     this.host = host;
     this.tailer.on('entry', (e, end) => this.onTranscript(e, end));
-    this.tailer.on('error', () => { /* unreadable for now: the poll retries */ });
+    this.tailer.on('error', () => {
+      /* unreadable for now: the poll retries */
+    });
     if (this.session?.transcriptPath) {
       // Resumed: what the file holds now is the conversation so far (its prompts are stored already).
-      try { this.history = { file: this.session.transcriptPath, end: fs.statSync(this.session.transcriptPath).size }; } catch { /* gone */ }
+      try {
+        this.history = { file: this.session.transcriptPath, end: fs.statSync(this.session.transcriptPath).size };
+      } catch {
+        /* gone */
+      }
       this.follow(this.session.transcriptPath);
     }
     host.session.on('data', () => {
       if (this.ready && !this.awaiting && !this.waiters.size) return;
       void host.session.whenParsed().then(() => this.onScreen());
     });
-    host.session.on('input', () => { if (this.dialogSeenAt !== null) this.inputSinceDialog = true; });
+    host.session.on('input', () => {
+      if (this.dialogSeenAt !== null) this.inputSinceDialog = true;
+    });
   }
 
   // ---------- hooks ----------
@@ -191,7 +230,9 @@ export class HookCliDriver implements Driver {
     const turnId = fx.turnId;
     const done = () => (!reply || this.hasReply(reply)) && (!turnId || this.completedTurns.includes(turnId));
     if (!this.tailer.path || done()) return this.setStatus('idle', fx.reason);
-    void this.waitTranscript(done).then(() => { if (seq === this.hookSeq && !this.disposed) this.setStatus('idle', fx.reason); });
+    void this.waitTranscript(done).then(() => {
+      if (seq === this.hookSeq && !this.disposed) this.setStatus('idle', fx.reason);
+    });
   }
 
   /** Keeps the CLI session id (for Resume) and follows its transcript when the path is inside the CLI's home. */
@@ -201,7 +242,11 @@ export class HookCliDriver implements Driver {
     const next: SessionFile = { sessionId, transcriptPath: okPath ?? this.session?.transcriptPath ?? null };
     if (this.session?.sessionId === next.sessionId && this.session.transcriptPath === next.transcriptPath) return;
     this.session = next;
-    try { fs.writeFileSync(path.join(this.dir, 'session.json'), JSON.stringify(next), { mode: 0o600 }); } catch { /* dir gone */ }
+    try {
+      fs.writeFileSync(path.join(this.dir, 'session.json'), JSON.stringify(next), { mode: 0o600 });
+    } catch {
+      /* dir gone */
+    }
   }
 
   private follow(file: string) {
@@ -215,7 +260,14 @@ export class HookCliDriver implements Driver {
   /** Resolves once check() holds after a transcript entry, or after REPLY_WAIT_MS (the transcript is late or silent). */
   private waitTranscript(check: () => boolean): Promise<void> {
     return new Promise((resolve) => {
-      const w = { check, resolve, timer: setTimeout(() => { this.transcriptWaiters.delete(w); resolve(); }, REPLY_WAIT_MS) };
+      const w = {
+        check,
+        resolve,
+        timer: setTimeout(() => {
+          this.transcriptWaiters.delete(w);
+          resolve();
+        }, REPLY_WAIT_MS),
+      };
       this.transcriptWaiters.add(w);
     });
   }
@@ -227,14 +279,24 @@ export class HookCliDriver implements Driver {
     this.inputSinceDialog = false;
     this.awaiting = true;
     const question: Question = {
-      type: 'permission', tool: a.tool, input: { command: a.command, summary: a.summary }, options: a.options.map(toOption),
+      type: 'permission',
+      tool: a.tool,
+      input: { command: a.command, summary: a.summary },
+      options: a.options.map(toOption),
     };
     if (this.stored.has(a.externalKey)) return this.host.setStatus('awaiting_input', { reason });
     this.stored.add(a.externalKey);
     this.approval = { key: a.externalKey, question };
     this.host.setStatus('awaiting_input', {
       reason,
-      question: { senderType: 'agent', kind: 'permission', requiresUserInput: true, content: `${this.profile.name} wants to run ${a.summary}`, externalKey: a.externalKey, question },
+      question: {
+        senderType: 'agent',
+        kind: 'permission',
+        requiresUserInput: true,
+        content: `${this.profile.name} wants to run ${a.summary}`,
+        externalKey: a.externalKey,
+        question,
+      },
     });
     queueMicrotask(() => this.onScreen());
   }
@@ -243,8 +305,9 @@ export class HookCliDriver implements Driver {
   private onTranscript(e: unknown, end: number) {
     if (this.disposed) return;
     const m = this.mapEntry(e);
-    const history = (this.history !== null && this.tailer.path === this.history.file && end <= this.history.end)
-      || (m.at !== undefined && m.at < this.startedAt - STALE_ENTRY_MS);
+    const history =
+      (this.history !== null && this.tailer.path === this.history.file && end <= this.history.end) ||
+      (m.at !== undefined && m.at < this.startedAt - STALE_ENTRY_MS);
     for (const msg of m.messages) {
       // A resumed session's old prompts were stored when they were sent (those sent through the API without the
       // transcript's key): the new driver's echo filter does not know them.
@@ -254,7 +317,11 @@ export class HookCliDriver implements Driver {
     }
     if (m.turnComplete) this.completedTurns = [...this.completedTurns.slice(-19), m.turnComplete];
     for (const w of [...this.transcriptWaiters]) {
-      if (w.check()) { clearTimeout(w.timer); this.transcriptWaiters.delete(w); w.resolve(); }
+      if (w.check()) {
+        clearTimeout(w.timer);
+        this.transcriptWaiters.delete(w);
+        w.resolve();
+      }
     }
     if (!m.interrupted || history) return;
     const status = this.host.status();
@@ -280,13 +347,19 @@ export class HookCliDriver implements Driver {
   }
 
   // ---------- the screen ----------
-  private screen(): string { return this.host.session.screenLines().join('\n'); }
+  private screen(): string {
+    return this.host.session.screenLines().join('\n');
+  }
 
   private onScreen() {
     if (this.disposed) return;
     const screen = this.screen();
     for (const w of [...this.waiters]) {
-      if (w.pred(screen)) { clearTimeout(w.timer); this.waiters.delete(w); w.resolve(true); }
+      if (w.pred(screen)) {
+        clearTimeout(w.timer);
+        this.waiters.delete(w);
+        w.resolve(true);
+      }
     }
     // No hook says "ready" at launch (Codex fires SessionStart only with the first prompt): the input box does.
     if (!this.ready) {
@@ -310,7 +383,10 @@ export class HookCliDriver implements Driver {
     } else if (!dialog && this.dialogSeenAt !== null && this.inputSinceDialog && !this.responding) {
       // Answered in the terminal: a "no" ends the turn (Codex: the Interrupt hook; Gemini: "Request cancelled." on the
       // screen and in the transcript, no hook); anything else runs the tool.
-      if (this.host.status() !== 'awaiting_input') { this.awaiting = false; return; }
+      if (this.host.status() !== 'awaiting_input') {
+        this.awaiting = false;
+        return;
+      }
       this.terminalAnswerAt = Date.now();
       const cancelled = (this.profile.cancelledOnScreen?.(screen) ?? 0) > this.cancelledAtDialog;
       this.setStatus(cancelled ? 'idle' : 'active', cancelled ? 'approval denied' : 'answered in the terminal');
@@ -326,12 +402,21 @@ export class HookCliDriver implements Driver {
   private waitScreen(pred: (screen: string) => boolean, timeoutMs: number): Promise<boolean> {
     if (pred(this.screen())) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const w: ScreenWaiter = { pred, resolve, timer: setTimeout(() => { this.waiters.delete(w); resolve(false); }, timeoutMs) };
+      const w: ScreenWaiter = {
+        pred,
+        resolve,
+        timer: setTimeout(() => {
+          this.waiters.delete(w);
+          resolve(false);
+        }, timeoutMs),
+      };
       this.waiters.add(w);
     });
   }
 
-  private delay(ms: number) { return ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve(); }
+  private delay(ms: number) {
+    return ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
+  }
 
   // ---------- input ----------
   async deliver(text: string): Promise<void> {
@@ -341,7 +426,12 @@ export class HookCliDriver implements Driver {
     if (this.disposed) return;
     const [paste, enter] = pasteText(text, true);
     this.echo.sent(text);
-    const first = text.split('\n').find((l) => l.trim())?.trim().slice(0, 30) ?? '';
+    const first =
+      text
+        .split('\n')
+        .find((l) => l.trim())
+        ?.trim()
+        .slice(0, 30) ?? '';
     if (this.profile.clearInput) session.write(this.profile.clearInput);
     session.write(paste);
     await this.waitScreen((s) => (first !== '' && s.includes(first)) || /\[Pasted/i.test(s), ECHO_WAIT_MS);
@@ -354,7 +444,10 @@ export class HookCliDriver implements Driver {
     if (!r) return;
     // Enter again while the text is still in the box (taken as a newline, or as the completion of a command): a
     // submitted prompt leaves the box, so an extra Enter never lands anywhere else.
-    const still = (s: string) => { const t = r.inputText(s); return t !== null && t !== '' && t.trim() === text.trim(); };
+    const still = (s: string) => {
+      const t = r.inputText(s);
+      return t !== null && t !== '' && t.trim() === text.trim();
+    };
     for (let i = 0; i < RESUBMIT_TRIES && !this.disposed; i++) {
       if (await this.waitScreen((s) => !still(s), r.afterMs)) return;
       if (!this.disposed && still(this.screen())) session.write(enter);
@@ -388,17 +481,29 @@ export class HookCliDriver implements Driver {
         }
       }
       throw conflict('answer_not_taken', 'the approval dialog is still open after the answer was typed');
-    } finally { this.responding = false; }
+    } finally {
+      this.responding = false;
+    }
   }
 
   dispose(): void {
     if (this.disposed) return;
-    try { this.tailer.read(); } catch { /* gone */ }
+    try {
+      this.tailer.read();
+    } catch {
+      /* gone */
+    }
     this.disposed = true;
     this.tailer.close();
-    for (const w of this.waiters) { clearTimeout(w.timer); w.resolve(false); }
+    for (const w of this.waiters) {
+      clearTimeout(w.timer);
+      w.resolve(false);
+    }
     this.waiters.clear();
-    for (const w of this.transcriptWaiters) { clearTimeout(w.timer); w.resolve(); }
+    for (const w of this.transcriptWaiters) {
+      clearTimeout(w.timer);
+      w.resolve();
+    }
     this.transcriptWaiters.clear();
     // The secret must not outlive the process; the CLI's home stays for Resume (removed with the instance).
     fs.rmSync(path.join(this.dir, 'hook-headers'), { force: true });

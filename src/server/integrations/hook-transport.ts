@@ -41,7 +41,11 @@ export function prepareHookTransport(o: HookTransportOptions): PreparedHook {
   const scriptPath = path.join(o.root, 'hook.mjs');
   if (transport === 'node') {
     let cur = '';
-    try { cur = fs.readFileSync(scriptPath, 'utf8'); } catch { /* missing */ }
+    try {
+      cur = fs.readFileSync(scriptPath, 'utf8');
+    } catch {
+      /* missing */
+    }
     if (cur !== HOOK_SCRIPT) fs.writeFileSync(scriptPath, HOOK_SCRIPT, { mode: 0o644 });
   }
   const headersPath = path.join(o.dir, 'hook-headers');

@@ -24,9 +24,13 @@ export class JsonlTailer extends EventEmitter<JsonlTailerEvents> {
   private again = false;
   private closed = false;
 
-  constructor(private opts: { pollMs?: number; maxLineBytes?: number } = {}) { super(); }
+  constructor(private opts: { pollMs?: number; maxLineBytes?: number } = {}) {
+    super();
+  }
 
-  get path(): string | null { return this.file; }
+  get path(): string | null {
+    return this.file;
+  }
 
   /** Follows `file` from its beginning (callers skip what they already have by key). */
   follow(file: string): void {
@@ -34,7 +38,9 @@ export class JsonlTailer extends EventEmitter<JsonlTailerEvents> {
     this.unwatch();
     this.file = file;
     this.offset = 0;
-    this.rest = []; this.restBytes = 0; this.skipping = false;
+    this.rest = [];
+    this.restBytes = 0;
+    this.skipping = false;
     this.watch();
     this.poll = setInterval(() => this.read(), this.opts.pollMs ?? 1000);
     this.poll.unref();
@@ -49,26 +55,47 @@ export class JsonlTailer extends EventEmitter<JsonlTailerEvents> {
       try {
         this.watcher = fs.watch(path.dirname(file), (_ev, name) => {
           if (name && String(name) !== path.basename(file)) return;
-          if (fs.existsSync(file) && this.file === file) { this.watcher?.close(); this.watch(); this.read(); }
+          if (fs.existsSync(file) && this.file === file) {
+            this.watcher?.close();
+            this.watch();
+            this.read();
+          }
         });
-      } catch { this.watcher = null; /* no directory yet: the poll finds the file */ }
+      } catch {
+        this.watcher = null; /* no directory yet: the poll finds the file */
+      }
     }
-    this.watcher?.on('error', () => { this.watcher?.close(); this.watcher = null; });
+    this.watcher?.on('error', () => {
+      this.watcher?.close();
+      this.watcher = null;
+    });
   }
 
   /** Reads whatever was appended since the last read; safe to call any time (e.g. when a hook says "turn over"). */
   read(): void {
-    if (this.reading) { this.again = true; return; }
+    if (this.reading) {
+      this.again = true;
+      return;
+    }
     const file = this.file;
     if (!file || this.closed) return;
     this.reading = true;
     try {
       if (!this.watcher && fs.existsSync(file)) this.watch();
       let fd: number;
-      try { fd = fs.openSync(file, 'r'); } catch { return; }
+      try {
+        fd = fs.openSync(file, 'r');
+      } catch {
+        return;
+      }
       try {
         const size = fs.fstatSync(fd).size;
-        if (size < this.offset) { this.offset = 0; this.rest = []; this.restBytes = 0; this.skipping = false; } // replaced
+        if (size < this.offset) {
+          this.offset = 0;
+          this.rest = [];
+          this.restBytes = 0;
+          this.skipping = false;
+        } // replaced
         const buf = Buffer.alloc(64 * 1024);
         while (this.offset < size && this.file === file && !this.closed) {
           const n = fs.readSync(fd, buf, 0, Math.min(buf.length, size - this.offset), this.offset);
@@ -76,12 +103,17 @@ export class JsonlTailer extends EventEmitter<JsonlTailerEvents> {
           this.offset += n;
           this.push(buf.subarray(0, n));
         }
-      } finally { fs.closeSync(fd); }
+      } finally {
+        fs.closeSync(fd);
+      }
     } catch (err) {
       this.emit('error', err as Error);
     } finally {
       this.reading = false;
-      if (this.again) { this.again = false; this.read(); }
+      if (this.again) {
+        this.again = false;
+        this.read();
+      }
     }
   }
 
@@ -92,14 +124,25 @@ export class JsonlTailer extends EventEmitter<JsonlTailerEvents> {
     for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, start)) {
       const part = chunk.subarray(start, i);
       start = i + 1;
-      if (this.skipping || this.restBytes + part.length > max) { this.skipping = false; this.rest = []; this.restBytes = 0; continue; }
+      if (this.skipping || this.restBytes + part.length > max) {
+        this.skipping = false;
+        this.rest = [];
+        this.restBytes = 0;
+        continue;
+      }
       const line = this.restBytes ? Buffer.concat([...this.rest, part]).toString('utf8') : part.toString('utf8');
-      this.rest = []; this.restBytes = 0;
+      this.rest = [];
+      this.restBytes = 0;
       this.line(line, base + start);
     }
     const tail = chunk.subarray(start);
     if (!tail.length || this.skipping) return;
-    if (this.restBytes + tail.length > max) { this.skipping = true; this.rest = []; this.restBytes = 0; return; }
+    if (this.restBytes + tail.length > max) {
+      this.skipping = true;
+      this.rest = [];
+      this.restBytes = 0;
+      return;
+    }
     this.rest.push(Buffer.from(tail));
     this.restBytes += tail.length;
   }
@@ -107,7 +150,11 @@ export class JsonlTailer extends EventEmitter<JsonlTailerEvents> {
   private line(line: string, end: number): void {
     if (!line.trim()) return;
     let v: unknown;
-    try { v = JSON.parse(line); } catch { return; }
+    try {
+      v = JSON.parse(line);
+    } catch {
+      return;
+    }
     this.emit('entry', v, end);
   }
 

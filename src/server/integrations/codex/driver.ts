@@ -17,8 +17,12 @@ export const codexProfile: CliProfile = {
   },
   transcript: () => (e) => {
     const m = mapRolloutEntry(e);
-    return { messages: m.messages, at: entryTime(e), ...(m.aborted ? { interrupted: true } : {}),
-      ...(m.turnComplete?.turnId || m.aborted?.turnId ? { turnComplete: (m.turnComplete?.turnId ?? m.aborted?.turnId)! } : {}) };
+    return {
+      messages: m.messages,
+      at: entryTime(e),
+      ...(m.aborted ? { interrupted: true } : {}),
+      ...(m.turnComplete?.turnId || m.aborted?.turnId ? { turnComplete: (m.turnComplete?.turnId ?? m.aborted?.turnId)! } : {}),
+    };
   },
   transcriptDir: (home) => path.join(home, 'sessions'),
   readDialog: readCodexDialog,

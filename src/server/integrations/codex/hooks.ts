@@ -50,7 +50,13 @@ export const codexPromptKey = (turnId: string, text: string) => `prompt:${turnId
 export function defaultCodexOptions(command: string | null): ApprovalOption[] {
   return [
     { key: '1', number: 1, label: 'Yes, proceed', shortcut: 'y', choice: 'allow' },
-    { key: '2', number: 2, label: `Yes, and don't ask again for commands that start with \`${command ?? ''}\``, shortcut: 'p', choice: 'allow_always' },
+    {
+      key: '2',
+      number: 2,
+      label: `Yes, and don't ask again for commands that start with \`${command ?? ''}\``,
+      shortcut: 'p',
+      choice: 'allow_always',
+    },
     { key: '3', number: 3, label: 'No, and tell Codex what to do differently', shortcut: 'esc', choice: 'deny' },
   ];
 }
@@ -65,7 +71,9 @@ export function mapCodexHook(p: CodexHookPayload, opts: { status?: string } = {}
     case 'UserPromptSubmit': {
       const fx: AgentEffects = { ...ids, status: 'active', reason: 'prompt submitted' };
       if (p.prompt?.trim() && p.turn_id) {
-        fx.messages = [{ senderType: 'user', kind: 'text', content: p.prompt, externalKey: codexPromptKey(p.turn_id, p.prompt), metadata: { source: 'terminal' } }];
+        fx.messages = [
+          { senderType: 'user', kind: 'text', content: p.prompt, externalKey: codexPromptKey(p.turn_id, p.prompt), metadata: { source: 'terminal' } },
+        ];
       }
       return fx;
     }
@@ -79,20 +87,36 @@ export function mapCodexHook(p: CodexHookPayload, opts: { status?: string } = {}
       const why = typeof p.tool_input?.description === 'string' ? p.tool_input.description : null;
       const summary = oneLine(command ? `${tool}: ${command}` : tool);
       return {
-        ...ids, status: 'awaiting_input', reason: `approval: ${tool}`,
+        ...ids,
+        status: 'awaiting_input',
+        reason: `approval: ${tool}`,
         approval: {
-          tool, command, summary: why ? oneLine(`${summary} (${why})`) : summary, options: defaultCodexOptions(command),
+          tool,
+          command,
+          summary: why ? oneLine(`${summary} (${why})`) : summary,
+          options: defaultCodexOptions(command),
           externalKey: `approval:${p.turn_id ?? p.session_id}:${shortHash([p.tool_name, p.tool_input])}`,
         },
       };
     }
     case 'Stop':
-      return { ...ids, status: 'idle', reason: 'turn finished', turnEnded: true,
-        ...(p.last_assistant_message ? { reply: p.last_assistant_message } : {}), ...(p.turn_id ? { turnId: p.turn_id } : {}) };
+      return {
+        ...ids,
+        status: 'idle',
+        reason: 'turn finished',
+        turnEnded: true,
+        ...(p.last_assistant_message ? { reply: p.last_assistant_message } : {}),
+        ...(p.turn_id ? { turnId: p.turn_id } : {}),
+      };
     case 'Interrupt':
       // A denied approval (Esc, n, 3) or Esc/Ctrl-C during a turn: the turn is over, Codex is back at its prompt.
-      return { ...ids, status: 'idle', interrupted: true, ...(p.turn_id ? { turnId: p.turn_id } : {}),
-        reason: opts.status === 'awaiting_input' ? 'approval denied' : 'turn interrupted' };
+      return {
+        ...ids,
+        status: 'idle',
+        interrupted: true,
+        ...(p.turn_id ? { turnId: p.turn_id } : {}),
+        reason: opts.status === 'awaiting_input' ? 'approval denied' : 'turn interrupted',
+      };
     case 'SessionEnd':
       return { ...ids, sessionEnded: true, reason: `session ended (${p.reason ?? 'unknown'})` };
     default:

@@ -10,7 +10,14 @@ import { prepareHookTransport, writePrivate, type HookTransport } from '../hook-
 
 /** The hook events AreYouJ listens to (Codex 0.171). Interrupt is how a denied approval ends the turn (no Stop). */
 export const CODEX_HOOK_EVENTS = [
-  'SessionStart', 'UserPromptSubmit', 'PreToolUse', 'PermissionRequest', 'PostToolUse', 'Stop', 'Interrupt', 'SessionEnd',
+  'SessionStart',
+  'UserPromptSubmit',
+  'PreToolUse',
+  'PermissionRequest',
+  'PostToolUse',
+  'Stop',
+  'Interrupt',
+  'SessionEnd',
 ] as const;
 /** Seconds; Codex clamps Interrupt and SessionEnd hooks to 3 s (with a startup warning above that). The hook itself gives up after 2 s. */
 const HOOK_TIMEOUT_S = 3;
@@ -60,7 +67,11 @@ export function defaultCodexUserHome(env: NodeJS.ProcessEnv = process.env): stri
 }
 
 function readIfFile(file: string): string | null {
-  try { return fs.statSync(file).isFile() ? fs.readFileSync(file, 'utf8') : null; } catch { return null; }
+  try {
+    return fs.statSync(file).isFile() ? fs.readFileSync(file, 'utf8') : null;
+  } catch {
+    return null;
+  }
 }
 
 export function prepareCodexLaunch(o: CodexLaunchOptions): CodexLaunch {
@@ -71,7 +82,16 @@ export function prepareCodexLaunch(o: CodexLaunchOptions): CodexLaunch {
   fs.mkdirSync(home, { recursive: true, mode: 0o700 });
   fs.chmodSync(dir, 0o700);
   fs.chmodSync(home, 0o700);
-  const hook = prepareHookTransport({ kind: 'codex', instanceId: o.instanceId, root, dir, serverUrl: o.serverUrl, secret: o.secret, transport: o.transport, env });
+  const hook = prepareHookTransport({
+    kind: 'codex',
+    instanceId: o.instanceId,
+    root,
+    dir,
+    serverUrl: o.serverUrl,
+    secret: o.secret,
+    transport: o.transport,
+    env,
+  });
   writePrivate(path.join(home, 'hooks.json'), `${JSON.stringify(buildCodexHooks(hook.command), null, 2)}\n`);
 
   const userHome = o.userHome === undefined ? defaultCodexUserHome(env) : o.userHome;
@@ -99,11 +119,18 @@ export function findCodexRollout(home: string, sessionId: string): string | null
   const suffix = `-${sessionId}.jsonl`;
   const walk = (d: string, depth: number): string | null => {
     let names: fs.Dirent[];
-    try { names = fs.readdirSync(d, { withFileTypes: true }); } catch { return null; }
+    try {
+      names = fs.readdirSync(d, { withFileTypes: true });
+    } catch {
+      return null;
+    }
     for (const n of names.sort((a, b) => b.name.localeCompare(a.name))) {
       const p = path.join(d, n.name);
       if (n.isFile() && n.name.startsWith('rollout-') && n.name.endsWith(suffix)) return p;
-      if (n.isDirectory() && depth < 3) { const f = walk(p, depth + 1); if (f) return f; }
+      if (n.isDirectory() && depth < 3) {
+        const f = walk(p, depth + 1);
+        if (f) return f;
+      }
     }
     return null;
   };

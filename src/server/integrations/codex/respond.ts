@@ -26,7 +26,14 @@ export const CODEX_DIALOG: DialogSyntax = {
   marker: '›',
   end: /Press enter to confirm|esc to cancel/,
   command: /^\s*\$ (.+)$/,
-  choiceOf: (label, n) => (/^No\b/.test(label) ? 'deny' : /^Yes, and (don.t ask again|always)/.test(label) ? 'allow_always' : n === 1 && /^Yes\b/.test(label) ? 'allow' : undefined),
+  choiceOf: (label, n) =>
+    /^No\b/.test(label)
+      ? 'deny'
+      : /^Yes, and (don.t ask again|always)/.test(label)
+        ? 'allow_always'
+        : n === 1 && /^Yes\b/.test(label)
+          ? 'allow'
+          : undefined,
 };
 
 export const readCodexDialog = (screen: string): ApprovalDialog | null => readDialog(screen, CODEX_DIALOG);

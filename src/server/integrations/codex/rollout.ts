@@ -41,7 +41,11 @@ export interface RolloutMapping {
 }
 
 const texts = (content: unknown[] | undefined): string =>
-  (content ?? []).map((c) => Text.safeParse(c)).filter((r) => r.success).map((r) => r.data.text).join('\n');
+  (content ?? [])
+    .map((c) => Text.safeParse(c))
+    .filter((r) => r.success)
+    .map((r) => r.data.text)
+    .join('\n');
 
 /** `["/bin/bash","-lc","echo hi"]` → `echo hi`. */
 export function codexCommandText(command: string[] | string | undefined): string {
@@ -81,14 +85,26 @@ export function mapRolloutEntry(raw: unknown): RolloutMapping {
       if (!item || !turn) return out;
       if (item.type === 'UserMessage') {
         const text = texts(item.content).trim();
-        if (text) out.messages.push({ senderType: 'user', kind: 'text', content: text, externalKey: codexPromptKey(turn, text), metadata: { source: 'transcript' } });
+        if (text)
+          out.messages.push({
+            senderType: 'user',
+            kind: 'text',
+            content: text,
+            externalKey: codexPromptKey(turn, text),
+            metadata: { source: 'transcript' },
+          });
       } else if (item.type === 'AgentMessage' && item.id) {
         const text = texts(item.content).trim();
         if (text) out.messages.push({ senderType: 'agent', kind: 'text', content: text, externalKey: `item:${turn}:${item.id}` });
       } else if (item.type === 'CommandExecution' && item.id) {
         const cmd = codexCommandText(item.command);
-        out.messages.push({ senderType: 'agent', kind: 'tool', content: oneLine(`Bash: ${cmd}`), externalKey: `item:${turn}:${item.id}`,
-          metadata: { toolName: 'Bash', toolUseId: item.id } });
+        out.messages.push({
+          senderType: 'agent',
+          kind: 'tool',
+          content: oneLine(`Bash: ${cmd}`),
+          externalKey: `item:${turn}:${item.id}`,
+          metadata: { toolName: 'Bash', toolUseId: item.id },
+        });
       }
       return out;
     }

@@ -5,7 +5,12 @@ import { entryTime, type CliProfile } from '../hook-driver.js';
 import { mapGeminiHook, parseGeminiHook } from './hooks.js';
 import { prepareGeminiLaunch } from './launch.js';
 import {
-  GEMINI_ENTER_GUARD_MS, GEMINI_INPUT_GUARD_MS, GEMINI_RESUBMIT_AFTER_MS, geminiComposerReady, geminiCompletionShown, geminiInputText,
+  GEMINI_ENTER_GUARD_MS,
+  GEMINI_INPUT_GUARD_MS,
+  GEMINI_RESUBMIT_AFTER_MS,
+  geminiComposerReady,
+  geminiCompletionShown,
+  geminiInputText,
   readGeminiDialog,
 } from './respond.js';
 import { GeminiTranscriptReader } from './transcript.js';

@@ -25,15 +25,17 @@ export const GeminiHookPayload = z.looseObject({
   tool_input: z.record(z.string(), z.unknown()).optional(),
   notification_type: z.string().max(64).optional(),
   message: z.string().max(10_000).optional(),
-  details: z.looseObject({
-    type: z.string().max(64).optional(),
-    title: z.string().max(1000).optional(),
-    command: z.string().max(100_000).optional(),
-    rootCommand: z.string().max(1000).optional(),
-    fileName: z.string().max(4096).optional(),
-    serverName: z.string().max(200).optional(),
-    toolName: z.string().max(200).optional(),
-  }).optional(),
+  details: z
+    .looseObject({
+      type: z.string().max(64).optional(),
+      title: z.string().max(1000).optional(),
+      command: z.string().max(100_000).optional(),
+      rootCommand: z.string().max(1000).optional(),
+      fileName: z.string().max(4096).optional(),
+      serverName: z.string().max(200).optional(),
+      toolName: z.string().max(200).optional(),
+    })
+    .optional(),
 });
 export type GeminiHookPayload = z.infer<typeof GeminiHookPayload>;
 
@@ -54,10 +56,20 @@ export function defaultGeminiOptions(): ApprovalOption[] {
 function approvalOf(p: GeminiHookPayload): AgentEffects['approval'] {
   const d = p.details ?? {};
   const command = d.type === 'exec' && d.command ? d.command : null;
-  const tool = d.type === 'exec' ? 'Shell' : d.type === 'edit' ? 'Edit' : d.type === 'mcp' ? `MCP ${d.serverName ?? ''}${d.toolName ? `.${d.toolName}` : ''}`.trim() : (d.title ?? 'tool');
+  const tool =
+    d.type === 'exec'
+      ? 'Shell'
+      : d.type === 'edit'
+        ? 'Edit'
+        : d.type === 'mcp'
+          ? `MCP ${d.serverName ?? ''}${d.toolName ? `.${d.toolName}` : ''}`.trim()
+          : (d.title ?? 'tool');
   const what = command ?? d.fileName ?? d.title ?? p.message ?? '';
   return {
-    tool, command, summary: oneLine(what ? `${tool}: ${what}` : tool), options: defaultGeminiOptions(),
+    tool,
+    command,
+    summary: oneLine(what ? `${tool}: ${what}` : tool),
+    options: defaultGeminiOptions(),
     externalKey: `approval:${p.session_id}:${p.timestamp ?? ''}:${shortHash(d)}`,
   };
 }

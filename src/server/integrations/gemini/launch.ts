@@ -57,7 +57,9 @@ function readJson(file: string): Json | null {
   try {
     const v = JSON.parse(fs.readFileSync(file, 'utf8'));
     return v && typeof v === 'object' && !Array.isArray(v) ? v : null;
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 }
 
 /** The settings with AreYouJ's hooks (replacing any earlier ones of ours) and the options AreYouJ relies on. */
@@ -65,8 +67,9 @@ export function withGeminiHooks(base: Json, command: string): Json {
   const s: Json = structuredClone(base);
   const hooks: Json = s.hooks && typeof s.hooks === 'object' ? s.hooks : {};
   for (const e of GEMINI_HOOK_EVENTS) {
-    const theirs = (Array.isArray(hooks[e]) ? hooks[e] : [])
-      .filter((d: Json) => !(Array.isArray(d?.hooks) && d.hooks.some((h: Json) => h?.name === GEMINI_HOOK_NAME)));
+    const theirs = (Array.isArray(hooks[e]) ? hooks[e] : []).filter(
+      (d: Json) => !(Array.isArray(d?.hooks) && d.hooks.some((h: Json) => h?.name === GEMINI_HOOK_NAME)),
+    );
     hooks[e] = [...theirs, { matcher: '', hooks: [{ name: GEMINI_HOOK_NAME, type: 'command', command, timeout: HOOK_TIMEOUT_MS }] }];
   }
   s.hooks = hooks;
@@ -87,7 +90,16 @@ export function prepareGeminiLaunch(o: GeminiLaunchOptions): GeminiLaunch {
   const dotGemini = path.join(home, '.gemini');
   fs.mkdirSync(dotGemini, { recursive: true, mode: 0o700 });
   for (const d of [dir, home, dotGemini]) fs.chmodSync(d, 0o700);
-  const hook = prepareHookTransport({ kind: 'gemini', instanceId: o.instanceId, root, dir, serverUrl: o.serverUrl, secret: o.secret, transport: o.transport, env });
+  const hook = prepareHookTransport({
+    kind: 'gemini',
+    instanceId: o.instanceId,
+    root,
+    dir,
+    serverUrl: o.serverUrl,
+    secret: o.secret,
+    transport: o.transport,
+    env,
+  });
 
   const userHome = o.userHome === undefined ? defaultGeminiUserHome(env) : o.userHome;
   const userDot = userHome ? path.join(userHome, '.gemini') : null;
@@ -97,10 +109,19 @@ export function prepareGeminiLaunch(o: GeminiLaunchOptions): GeminiLaunch {
   writePrivate(settingsPath, `${JSON.stringify(withGeminiHooks(base, hook.command), null, 2)}\n`);
   if (userDot && path.resolve(userDot) !== path.resolve(dotGemini)) {
     for (const f of AUTH_FILES) {
-      const src = path.join(userDot, f), link = path.join(dotGemini, f);
+      const src = path.join(userDot, f),
+        link = path.join(dotGemini, f);
       if (fs.existsSync(src) && !fs.existsSync(link)) fs.symlinkSync(src, link);
     }
   }
   const args = [...(o.resumeSessionId ? ['--resume', o.resumeSessionId] : []), ...(o.userArgs ?? [])];
-  return { args, env: { GEMINI_CLI_HOME: home, AREYOUJ_INSTANCE_ID: o.instanceId }, home, settingsPath, dir, hookUrl: hook.hookUrl, transport: hook.transport };
+  return {
+    args,
+    env: { GEMINI_CLI_HOME: home, AREYOUJ_INSTANCE_ID: o.instanceId },
+    home,
+    settingsPath,
+    dir,
+    hookUrl: hook.hookUrl,
+    transport: hook.transport,
+  };
 }

@@ -23,7 +23,11 @@ export const GEMINI_RESUBMIT_AFTER_MS = 1500;
 
 /** A line without its box frame (two levels: the dialog and the command box inside it); border lines become empty. */
 const unbox = (l: string) => {
-  const s = l.replace(/^\s*│\s?/, '').replace(/\s*│\s*$/, '').replace(/^\s*│\s?/, '').replace(/\s*│\s*$/, '');
+  const s = l
+    .replace(/^\s*│\s?/, '')
+    .replace(/\s*│\s*$/, '')
+    .replace(/^\s*│\s?/, '')
+    .replace(/\s*│\s*$/, '');
   return /^[\s─│╭╮╰╯]*$/.test(s) ? '' : s;
 };
 
@@ -32,7 +36,14 @@ export const GEMINI_DIALOG: DialogSyntax = {
   strip: unbox,
   marker: '●',
   command: /^\s*\?\s+\S+\s+(.+)$/,
-  choiceOf: (label) => (/^No\b/.test(label) ? 'deny' : /^Allow once\b/.test(label) ? 'allow' : /^Allow (for this session|always|for all)/.test(label) ? 'allow_always' : undefined),
+  choiceOf: (label) =>
+    /^No\b/.test(label)
+      ? 'deny'
+      : /^Allow once\b/.test(label)
+        ? 'allow'
+        : /^Allow (for this session|always|for all)/.test(label)
+          ? 'allow_always'
+          : undefined,
 };
 
 export const readGeminiDialog = (screen: string): ApprovalDialog | null => readDialog(screen, GEMINI_DIALOG);
@@ -62,10 +73,18 @@ export function geminiComposerReady(screen: string, opts: { resumed?: boolean } 
 export function geminiInputText(screen: string): string | null {
   const lines = screen.split('\n');
   let bottom = -1;
-  for (let i = lines.length - 1; i >= 0; i--) if (/^▀{10,}\s*$/.test(lines[i])) { bottom = i; break; }
+  for (let i = lines.length - 1; i >= 0; i--)
+    if (/^▀{10,}\s*$/.test(lines[i])) {
+      bottom = i;
+      break;
+    }
   if (bottom < 0) return null;
   let top = -1;
-  for (let i = bottom - 1; i >= 0; i--) if (/^▄{10,}\s*$/.test(lines[i])) { top = i; break; }
+  for (let i = bottom - 1; i >= 0; i--)
+    if (/^▄{10,}\s*$/.test(lines[i])) {
+      top = i;
+      break;
+    }
   if (top < 0) return null;
   const body = lines.slice(top + 1, bottom).map((l) => l.replace(/^ (> |  )/, '').trimEnd());
   if (body.length === 1 && /^\s*Type your message/.test(body[0])) return '';
@@ -81,7 +100,11 @@ export function geminiCompletionShown(screen: string, text: string): boolean {
   if (!name) return true;
   const lines = screen.split('\n');
   let bottom = -1;
-  for (let i = lines.length - 1; i >= 0; i--) if (/^▀{10,}\s*$/.test(lines[i])) { bottom = i; break; }
+  for (let i = lines.length - 1; i >= 0; i--)
+    if (/^▀{10,}\s*$/.test(lines[i])) {
+      bottom = i;
+      break;
+    }
   const esc = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return lines.slice(bottom + 1).some((l) => new RegExp(`^\\s*${esc}\\s{2,}\\S`).test(l));
 }

@@ -48,17 +48,27 @@ const FINAL_TOOL_STATUS = new Set(['success', 'error', 'cancelled']);
 function parts(content: unknown): z.infer<typeof Part>[] {
   if (typeof content === 'string') return [{ text: content }];
   if (!Array.isArray(content)) return [];
-  return content.map((p) => Part.safeParse(p)).filter((r) => r.success).map((r) => r.data);
+  return content
+    .map((p) => Part.safeParse(p))
+    .filter((r) => r.success)
+    .map((r) => r.data);
 }
 
 /** The text a user or model record shows (the CLI's own <session_context> part left out). */
 function textOf(content: unknown): string {
-  return parts(content).map((p) => p.text ?? '').filter((t) => t && !/^\s*<session_context>/.test(t)).join('\n').trim();
+  return parts(content)
+    .map((p) => p.text ?? '')
+    .filter((t) => t && !/^\s*<session_context>/.test(t))
+    .join('\n')
+    .trim();
 }
 
 function fingerprint(type: string, content: unknown): string {
   const ps = parts(content);
-  const calls = ps.map((p) => p.functionResponse?.id ?? '').filter(Boolean).join(',');
+  const calls = ps
+    .map((p) => p.functionResponse?.id ?? '')
+    .filter(Boolean)
+    .join(',');
   return shortHash([type, textOf(content), calls]);
 }
 
@@ -114,11 +124,21 @@ export class GeminiTranscriptReader {
       for (const raw of rec.toolCalls ?? []) {
         const tc = ToolCall.safeParse(raw);
         if (!tc.success || !FINAL_TOOL_STATUS.has(tc.data.status ?? '')) continue;
-        emit({ senderType: 'agent', kind: 'tool', content: toolSummary(tc.data), externalKey: `gemini:${rec.id}:${tc.data.id}`,
-          metadata: { toolName: tc.data.name, toolUseId: tc.data.id } });
+        emit({
+          senderType: 'agent',
+          kind: 'tool',
+          content: toolSummary(tc.data),
+          externalKey: `gemini:${rec.id}:${tc.data.id}`,
+          metadata: { toolName: tc.data.name, toolUseId: tc.data.id },
+        });
         if (tc.data.status === 'cancelled') {
-          emit({ senderType: 'agent', kind: 'system', content: 'Not run: the tool call was cancelled', externalKey: `gemini:${rec.id}:${tc.data.id}:cancelled`,
-            metadata: { toolName: tc.data.name, toolUseId: tc.data.id, denial: 'cancelled' } });
+          emit({
+            senderType: 'agent',
+            kind: 'system',
+            content: 'Not run: the tool call was cancelled',
+            externalKey: `gemini:${rec.id}:${tc.data.id}:cancelled`,
+            metadata: { toolName: tc.data.name, toolUseId: tc.data.id, denial: 'cancelled' },
+          });
         }
       }
     } else if (rec.type === 'info' && typeof rec.content === 'string' && CANCELLED.test(rec.content.trim())) {
