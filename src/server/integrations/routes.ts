@@ -9,7 +9,8 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../http/errors.js';
 import type { InstanceManager } from '../instances/manager.js';
-import { HookCliDriver, type CliProfile } from './hook-driver.js';
+import type { CliProfile } from './cli-profile.js';
+import { HookCliDriver } from './hook-driver.js';
 import { HOOK_SECRET_HEADER } from './hook-transport.js';
 
 declare module 'fastify' {

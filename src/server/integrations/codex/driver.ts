@@ -1,7 +1,7 @@
 // The `codex` kind: Codex CLI driven through its hooks (docs/codex.md). The profile plugs Codex's launch, hook
 // mapping, rollout reader and dialog into the shared hook-driven driver.
 import path from 'node:path';
-import { entryTime, type CliProfile } from '../hook-driver.js';
+import { entryTime, type CliProfile } from '../cli-profile.js';
 import { mapCodexHook, parseCodexHook } from './hooks.js';
 import { prepareCodexLaunch } from './launch.js';
 import { CODEX_CLEAR_INPUT, CODEX_INPUT_GUARD_MS, codexComposerReady, readCodexDialog } from './respond.js';

@@ -1,7 +1,7 @@
 // The `gemini` kind: Gemini CLI driven through its hooks (docs/gemini.md). The profile plugs Gemini's launch, hook
 // mapping, transcript reader and dialog into the shared hook-driven driver.
 import path from 'node:path';
-import { entryTime, type CliProfile } from '../hook-driver.js';
+import { entryTime, type CliProfile } from '../cli-profile.js';
 import { mapGeminiHook, parseGeminiHook } from './hooks.js';
 import { prepareGeminiLaunch } from './launch.js';
 import {
