@@ -29,10 +29,10 @@ async function serializeTimes(lines: number, reps: number): Promise<number[]> {
 }
 
 /** ms from `new WebSocket` to the first (snapshot) TEXT message; returns the payload length too. */
-function openUntilFirstMessage(url: string): Promise<{ ms: number; bytes: number; data: string }> {
+function openUntilFirstMessage(url: string, headers: Record<string, string> = {}): Promise<{ ms: number; bytes: number; data: string }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const ws = new WebSocket(url, { perMessageDeflate: false });
+    const ws = new WebSocket(url, { perMessageDeflate: false, headers });
     ws.once('message', (data, isBinary) => {
       const ms = performance.now() - t0;
       const s = isBinary ? '' : String(data);
@@ -67,7 +67,7 @@ export async function attach(ctx: BenchContext): Promise<Row[]> {
     await sleep(1000);
     const rss1 = summarize([0, 1, 2].map(() => vmRss(s.pid)!)).median;
     const wsUrl = `${s.url.replace('http', 'ws')}/api/instances/${inst.id}/terminal`;
-    const first = await openUntilFirstMessage(wsUrl); // warm-up, and the payload for the baseline
+    const first = await openUntilFirstMessage(wsUrl, s.headers()); // warm-up, and the payload for the baseline
     const snap = JSON.parse(first.data);
     const kept = (snap.data.match(/\r\n/g) ?? []).length;
     const payload = path.join(cwd, 'payload.json');
@@ -82,7 +82,7 @@ export async function attach(ctx: BenchContext): Promise<Row[]> {
     await openUntilFirstMessage(bareUrl);
     const srv: number[] = [], base: number[] = [];
     for (let i = 0; i < reps; i++) {
-      srv.push((await openUntilFirstMessage(wsUrl)).ms);
+      srv.push((await openUntilFirstMessage(wsUrl, s.headers())).ms);
       base.push((await openUntilFirstMessage(bareUrl)).ms);
       await sleep(20);
     }

@@ -39,7 +39,7 @@ async function direct(n: number, cwd: string): Promise<number[]> {
 
 async function relayed(s: ChildServer, agentId: string, n: number): Promise<number[]> {
   const inst = await startInstance(s, agentId);
-  const c = new TermClient(s.url, inst.id);
+  const c = new TermClient(s, inst.id);
   try {
     await c.gotSnapshot;
     await c.until(() => c.snapshot!.data.includes('R') || c.bytes > 0, 'the ready marker', 10_000);

@@ -17,7 +17,7 @@ const MB = 1048576;
 async function one(ctx: BenchContext, n: number, durationMs: number): Promise<Row[]> {
   const bench = `4 many agents (${n})`;
   const s = await startChildServer({ maxInstances: 200 });
-  const sse = new SseClient(`${s.url}/api/events`);
+  const sse = new SseClient(`${s.url}/api/events`, s.headers());
   const clients: TermClient[] = [];
   let probe: Awaited<ReturnType<typeof startProbe>> | null = null;
   try {
@@ -42,7 +42,7 @@ async function one(ctx: BenchContext, n: number, durationMs: number): Promise<Ro
     }
     const hashes = new Map<string, ReturnType<typeof createHash>>();
     for (const inst of insts) {
-      const c = new TermClient(s.url, inst.id);
+      const c = new TermClient(s, inst.id);
       const h = createHash('sha1');
       hashes.set(inst.id, h);
       c.onBinary = (b) => h.update(b);
@@ -89,7 +89,7 @@ async function one(ctx: BenchContext, n: number, durationMs: number): Promise<Ro
       const st = JSON.parse(fs.readFileSync(f, 'utf8')) as { bytes: number; lines: number; sha1: string };
       written += st.bytes;
       linesAll += st.lines;
-      const res = await fetch(`${s.url}/api/instances/${inst.id}/output?offset=0&limit=16777216`);
+      const res = await fetch(`${s.url}/api/instances/${inst.id}/output?offset=0&limit=16777216`, { headers: s.headers() });
       const log = Buffer.from(await res.arrayBuffer());
       lostLog += Math.max(0, st.bytes - log.length);
       const got = clients[i].bytes - before[i];

@@ -12,7 +12,7 @@ import { startFakeResponses } from '../test/fakes/openai-responses.js';
 import { startFakeGemini } from '../test/fakes/gemini-api.js';
 import { makeConfig } from '../src/server/config.js';
 import { startServer } from '../src/server/server.js';
-import { api, ok, tempDir } from './lib/server.js';
+import { api, bearer, ok, tempDir } from './lib/server.js';
 import { fromRuns, type Row } from './lib/stats.js';
 import type { BenchContext } from './lib/context.js';
 
@@ -85,14 +85,15 @@ async function measure(ctx: BenchContext, k: Kind): Promise<Row[]> {
   // In-process server: the hooks' arrival times are seen on its HTTP server.
   const srv = await startServer(makeConfig({ home: tempDir(), port: 0, graceMs: 1500 }));
   const arrivals = hookArrivals(srv.app.server, k.kind);
-  const sse = new SseClient(`${srv.url}/api/events`);
+  const target = { url: srv.url, headers: bearer(() => srv.token()) };
+  const sse = new SseClient(`${srv.url}/api/events`, target.headers());
   try {
     await sse.ready;
     const agent = await ok(
-      api(srv.url, 'POST', '/api/agents', { name: k.kind, projectPath: proj, kind: k.kind, command: model.command, args: [], env: model.env }),
+      api(target, 'POST', '/api/agents', { name: k.kind, projectPath: proj, kind: k.kind, command: model.command, args: [], env: model.env }),
       `${k.kind} agent`,
     );
-    const inst = await ok(api(srv.url, 'POST', `/api/agents/${agent.id}/instances`, { cols: 120, rows: 40 }), `${k.kind} instance`);
+    const inst = await ok(api(target, 'POST', `/api/agents/${agent.id}/instances`, { cols: 120, rows: 40 }), `${k.kind} instance`);
     const id: string = inst.id;
     const mine = (e: SseEvent) => (e.data?.instance?.id ?? e.data?.message?.instanceId ?? e.data?.instanceId) === id;
     let seen = 0;
@@ -112,14 +113,14 @@ async function measure(ctx: BenchContext, k: Kind): Promise<Row[]> {
     const warmup = ctx.mode === 'smoke' ? 0 : 1; // the first round is a warm-up (not in the smoke run: its code path only)
     for (let i = 1 - warmup; i <= reps; i++) {
       let from = sse.events.length;
-      await ok(api(srv.url, 'POST', `/api/instances/${id}/messages`, { content: `run: echo bench-${i} > bench-${i}.txt` }), 'send');
+      await ok(api(target, 'POST', `/api/instances/${id}/messages`, { content: `run: echo bench-${i} > bench-${i}.txt` }), 'send');
       await status(from, 'awaiting_input');
       if (i > 0) approval.push(seen - arrivals.lastBefore(seen)!);
       from = sse.events.length;
-      await ok(api(srv.url, 'POST', `/api/instances/${id}/respond`, { choice: 'deny' }), 'respond');
+      await ok(api(target, 'POST', `/api/instances/${id}/respond`, { choice: 'deny' }), 'respond');
       await status(from, 'idle');
       from = sse.events.length;
-      await ok(api(srv.url, 'POST', `/api/instances/${id}/messages`, { content: `say ${i}` }), 'send');
+      await ok(api(target, 'POST', `/api/instances/${id}/messages`, { content: `say ${i}` }), 'send');
       await status(from, 'idle');
       if (i > 0) turnEnd.push(seen - arrivals.lastBefore(seen)!);
     }

@@ -11,7 +11,7 @@ import { startFakeAnthropic } from '../test/fakes/anthropic-api.js';
 import { offlineClaudeEnv } from '../test/fakes/claude-offline.js';
 import { makeConfig } from '../src/server/config.js';
 import { startServer } from '../src/server/server.js';
-import { api, ok, ROOT, startChildServer, tempDir } from './lib/server.js';
+import { api, bearer, ok, ROOT, startChildServer, tempDir } from './lib/server.js';
 import { startProbe } from './lib/probe.js';
 import { epochMs, fromRuns, type Row } from './lib/stats.js';
 import type { BenchContext } from './lib/context.js';
@@ -20,7 +20,7 @@ import { hookCliLatency } from './state-hooks.js';
 async function generic(ctx: BenchContext): Promise<Row> {
   const reps = ctx.pick({ full: 20, quick: 4, smoke: 2 });
   const s = await startChildServer();
-  const sse = new SseClient(`${s.url}/api/events`);
+  const sse = new SseClient(`${s.url}/api/events`, s.headers());
   try {
     await sse.ready;
     const probe = await startProbe(s, sse, 500);
@@ -50,16 +50,17 @@ async function claude(ctx: BenchContext): Promise<Row[]> {
   // before awaiting_input).
   const srv = await startServer(makeConfig({ home: tempDir(), port: 0, graceMs: 1500 }));
   const arrivals = hookArrivals(srv.app.server);
-  const sse = new SseClient(`${srv.url}/api/events`);
+  const target = { url: srv.url, headers: bearer(() => srv.token()) };
+  const sse = new SseClient(`${srv.url}/api/events`, target.headers());
   try {
     await sse.ready;
     const proj = tempDir('areyouj-claude-proj-');
     const configDir = tempDir('areyouj-claude-cfg-');
-    const agent = await ok(api(srv.url, 'POST', '/api/agents', {
+    const agent = await ok(api(target, 'POST', '/api/agents', {
       name: 'claude', projectPath: proj, kind: 'claude', command: CLAUDE, args: ['--permission-mode', 'default'],
       env: offlineClaudeEnv({ apiUrl: fake.url, configDir, project: proj }),
     }), 'claude agent');
-    const inst = await ok(api(srv.url, 'POST', `/api/agents/${agent.id}/instances`, { cols: 120, rows: 40 }), 'claude instance');
+    const inst = await ok(api(target, 'POST', `/api/agents/${agent.id}/instances`, { cols: 120, rows: 40 }), 'claude instance');
     const id: string = inst.id;
     const mine = (e: SseEvent) => (e.data?.instance?.id ?? e.data?.message?.instanceId ?? e.data?.instanceId) === id;
     const event = (from: number, pred: (e: SseEvent) => boolean, what: string) => sse.waitFor((e) => mine(e) && sse.events.indexOf(e) >= from && pred(e), 30_000, what);
@@ -77,7 +78,7 @@ async function claude(ctx: BenchContext): Promise<Row[]> {
         return true;
       }, 'awaiting_input');
       try {
-        await ok(api(srv.url, 'POST', `/api/instances/${id}/messages`, { content: `run: ${cmd}` }), 'send');
+        await ok(api(target, 'POST', `/api/instances/${id}/messages`, { content: `run: ${cmd}` }), 'send');
         await waiting;
         const hookAt = arrivals.lastBefore(seenPerf);
         const toolUse = fake.mainRequests().find((r) => r.lastUserText.includes(cmd)); // the request answered with the tool_use
@@ -86,14 +87,14 @@ async function claude(ctx: BenchContext): Promise<Row[]> {
           if (toolUse) apiLat.push(seenEpoch - toolUse.at);
         }
         const answered = sse.events.length;
-        await ok(api(srv.url, 'POST', `/api/instances/${id}/respond`, { choice: 'deny' }), 'respond'); // deny: the quickest way back to idle (the latency is measured before)
+        await ok(api(target, 'POST', `/api/instances/${id}/respond`, { choice: 'deny' }), 'respond'); // deny: the quickest way back to idle (the latency is measured before)
         await status(answered, 'idle');
       } catch (e) {
         // A round that does not complete (the real CLI under load) is reported, and the rounds measured are kept.
         const trail = sse.events.slice(from).filter((x) => mine(x) && x.event === 'instance.updated').map((x) => `${x.data.instance.status}(${x.data.instance.statusReason ?? ''})`).join(' → ');
         problems.push(`round ${i}: ${(e as Error).message.slice(0, 40)}; trail ${trail}`);
         if (problems.length > 1) break;
-        await api(srv.url, 'POST', `/api/instances/${id}/input`, { keys: ['escape'] });
+        await api(target, 'POST', `/api/instances/${id}/input`, { keys: ['escape'] });
         await status(sse.events.length, 'idle').catch(() => undefined);
       }
       await new Promise((r) => setTimeout(r, 200));

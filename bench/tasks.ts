@@ -57,7 +57,7 @@ function directList(file: string): number {
 
 async function timedGet(s: ChildServer): Promise<{ ms: number; bytes: number; count: number }> {
   const t0 = performance.now();
-  const res = await fetch(`${s.url}/api/tasks`);
+  const res = await fetch(`${s.url}/api/tasks`, { headers: s.headers() });
   const text = await res.text();
   const ms = performance.now() - t0;
   if (res.status !== 200) throw new Error(`GET /api/tasks: ${res.status} ${text.slice(0, 200)}`);

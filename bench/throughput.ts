@@ -24,13 +24,13 @@ async function directExitLoss(bytes: number, cwd: string): Promise<number> {
 /** The same through the server: bytes missing from the instance's output log (and from a terminal client). */
 async function serverExitLoss(s: ChildServer, agentId: string, bytes: number): Promise<{ log: number; client: number }> {
   const inst = await startInstance(s, agentId);
-  const c = new TermClient(s.url, inst.id);
+  const c = new TermClient(s, inst.id);
   await c.gotSnapshot;
   await c.until(() => c.snapshot!.data.includes('R') || c.bytes > 0, 'the ready marker', 10_000);
   const before = c.bytes;
   c.sendBinary('g');
   await c.until(() => c.closed !== null, 'the exit close', 60_000);
-  const r = await fetch(`${s.url}/api/instances/${inst.id}/output?offset=0&limit=1`);
+  const r = await fetch(`${s.url}/api/instances/${inst.id}/output?offset=0&limit=1`, { headers: s.headers() });
   await r.arrayBuffer();
   return { log: bytes - (Number(r.headers.get('x-total-bytes')) - 1), client: bytes - (c.bytes - before) };
 }
@@ -61,7 +61,7 @@ async function direct(bytes: number, cwd: string): Promise<number> {
 /** Through the server: a terminal-channel client attached before the go byte counts the binary bytes. Returns MB/s. */
 async function relayed(s: ChildServer, agentId: string, bytes: number): Promise<number> {
   const inst = await startInstance(s, agentId);
-  const c = new TermClient(s.url, inst.id);
+  const c = new TermClient(s, inst.id);
   await c.gotSnapshot;
   await c.until(() => c.snapshot!.data.includes('R') || c.bytes > 0, 'the ready marker', 10_000);
   const before = c.bytes;

@@ -22,6 +22,6 @@ if (!filter.length || args.includes('--check')) { if (!runChecks()) process.exit
 else console.log('(a subset: the typecheck and lint are skipped; `npm run check` runs them)');
 // The CLI tests run the built server; the browser tests build the web app they serve themselves (test/e2e/harness.ts).
 buildIfNeeded({ web: false });
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', '--test-timeout=180000', ...chosen],
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', '--test-timeout=600000', ...chosen],
   { cwd: root, stdio: 'inherit', env: { ...process.env, AREYOUJ_TEST: '1' } });
 process.exit(r.status ?? 1);

@@ -8,7 +8,7 @@ import { epochMs, sleep } from './stats.js';
 
 export interface Probe { id: string; quietMs: number; ask(): Promise<number>; close(): void }
 
-export async function startProbe(s: Pick<ChildServer, 'api' | 'url'>, sse: SseClient, quietMs = 500): Promise<Probe> {
+export async function startProbe(s: Pick<ChildServer, 'api' | 'url' | 'headers'>, sse: SseClient, quietMs = 500): Promise<Probe> {
   const dir = tempDir('areyouj-probe-');
   const logFile = path.join(dir, 'ask.log');
   const agent = await createAgent(s, { name: `probe-${path.basename(dir)}`, projectPath: dir, ...rawCommand(`node ${path.join(PROGRAMS, 'ask-agent.cjs')}`),
@@ -24,7 +24,7 @@ export async function startProbe(s: Pick<ChildServer, 'api' | 'url'>, sse: SseCl
     }, 30_000, `probe → ${st}`).then(() => at);
   };
   await status('idle', 0);
-  const term = new TermClient(s.url, id);
+  const term = new TermClient(s, id);
   await term.gotSnapshot;
   let seq = 0;
   return {

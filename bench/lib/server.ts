@@ -23,10 +23,14 @@ export function cleanupTemp() {
 
 export interface ApiResult<T = any> { status: number; body: T; headers: Headers }
 
-export async function api<T = any>(base: string, method: string, url: string, body?: unknown): Promise<ApiResult<T>> {
-  const res = await fetch(base + url, {
+/** A server and how to authenticate to it (Authorization: Bearer <token>, as scripts do). */
+export interface Target { url: string; headers(): Record<string, string> }
+export const bearer = (token: () => string) => () => ({ authorization: `Bearer ${token()}` });
+
+export async function api<T = any>(t: Target, method: string, url: string, body?: unknown): Promise<ApiResult<T>> {
+  const res = await fetch(t.url + url, {
     method,
-    headers: body !== undefined ? { 'content-type': 'application/json' } : {},
+    headers: { ...t.headers(), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -47,8 +51,9 @@ function serverEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-export interface ChildServer {
+export interface ChildServer extends Target {
   url: string;
+  token: string;
   pid: number;
   home: string;
   proc: ChildProcess;
@@ -58,27 +63,33 @@ export interface ChildServer {
   close(): Promise<void>;
 }
 
-/** Starts `node --import tsx src/server/main.ts --home <home> --port 0` and waits for its URL. */
-export async function startChildServer(opts: { home?: string; maxInstances?: number; env?: Record<string, string>; preload?: string[] } = {}): Promise<ChildServer> {
+/**
+ * Starts `node --import tsx src/server/main.ts --home <home> --port 0` and waits for its URL. `env` is merged over this
+ * process's environment (minus AREYOUJ_TOKEN); `stderr()` is its tail, or all of it with `keepStderr`.
+ */
+export async function startChildServer(opts: { home?: string; maxInstances?: number; env?: Record<string, string>; preload?: string[]; keepStderr?: boolean } = {}): Promise<ChildServer> {
   const home = opts.home ?? tempDir();
   const proc = spawn(process.execPath, ['--import', 'tsx', ...(opts.preload ?? []).flatMap((p) => ['--import', p]), path.join(ROOT, 'src/server/main.ts'),
     '--home', home, '--port', '0', '--max-instances', String(opts.maxInstances ?? 200)],
   { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...serverEnv(), ...opts.env } });
   let out = '', err = '';
-  proc.stderr!.on('data', (d) => { err += d; if (err.length > 20_000) err = err.slice(-10_000); });
-  const url = await new Promise<string>((resolve, reject) => {
+  proc.stderr!.on('data', (d) => { err += d; if (!opts.keepStderr && err.length > 20_000) err = err.slice(-10_000); });
+  const [url, login] = await new Promise<[string, string]>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`server did not start in 30 s: ${out} ${err}`)), 30_000);
     proc.stdout!.on('data', (d) => {
       out += d;
       const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) { clearTimeout(t); resolve(m[1]); }
+      const l = /Open the dashboard: (http:\/\/\S+)/.exec(out);
+      if (m && l) { clearTimeout(t); resolve([m[1], l[1]]); }
     });
     proc.once('exit', (code) => { clearTimeout(t); reject(new Error(`server exited (${code}): ${err}`)); });
   });
   proc.stdout!.resume();
+  const token = new URL(login).searchParams.get('token')!;
+  const target: Target = { url, headers: bearer(() => token) };
   return {
-    url, pid: proc.pid!, home, proc, stderr: () => err,
-    api: (method, u, body) => api(url, method, u, body),
+    url, token, headers: target.headers, pid: proc.pid!, home, proc, stderr: () => err,
+    api: (method, u, body) => api(target, method, u, body),
     async close() {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       const exited = new Promise<void>((r) => proc.once('exit', () => r()));
@@ -142,9 +153,9 @@ export class TermClient {
   onBinary: ((b: Buffer) => void) | null = null;
   private waiters: (() => void)[] = [];
 
-  constructor(baseUrl: string, id: string, opts: { keep?: boolean } = {}) {
+  constructor(t: Target, id: string, opts: { keep?: boolean } = {}) {
     this.chunks = opts.keep ? [] : null;
-    this.ws = new WebSocket(`${baseUrl.replace('http', 'ws')}/api/instances/${id}/terminal`, { perMessageDeflate: false });
+    this.ws = new WebSocket(`${t.url.replace('http', 'ws')}/api/instances/${id}/terminal`, { perMessageDeflate: false, headers: t.headers() });
     this.opened = new Promise((resolve, reject) => { this.ws.once('open', () => resolve()); this.ws.once('error', reject); });
     let snap!: () => void;
     this.gotSnapshot = new Promise((r) => { snap = r; });

@@ -13,8 +13,9 @@ export const isLive = (s: (typeof INSTANCE_STATUSES)[number]) => LIVE_STATUSES.i
 // ---------- messages and questions ----------
 export const MESSAGE_KINDS = ['text', 'question', 'permission', 'tool', 'system'] as const;
 export const DELIVERY_STATES = ['queued', 'sent', 'cancelled'] as const;
-/** What an answer means, when the program says so: /respond takes these names as well as option keys. */
-export const OPTION_INTENTS = ['allow', 'allow_always', 'deny'] as const;
+/** What an answer means, when the program says so: /respond takes these names as well as option keys. `feedback`: the
+ *  option takes text ({choice, text}). */
+export const OPTION_INTENTS = ['allow', 'allow_always', 'deny', 'feedback'] as const;
 
 // ---------- events (SSE) ----------
 /** Every event the bus publishes; src/common/events.ts holds the schema of each one's data (checked equal at compile time). */

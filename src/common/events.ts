@@ -30,8 +30,12 @@ export const EventSchemas = {
   'notification': z.strictObject({ instanceId: z.string(), agentId: z.string(), kind: z.enum(NOTIFICATION_KINDS), title: z.string(), body: z.string() }),
 } satisfies Record<EventType, z.ZodType>;
 
-/** Sent by the SSE route (not the bus) when a client's Last-Event-ID is older than the history or from another run. */
-export const ResetEvent = z.strictObject({ reason: z.literal('history_too_old'), lastId: z.number().int() });
+/**
+ * Sent by the SSE route (not the bus) instead of a replay: the client's Last-Event-ID is older than the history or from
+ * another run (`history_too_old`), or what it missed includes an event too large to keep or is too much to replay
+ * (`history_too_large`). Either way: refetch.
+ */
+export const ResetEvent = z.strictObject({ reason: z.enum(['history_too_old', 'history_too_large']), lastId: z.number().int() });
 
 export const StreamEventSchemas = { ...EventSchemas, reset: ResetEvent } satisfies Record<StreamEventType, z.ZodType>;
 

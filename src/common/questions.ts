@@ -1,10 +1,8 @@
 // What an instance waiting on the user asks: one discriminated union, written by every driver, stored with the
 // message, served typed (Message.question) and read by the web app as is. One Option type for every answer.
 //
-// To add a kind of question (next: `approval` for Codex/Gemini approvals; Claude Code's `AskUserQuestion` — several
-// questions, each with a header, text, options with descriptions, multi-select and free text — and `ExitPlanMode`
-// plan approvals — the plan's Markdown and the dialog's options), add its schema to `Question` below: the web app's
-// switch on `type` (src/web/instances/awaiting.ts) then fails to compile until it handles it.
+// To add a kind of question (next: `approval` for Codex/Gemini approvals), add its schema to `Question` below: the web
+// app's switch on `type` (src/web/instances/awaiting.ts) then fails to compile until it handles it.
 import { z } from 'zod';
 import { OPTION_INTENTS } from './constants.js';
 
@@ -17,7 +15,10 @@ export const Option = z.strictObject({
   label: z.string(),
   /** A longer explanation, when the program gives one. */
   description: z.string().optional(),
-  /** What choosing it means, when known: /respond also accepts the intent's name (allow / allow_always / deny). */
+  /**
+   * What choosing it means, when known: /respond also accepts the intent's name (allow / allow_always / deny).
+   * `feedback`: the option takes text (POST /respond {choice, text}), e.g. "Tell Claude what to change".
+   */
   intent: z.enum(OPTION_INTENTS).optional(),
 });
 export type Option = z.infer<typeof Option>;
@@ -45,7 +46,40 @@ export const PermissionQuestion = z.strictObject({
   suggestions: z.array(z.json()).optional(),
 });
 
-export const Question = z.discriminatedUnion('type', [ScreenQuestion, PermissionQuestion]);
+/** One question of a `choices` question: pick one option (or several, multiSelect), or type an answer (freeText). */
+export const ChoiceItem = z.strictObject({
+  /** A short label (Claude Code: ≤ 12 characters, shown as a chip). */
+  header: z.string(),
+  /** The question's text; /respond names the question by it. */
+  question: z.string(),
+  multiSelect: z.boolean(),
+  /** key: the option's number; label: what /respond names it by; description: what choosing it means. */
+  options: z.array(Option),
+});
+export type ChoiceItem = z.infer<typeof ChoiceItem>;
+
+/**
+ * The program's own multiple-choice questions (Claude Code's AskUserQuestion): one or several, shown and answered
+ * together, with POST /respond {answers: [{question, options: [labels], text?}]} or skipped with {cancel: true}.
+ */
+export const ChoicesQuestion = z.strictObject({
+  type: z.literal('choices'),
+  questions: z.array(ChoiceItem).min(1),
+  /** An answer may be typed instead of (single-select) or besides (multi-select) the options. */
+  freeText: z.boolean(),
+});
+
+/**
+ * A plan to approve (Claude Code's ExitPlanMode): the plan (Markdown: render it safely, never as HTML) and the dialog's
+ * own options, read from the screen (empty until it is drawn). An option with intent `feedback` takes text.
+ */
+export const PlanQuestion = z.strictObject({
+  type: z.literal('plan'),
+  plan: z.string(),
+  options: z.array(Option),
+});
+
+export const Question = z.discriminatedUnion('type', [ScreenQuestion, PermissionQuestion, ChoicesQuestion, PlanQuestion]);
 export type Question = z.infer<typeof Question>;
 
 /** The option a /respond choice names: its key, else the option whose intent it names. */

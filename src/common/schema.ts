@@ -179,6 +179,8 @@ export const MessageMeta = z.strictObject({
   toolUseId: z.string().nullable().optional(),
   /** A denied tool call: how it was denied (Claude Code's toolDenialKind, or user-rejected). */
   denial: z.string().optional(),
+  /** The answers Claude took for its questions (question → answer), on the message recording them. */
+  answers: z.record(z.string(), z.string()).optional(),
   /** A cancelled queued message: why (cancelled_by_user, the instance ended…). */
   cancelReason: z.string().optional(),
 });
@@ -243,10 +245,30 @@ export const InputSend = z.strictObject({
   keys: z.array(z.enum(KEY_NAMES)).max(100).optional(),
 }).refine((v) => v.text !== undefined || v.keys !== undefined, 'give text or keys');
 
-export const RespondBody = z.strictObject({
-  // an option key the question offered (y, n, 1, enter…), an option number, or an intent (allow / allow_always / deny)
-  choice: z.union([z.enum(OPTION_INTENTS), z.number().int().min(1).max(9), z.string().regex(/^[A-Za-z0-9_-]{1,20}$/, 'an option key')]),
+/** The answer to one of a `choices` question's questions: the chosen options (by label) and/or typed text. */
+export const ChoiceAnswer = z.strictObject({
+  question: z.string().min(1).max(20_000),
+  options: z.array(z.string().min(1).max(20_000)).max(16).default([]),
+  text: z.string().max(10_000).optional(),
 });
+export type ChoiceAnswer = z.infer<typeof ChoiceAnswer>;
+
+/**
+ * POST /respond. One of:
+ * - {choice}: an option key the question offered (y, n, 1, enter…), an option number, or an intent (allow / allow_always /
+ *   deny / feedback); with `text` for an option that takes text (intent feedback);
+ * - {answers}: a `choices` question's answers, one per question answered;
+ * - {cancel: true}: cancel the dialog as Esc does (skip the questions, reject the plan and stop).
+ */
+export const RespondBody = z.union([
+  z.strictObject({
+    choice: z.union([z.enum(OPTION_INTENTS), z.number().int().min(1).max(9), z.string().regex(/^[A-Za-z0-9_-]{1,20}$/, 'an option key')]),
+    text: z.string().trim().min(1, 'text must not be empty').max(10_000).optional(),
+  }),
+  z.strictObject({ answers: z.array(ChoiceAnswer).min(1, 'answer at least one question').max(8) }),
+  z.strictObject({ cancel: z.literal(true) }),
+]);
+export type RespondBody = z.infer<typeof RespondBody>;
 
 // ---------- errors ----------
 export interface ApiErrorBody { error: { code: string; message: string; details?: unknown } }

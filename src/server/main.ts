@@ -12,7 +12,12 @@ export interface Command {
 }
 
 /** Subcommands other than `serve`. Add one here: a name, a summary and a lazily imported module. */
-export const COMMANDS: Record<string, Command> = {};
+export const COMMANDS: Record<string, Command> = {
+  token: {
+    summary: 'show the token and the URL that logs a browser in; --rotate makes a new one and ends every session',
+    run: async (argv) => (await import('./cli/token.js')).tokenCommand(argv),
+  },
+};
 
 function help(): string {
   const names = Object.keys(COMMANDS).sort();

@@ -1,16 +1,19 @@
 // Composition: the stores, the event bus, the instance manager and the HTTP app, for one home.
-import fs from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { openAgentsDb } from './agents/db.js';
 import { agentRoutes } from './agents/routes.js';
 import { AgentStore } from './agents/store.js';
+import { secureHome } from './auth/files.js';
+import { removeServerFile, writeServerFile } from './auth/server-file.js';
+import { SessionStore } from './auth/sessions.js';
+import { TokenSource } from './auth/token.js';
 import type { Config } from './config.js';
 import { EventBus } from './events/bus.js';
 import { eventRoutes } from './events/routes.js';
 import { ChangesService } from './git/changes-service.js';
 import { changesRoutes } from './git/routes.js';
 import { buildApp } from './http/app.js';
-import { isLoopback } from './http/guards.js';
+import { Auth, authRoutes } from './http/auth.js';
 import { miscRoutes } from './http/misc-routes.js';
 import { InstanceManager } from './instances/manager.js';
 import { instanceRoutes } from './instances/routes.js';
@@ -22,11 +25,20 @@ import { InstanceStore } from './instances/store.js';
 import { taskRoutes } from './tasks/routes.js';
 import { TaskService } from './tasks/service.js';
 
-export interface Server { app: FastifyInstance; config: Config; manager: InstanceManager; url: string; close(): Promise<void> }
+export interface Server {
+  app: FastifyInstance; config: Config; manager: InstanceManager; url: string;
+  /** The token now (the home's file, re-read when rotated, or the --token override). */
+  token(): string;
+  /** The URL that logs a browser in: `${url}/?token=…`. */
+  loginUrl(): string;
+  auth: Auth;
+  close(): Promise<void>;
+}
 
 export async function startServer(config: Config): Promise<Server> {
-  if (!isLoopback(config.host) && !config.token) throw new Error('a token is required when listening on a non-loopback host');
-  fs.mkdirSync(config.logsDir, { recursive: true });
+  secureHome(config.home, config);
+  const token = new TokenSource(config.runDir, config.token);
+  const sessions = new SessionStore(config.runDir);
   const bus = new EventBus();
   const db = openAgentsDb(config.home);
   const agents = new AgentStore(db);
@@ -47,8 +59,10 @@ export async function startServer(config: Config): Promise<Server> {
   });
   const manager: InstanceManager = new InstanceManager({ config, bus, agents, instances, tasks, changes });
 
-  const guardCfg = { host: config.host, port: config.port, token: config.token };
-  const { app } = await buildApp({ guard: guardCfg, bodyLimit: config.bodyLimit, webRoot: config.webRoot });
+  const guardCfg = { host: config.host, port: config.port };
+  const auth = new Auth(token, sessions, () => guardCfg.port);
+  const { app } = await buildApp({ guard: guardCfg, auth, bodyLimit: config.bodyLimit, webRoot: config.webRoot });
+  authRoutes(app, auth);
   miscRoutes(app, { config, bus });
   taskRoutes(app, { tasks, instances });
   agentRoutes(app, { agents, bus, manager });
@@ -69,11 +83,14 @@ export async function startServer(config: Config): Promise<Server> {
   config.port = port;
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${['0.0.0.0', '::'].includes(config.host) ? '127.0.0.1' : hostForUrl}:${port}`;
+  writeServerFile(config.runDir, url);
   await manager.recover(url);
 
   let closed = false;
   return {
-    app, config, manager, url,
+    app, config, manager, url, auth,
+    token: () => auth.currentToken(),
+    loginUrl: () => `${url}/?token=${encodeURIComponent(auth.currentToken())}`,
     async close() {
       if (closed) return;
       closed = true;
@@ -81,7 +98,10 @@ export async function startServer(config: Config): Promise<Server> {
       changes.close();
       for (const sock of upgraded) sock.destroy();
       await app.close();
+      auth.close();
+      removeServerFile(config.runDir);
       tasks.close();
+      sessions.close();
       db.close();
     },
   };

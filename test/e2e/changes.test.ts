@@ -26,7 +26,7 @@ describe('changes panel', { timeout: 180_000 }, () => {
     });
     inst = await srv.api('POST', `/api/agents/${agent.id}/instances`, { cols: 100, rows: 30 });
     browser = await launch();
-    ({ page, errors } = await newPage(browser));
+    ({ page, errors } = await newPage(browser, srv));
     await page.goto(`${srv.url}/#/i/${inst.id}`);
     await page.waitForSelector(`[data-testid=tab][data-instance="${inst.id}"][data-status=idle]`, { timeout: 20_000 });
   });

@@ -29,7 +29,7 @@ describe('Claude Code in the dashboard', { skip, timeout: 180_000 }, () => {
     proj = fs.mkdtempSync(path.join(os.tmpdir(), 'areyouj-e2e-claude-proj-'));
     configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'areyouj-e2e-claude-cfg-'));
     browser = await launch();
-    ({ page, errors } = await newPage(browser));
+    ({ page, errors } = await newPage(browser, srv));
   });
 
   after(async () => {

@@ -18,7 +18,7 @@ describe('dashboard', { timeout: 180_000 }, () => {
     await ensureWebBuild();
     srv = await startServer();
     browser = await launch();
-    ({ page, errors } = await newPage(browser));
+    ({ page, errors } = await newPage(browser, srv));
     await page.goto(srv.url);
     await page.waitForSelector('[data-testid=welcome-new-agent]');
     await shot(page, '01-welcome');

@@ -53,19 +53,27 @@ export async function ensureWebBuild() {
   }
 }
 
-export interface Server { url: string; home: string; proc: ChildProcess; stop: () => Promise<void>; api: <T = any>(method: string, p: string, body?: unknown) => Promise<T> }
+export interface Server {
+  url: string; home: string; proc: ChildProcess;
+  /** The URL it printed to open the dashboard (`/?token=…`): a browser logs in with it once. */
+  loginUrl: string;
+  token: string;
+  stop: () => Promise<void>;
+  api: <T = any>(method: string, p: string, body?: unknown) => Promise<T>;
+}
 
 export async function startServer(opts: { home?: string; args?: string[] } = {}): Promise<Server> {
   const home = opts.home ?? fs.mkdtempSync(path.join(os.tmpdir(), 'areyouj-e2e-'));
   const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'server', 'main.ts'), '--home', home, '--port', '0', ...(opts.args ?? [])],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AREYOUJ_TOKEN: '', AREYOUJ_WEB_ROOT: WEB_TEST } });
   let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
+  const [url, loginUrl] = await new Promise<[string, string]>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000);
     const onData = (d: Buffer) => {
       out += d.toString();
       const m = /listening on (http:\/\/[^\s]+)/.exec(out);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
+      const login = /Open the dashboard: (http:\/\/\S+)/.exec(out);
+      if (m && login) { clearTimeout(timer); resolve([m[1], login[1]]); }
     };
     proc.stdout!.on('data', onData);
     proc.stderr!.on('data', onData);
@@ -73,8 +81,12 @@ export async function startServer(opts: { home?: string; args?: string[] } = {})
   });
   proc.stdout!.resume();
   proc.stderr!.resume();
+  const token = new URL(loginUrl).searchParams.get('token')!;
   const api = async <T,>(method: string, p: string, body?: unknown): Promise<T> => {
-    const res = await fetch(url + p, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(url + p, {
+      method, body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    });
     const text = await res.text();
     if (!res.ok) throw new Error(`${method} ${p} → ${res.status} ${text}`);
     return (text ? JSON.parse(text) : undefined) as T;
@@ -87,7 +99,7 @@ export async function startServer(opts: { home?: string; args?: string[] } = {})
     await exited;
     clearTimeout(t);
   };
-  return { url, home, proc, stop, api };
+  return { url, home, proc, loginUrl, token, stop, api };
 }
 
 export async function launch(): Promise<Browser> {
@@ -101,11 +113,13 @@ export async function launch(): Promise<Browser> {
 const pages: string[][] = [];
 
 /**
- * A page whose problems are collected: uncaught errors, console errors and warnings (React's included, from the
- * development build), unexpected dialogs. Any of them fails the test during which it happened; nothing is allowed.
+ * A page in a fresh browser context, logged in to `srv` the way a user does it: by opening the URL it printed, once
+ * (`srv` null: not logged in). Its problems are collected: uncaught errors, console errors and warnings (React's
+ * included, from the development build), unexpected dialogs. Any of them fails the test during which it happened;
+ * nothing is allowed.
  */
-export async function newPage(browser: Browser, viewport = { width: 1440, height: 900 }, opts: { isMobile?: boolean; hasTouch?: boolean } = {}):
-  Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+export async function newPage(browser: Browser, srv: Pick<Server, 'loginUrl' | 'url'> | null, viewport = { width: 1440, height: 900 },
+  opts: { isMobile?: boolean; hasTouch?: boolean } = {}): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
   const context = await browser.newContext({ viewport, deviceScaleFactor: 1, ...opts });
   const page = await context.newPage();
   const errors: string[] = [];
@@ -115,6 +129,10 @@ export async function newPage(browser: Browser, viewport = { width: 1440, height
     if (m.type() === 'error' || m.type() === 'warning') errors.push(`console.${m.type()}: ${m.text()} (${m.location().url}:${m.location().lineNumber})`);
   });
   page.on('dialog', (d) => { errors.push(`unexpected dialog: ${d.message()}`); void d.dismiss(); });
+  if (srv) {
+    const res = await page.goto(srv.loginUrl);
+    if (res?.status() !== 200 || page.url() !== `${srv.url}/`) throw new Error(`login failed: ${res?.status()} at ${page.url()}`);
+  }
   return { context, page, errors };
 }
 

@@ -49,7 +49,7 @@ describe('notifications', { timeout: 120_000 }, () => {
     await ensureWebBuild();
     srv = await startServer();
     browser = await launch();
-    ({ context, page, errors } = await newPage(browser));
+    ({ context, page, errors } = await newPage(browser, srv));
     await context.grantPermissions(['notifications'], { origin: srv.url });
     await context.addInitScript({ content: RECORD });
     const agent = await srv.api<{ id: string }>('POST', '/api/agents', {

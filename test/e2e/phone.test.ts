@@ -26,7 +26,7 @@ describe('phone layout and connection', { timeout: 180_000 }, () => {
     });
     instanceId = (await srv.api<{ id: string }>('POST', `/api/agents/${agent.id}/instances`, { cols: 40, rows: 20 })).id;
     browser = await launch();
-    ({ page, errors } = await newPage(browser, { width: 390, height: 844 }, { isMobile: true, hasTouch: true }));
+    ({ page, errors } = await newPage(browser, srv, { width: 390, height: 844 }, { isMobile: true, hasTouch: true }));
     await page.goto(srv.url);
     await page.waitForSelector('[data-testid=overview]');
   });

@@ -43,7 +43,7 @@ describe('tab switch time', { timeout: 120_000 }, () => {
     await ensureWebBuild();
     srv = await startServer();
     browser = await launch();
-    ({ page, errors } = await newPage(browser));
+    ({ page, errors } = await newPage(browser, srv));
   });
 
   after(() => teardown(browser, srv));

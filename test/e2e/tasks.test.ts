@@ -27,7 +27,7 @@ describe('task board', { timeout: 180_000 }, () => {
     fs.copyFileSync(TASKS_FIXTURE, db);
     srv = await startServer({ home });
     browser = await launch();
-    ({ page, errors } = await newPage(browser));
+    ({ page, errors } = await newPage(browser, srv));
     await page.goto(`${srv.url}/#/tasks`);
     await page.waitForSelector('[data-testid=task-row]');
   });

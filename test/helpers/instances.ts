@@ -35,7 +35,7 @@ export const statusTrail = (sse: SseClient, id: string) => {
 };
 
 export async function output(s: TestServer, id: string): Promise<string> {
-  const r = await fetch(`${s.url}/api/instances/${id}/output?limit=16777216`);
+  const r = await fetch(`${s.url}/api/instances/${id}/output?limit=16777216`, { headers: s.headers() });
   return r.text();
 }
 
@@ -52,8 +52,9 @@ export class TermClient {
   opened: Promise<void>;
   private waiters: (() => void)[] = [];
 
-  constructor(baseUrl: string, id: string) {
-    this.ws = new WebSocket(`${baseUrl.replace('http', 'ws')}/api/instances/${id}/terminal`);
+  /** `s`: the server and how to authenticate to it (TestServer). */
+  constructor(s: { url: string; headers(): Record<string, string> }, id: string) {
+    this.ws = new WebSocket(`${s.url.replace('http', 'ws')}/api/instances/${id}/terminal`, { headers: s.headers() });
     this.opened = new Promise((resolve, reject) => { this.ws.once('open', () => resolve()); this.ws.once('error', reject); });
     this.ws.on('message', (data, isBinary) => {
       if (isBinary) this.received = Buffer.concat([this.received, data as Buffer]);

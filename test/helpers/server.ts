@@ -26,16 +26,25 @@ export function fixtureProject(): string {
 
 export interface TestServer extends Server {
   home: string;
+  /** The headers that authenticate a client (Authorization: Bearer <token>), as a script would send them. */
+  headers(): Record<string, string>;
+  /** A request as the user's own client (authenticated unless `headers` sets `authorization`; '' sends none). */
   api<T = any>(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T; headers: Headers }>;
+}
+
+/** Removes the headers given as '' (e.g. { authorization: '' }: send no Authorization at all). */
+export function dropEmpty(h: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(h).filter(([, v]) => v !== ''));
 }
 
 export async function startTestServer(over: Partial<Config> = {}): Promise<TestServer> {
   const home = over.home ?? tempDir();
   const server = await startServer(makeConfig({ port: 0, graceMs: 1500, ...over, home }));
+  const auth = () => ({ authorization: `Bearer ${server.token()}` });
   const api = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(server.url + url, {
       method,
-      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      headers: dropEmpty({ ...auth(), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }),
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await res.text();
@@ -43,5 +52,5 @@ export async function startTestServer(over: Partial<Config> = {}): Promise<TestS
     try { parsed = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
     return { status: res.status, body: parsed, headers: res.headers };
   };
-  return Object.assign(server, { home, api });
+  return Object.assign(server, { home, api, headers: auth });
 }

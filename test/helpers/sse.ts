@@ -14,8 +14,12 @@ export class SseClient {
   private waiters: { pred: (e: SseEvent) => boolean; resolve: (e: SseEvent) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }[] = [];
   private ctrl = new AbortController();
   ready: Promise<void>;
+  /** Resolves when the stream ends (the server closed it, or close() did). */
+  ended: Promise<void>;
+  private end!: () => void;
 
   constructor(url: string, headers: Record<string, string> = {}) {
+    this.ended = new Promise((r) => { this.end = r; });
     this.ready = this.run(url, headers);
   }
 
@@ -29,7 +33,7 @@ export class SseClient {
       try {
         for (;;) {
           const { value, done } = await reader.read();
-          if (done) return;
+          if (done) return this.end();
           buf += dec.decode(value, { stream: true });
           let i;
           while ((i = buf.indexOf('\n\n')) >= 0) {
@@ -37,7 +41,7 @@ export class SseClient {
             buf = buf.slice(i + 2);
           }
         }
-      } catch { /* aborted */ }
+      } catch { this.end(); /* aborted, or the connection broke */ }
     };
     void pump();
   }

@@ -36,7 +36,7 @@ describe('changes API', () => {
     assert.ok(inst.worktree.path.startsWith(path.join(s.home, 'docs', 'worktrees') + path.sep));
     assert.equal(inst.projectPath, repo, 'the project stays the agent\'s project');
     await waitStatus(sse, inst.id, 'idle');
-    const term = new TermClient(s.url, inst.id);
+    const term = new TermClient(s, inst.id);
     await term.opened;
     await term.until(() => term.text().includes(`cwd: ${inst.worktree.path}`), 'the agent runs in its worktree');
 
@@ -131,7 +131,7 @@ describe('changes API', () => {
     const a = await agentFor(path.join(repo, 'packages', 'app'), 'mono');
     const inst = await startInstance(s, a.id);
     assert.equal(inst.worktree.repoRoot, repo);
-    const term = new TermClient(s.url, inst.id);
+    const term = new TermClient(s, inst.id);
     await term.opened;
     await term.until(() => term.text().includes(`cwd: ${path.join(inst.worktree.path, 'packages', 'app')}`), 'the agent in packages/app of its worktree');
     term.close();

@@ -23,7 +23,7 @@ describe('Claude Code through the server', { skip, timeout: 180_000 }, () => {
   before(async () => {
     api = await startFakeAnthropic();
     s = await startTestServer();
-    sse = new SseClient(`${s.url}/api/events`);
+    sse = new SseClient(`${s.url}/api/events`, s.headers());
     await sse.ready;
   });
   after(async () => { await s?.close(); await api?.close(); sse?.close(); });
@@ -78,7 +78,11 @@ describe('Claude Code through the server', { skip, timeout: 180_000 }, () => {
     const secret = c.driver().secret;
     assert.equal((await s.api('POST', url, { hook_event_name: 'Stop' })).status, 401);
     assert.equal((await s.api('POST', url, { hook_event_name: 'Stop' }, { [HOOK_SECRET_HEADER]: 'x'.repeat(secret.length) })).status, 401);
-    assert.equal((await s.api('POST', '/api/hooks/claude/nope', { hook_event_name: 'Stop' }, { [HOOK_SECRET_HEADER]: secret })).status, 404);
+    // an unknown instance gets the same answer as a wrong secret (the route does not tell which ids are live)
+    const unknown = await s.api('POST', '/api/hooks/claude/nope', { hook_event_name: 'Stop' }, { [HOOK_SECRET_HEADER]: secret });
+    const wrong = await s.api('POST', url, { hook_event_name: 'Stop' }, { [HOOK_SECRET_HEADER]: 'x'.repeat(secret.length) });
+    assert.deepEqual([unknown.status, unknown.body], [wrong.status, wrong.body]);
+    assert.equal(unknown.status, 401);
     for (const body of ['{"hook_event_name":', '[1,2]', '{"hook_event_name":{"x":1}}', '{"hook_event_name":"Stop","prompt":7}', '']) {
       const r = await s.api('POST', url, body, { [HOOK_SECRET_HEADER]: secret, 'content-type': 'application/json' });
       assert.ok(r.status === 204 || r.status === 400, `${body} → ${r.status}`);

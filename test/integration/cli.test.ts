@@ -11,7 +11,7 @@ import { SseClient } from '../helpers/sse.js';
 const BIN = path.resolve(import.meta.dirname, '../../bin/areyouj.js');
 
 function run(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, AREYOUJ_TOKEN: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -26,11 +26,27 @@ function run(args: string[], env: Record<string, string> = {}) {
   });
   const url = waitOut(/listening on (http:\/\/\S+)/).then((m) => m[1]);
   url.catch(() => {}); // awaited only by the tests that start a server
-  return { child, url, exited, waitOut, out: () => out, err: () => err };
+  /** The login URL it prints; its token authenticates the test's requests. */
+  const login = waitOut(/Open the dashboard: (http:\/\/\S+)/).then((m) => m[1]);
+  login.catch(() => {});
+  return { child, url, login, exited, waitOut, out: () => out, err: () => err };
+}
+
+/** The token in a login URL. */
+const tokenOf = (login: string) => new URL(login).searchParams.get('token')!;
+const tokens = new Map<string, string>(); // server URL → its token
+
+async function started(r: ReturnType<typeof run>): Promise<string> {
+  const [url, login] = await Promise.all([r.url, r.login]);
+  tokens.set(url, tokenOf(login));
+  return url;
 }
 
 const api = async (url: string, method: string, p: string, body?: unknown) => {
-  const r = await fetch(url + p, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+  const r = await fetch(url + p, {
+    method, body: body ? JSON.stringify(body) : undefined,
+    headers: { authorization: `Bearer ${tokens.get(url)}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+  });
   return { status: r.status, body: await r.json() as any };
 };
 
@@ -53,32 +69,47 @@ describe('the areyouj command', () => {
     assert.match(unknown.err(), /frobnicate/);
   });
 
-  test('the default home is the working directory; a non-loopback host gets a generated token, printed once', async () => {
+  test('the default home is the working directory; the start-up line prints the login URL, whose token is the home\'s, kept across restarts', async () => {
     const home = tempDir();
-    const child = spawn(process.execPath, [BIN, '--port', '0'], { cwd: home, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, '--port', '0'], { cwd: home, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AREYOUJ_TOKEN: '' } });
     let out = '';
-    const url = await new Promise<string>((r) => child.stdout!.on('data', (d) => { out += d; const m = /listening on (\S+)/.exec(out); if (m) r(m[1]); }));
-    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    const login = await new Promise<string>((r) => child.stdout!.on('data', (d) => { out += d; const m = /Open the dashboard: (\S+)/.exec(out); if (m) r(m[1]); }));
+    assert.match(out, /listening on http:\/\/127\.0\.0\.1:\d+\n/);
+    assert.match(login, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{43}$/);
     assert.ok(fs.existsSync(path.join(home, 'docs', 'agents.db')));
+    const tokenFile = path.join(home, 'docs', 'run', 'token');
+    assert.equal(fs.readFileSync(tokenFile, 'utf8').trim(), tokenOf(login));
+    assert.equal(fs.statSync(tokenFile).mode & 0o777, 0o600);
     child.kill('SIGTERM');
     await new Promise((r) => child.on('exit', r));
 
-    const open = run(['--home', tempDir(), '--port', '0', '--host', '0.0.0.0'], { AREYOUJ_TOKEN: '' });
-    const u = await open.url;
-    const token = (await open.waitOut(/open: \S+\?token=(\S+)/))[1];
-    assert.ok(token.length >= 24);
+    // A non-loopback host: the same home token (no other way in).
+    const open = run(['--home', home, '--port', '0', '--host', '0.0.0.0']);
+    const u = await started(open);
+    assert.equal(tokens.get(u), tokenOf(login), 'the token is the same after a restart');
     assert.equal((await fetch(`${u}/api/agents`)).status, 401);
-    assert.equal((await fetch(`${u}/api/agents`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
+    assert.equal((await api(u, 'GET', '/api/agents')).status, 200);
     open.child.kill('SIGTERM');
     assert.equal(await open.exited, 0);
+
+    // --token / $AREYOUJ_TOKEN override it for one run.
+    const over = run(['--home', home, '--port', '0'], { AREYOUJ_TOKEN: 'my-own-token-42' });
+    const o = await started(over);
+    assert.equal(tokens.get(o), 'my-own-token-42');
+    assert.equal((await fetch(`${o}/api/agents`, { headers: { authorization: `Bearer ${tokenOf(login)}` } })).status, 401);
+    over.child.kill('SIGTERM');
+    assert.equal(await over.exited, 0);
+    const bad = run(['--home', home, '--port', '0', '--token', 'short']);
+    assert.equal(await bad.exited, 2);
+    assert.match(bad.err(), /the token must be 8 to 512 printable characters/);
   });
 
   test('SIGTERM stops every instance gracefully; after a crash, live instances are marked server_restarted and autoStart agents start', async () => {
     const home = tempDir();
     const project = tempDir();
     const first = run(['--home', home, '--port', '0']);
-    const url = await first.url;
-    const sse = new SseClient(`${url}/api/events`);
+    const url = await started(first);
+    const sse = new SseClient(`${url}/api/events`, { authorization: `Bearer ${tokens.get(url)}` });
     await sse.ready;
     const a = (await api(url, 'POST', '/api/agents', { name: 'sh', projectPath: project, command: 'bash', args: ['-c', 'echo up; sleep 1000'] })).body;
     const i = (await api(url, 'POST', `/api/agents/${a.id}/instances`, {})).body;
@@ -94,7 +125,7 @@ describe('the areyouj command', () => {
 
     // Now a crash: SIGKILL leaves a live row behind.
     const second = run(['--home', home, '--port', '0']);
-    const url2 = await second.url;
+    const url2 = await started(second);
     await api(url2, 'PUT', `/api/agents/${a.id}`, { settings: { autoStart: true } });
     const j = (await api(url2, 'POST', `/api/agents/${a.id}/instances`, {})).body;
     second.child.kill('SIGKILL');
@@ -102,7 +133,7 @@ describe('the areyouj command', () => {
     try { process.kill(-j.pid, 'SIGKILL'); } catch { /* already gone with its terminal */ }
 
     const third = run(['--home', home, '--port', '0']);
-    const url3 = await third.url;
+    const url3 = await started(third);
     const crashed = (await api(url3, 'GET', `/api/instances/${j.id}`)).body;
     assert.equal(crashed.status, 'error');
     assert.equal(crashed.statusReason, 'server_restarted');

@@ -23,7 +23,7 @@ describe('Codex CLI through the server', { timeout: 240_000 }, () => {
   before(async () => {
     api = await startFakeResponses();
     s = await startTestServer();
-    sse = new SseClient(`${s.url}/api/events`);
+    sse = new SseClient(`${s.url}/api/events`, s.headers());
     await sse.ready;
   });
   const dirs: string[] = [];

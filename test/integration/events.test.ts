@@ -10,7 +10,7 @@ describe('event stream', () => {
   after(async () => { await s.close(); });
 
   test('every change is one event with an increasing id; Last-Event-ID replays what was missed, in order', async () => {
-    const live = new SseClient(`${s.url}/api/events`);
+    const live = new SseClient(`${s.url}/api/events`, s.headers());
     await live.ready;
     const proj = tempDir();
     const a = (await s.api('POST', '/api/agents', { name: 'ev', projectPath: proj })).body;
@@ -25,7 +25,7 @@ describe('event stream', () => {
     assert.equal(live.events[0].data.agent.name, 'ev');
     assert.equal(live.events[2].data.project, proj);
 
-    const replay = new SseClient(`${s.url}/api/events`, { 'Last-Event-ID': String(ids[0]) });
+    const replay = new SseClient(`${s.url}/api/events`, { ...s.headers(), 'Last-Event-ID': String(ids[0]) });
     await replay.ready;
     await replay.waitFor((e) => e.event === 'agent.deleted');
     assert.deepEqual(replay.events.map((e) => e.event), ['agent.updated', 'task.created', 'agent.deleted']);
@@ -35,19 +35,19 @@ describe('event stream', () => {
   });
 
   test('a Last-Event-ID older than the history (or from another run) gets a reset', async () => {
-    const c = new SseClient(`${s.url}/api/events`, { 'Last-Event-ID': '5' });
+    const c = new SseClient(`${s.url}/api/events`, { ...s.headers(), 'Last-Event-ID': '5' });
     await c.ready;
     const e = await c.waitFor((e) => e.event === 'reset');
     assert.equal(e.data.reason, 'history_too_old');
     c.close();
-    const junk = new SseClient(`${s.url}/api/events?lastEventId=banana`);
+    const junk = new SseClient(`${s.url}/api/events?lastEventId=banana`, s.headers());
     await junk.ready;
     await junk.waitFor((e) => e.event === 'reset');
     junk.close();
   });
 
   test('heartbeat comments keep the stream alive', async () => {
-    const c = new SseClient(`${s.url}/api/events`);
+    const c = new SseClient(`${s.url}/api/events`, s.headers());
     await c.ready;
     await new Promise<void>((resolve) => {
       const t = setInterval(() => { if (c.comments.some((x) => x.startsWith('heartbeat'))) { clearInterval(t); resolve(); } }, 20);

@@ -23,7 +23,7 @@ describe('Gemini CLI through the server', { timeout: 300_000 }, () => {
   before(async () => {
     api = await startFakeGemini();
     s = await startTestServer();
-    sse = new SseClient(`${s.url}/api/events`);
+    sse = new SseClient(`${s.url}/api/events`, s.headers());
     await sse.ready;
   });
   const dirs: string[] = [];

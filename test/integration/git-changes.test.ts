@@ -128,7 +128,8 @@ describe('changes of a working tree', () => {
       got = next();
       await commitAll(w.dir, 'commit changes HEAD');
       await got;
-      assert.equal(changes.length, 3);
+      // A poll may also catch the state between `git add` and `git commit` (staged, not committed yet).
+      assert.ok(changes.length === 3 || changes.length === 4, `${changes.length} callbacks`);
       poller.stop('i1');
       assert.equal(poller.watching('i1'), false);
     } finally { poller.close(); }

@@ -16,7 +16,7 @@ describe('instances', () => {
   let sse: SseClient;
   before(async () => {
     s = await startTestServer({ maxInstances: 8 });
-    sse = new SseClient(`${s.url}/api/events`);
+    sse = new SseClient(`${s.url}/api/events`, s.headers());
     await sse.ready;
   });
   after(async () => { await s.close(); sse.close(); });
@@ -27,7 +27,7 @@ describe('instances', () => {
     const a = await createAgent(s, { name: 'shells', command: 'bash', args: ['--norc', '--noprofile'], env: { GREETING: 'hi' }, settings: { maxConcurrentInstances: 3 } });
     const insts = await Promise.all([1, 2, 3].map((n) => startInstance(s, a.id, { name: `sh${n}` })));
     assert.deepEqual(insts.map((i) => i.status), ['starting', 'starting', 'starting']);
-    const terms = insts.map((i) => new TermClient(s.url, i.id));
+    const terms = insts.map((i) => new TermClient(s, i.id));
     await Promise.all(terms.map((t) => t.opened));
     terms.forEach((t, n) => t.send(`echo "$GREETING from $AREYOUJ_INSTANCE_ID n=$((${n} * 111))"\r`));
     await Promise.all(terms.map((t, n) => t.until(() => t.text().includes(`hi from ${insts[n].id} n=${n * 111}`), `instance ${n} output`)));
@@ -100,7 +100,7 @@ describe('instances', () => {
     assert.equal((await s.api('DELETE', `/api/instances/${inst.id}/messages/${c.id}`)).body.delivery, 'cancelled');
     assert.equal((await s.api('PUT', `/api/instances/${inst.id}/messages/${c.id}`, { content: 'x' })).status, 409);
     assert.equal((await s.api('DELETE', `/api/instances/${inst.id}/messages/999999`)).status, 404);
-    const t = new TermClient(s.url, inst.id);
+    const t = new TermClient(s, inst.id);
     await t.opened;
     const keys = await s.api('POST', `/api/instances/${inst.id}/input`, { text: 'echo-env AREYOUJ_URL', keys: ['enter'] });
     assert.equal(keys.status, 200);
@@ -165,7 +165,7 @@ describe('instances', () => {
   test('terminate stops the whole process group, grandchildren included; restart starts a new instance', async () => {
     const a = await createAgent(s, { name: 'tree', command: 'bash', args: ['-c', 'sleep 1000 & sleep 1001 & echo "kids $(jobs -p | tr "\\n" " ")"; wait'] });
     const inst = await startInstance(s, a.id);
-    const t = new TermClient(s.url, inst.id);
+    const t = new TermClient(s, inst.id);
     await t.opened;
     await t.until(() => /kids \d+ \d+/.test(t.text()), 'the children pids');
     const kids = /kids (\d+) (\d+)/.exec(t.text())!.slice(1).map(Number);
@@ -212,16 +212,16 @@ describe('instances', () => {
     await waitStatus(sse, inst.id, 'completed');
     const all = await output(s, inst.id);
     assert.match(all, /line-1\r\n.*line-2\r\n.*line-3/s);
-    const part = await fetch(`${s.url}/api/instances/${inst.id}/output?offset=2&limit=5`);
+    const part = await fetch(`${s.url}/api/instances/${inst.id}/output?offset=2&limit=5`, { headers: s.headers() });
     assert.equal(part.headers.get('x-total-bytes'), String(Buffer.byteLength(all)));
     assert.equal(part.headers.get('x-next-offset'), '7');
     assert.equal(await part.text(), Buffer.from(all).subarray(2, 7).toString());
-    const t = new TermClient(s.url, inst.id);
+    const t = new TermClient(s, inst.id);
     await t.until(() => t.closed !== null, 'close');
     assert.match(t.snapshot!.data, /red/);
     assert.equal(t.controls[0].type, 'exit');
     assert.equal(t.closed!.code, 1000);
-    const gone = new TermClient(s.url, 'no-such-instance');
+    const gone = new TermClient(s, 'no-such-instance');
     await gone.until(() => gone.closed !== null, 'close');
     assert.equal(gone.closed!.code, 4404);
   });
@@ -249,17 +249,17 @@ describe('instances', () => {
 describe('scrollback', () => {
   test('--scrollback bounds what a snapshot holds; the log keeps everything', async () => {
     const s = await startTestServer({ scrollback: 100 });
-    const sse = new SseClient(`${s.url}/api/events`);
+    const sse = new SseClient(`${s.url}/api/events`, s.headers());
     await sse.ready;
     try {
       const a = await createAgent(s, { name: 'long', command: 'bash', args: ['-c', 'seq 1 500; read x'] });
       const inst = await startInstance(s, a.id, { rows: 20 });
-      const t = new TermClient(s.url, inst.id);
+      const t = new TermClient(s, inst.id);
       await t.opened;
       await t.until(() => t.text().includes('500'), 'the last line');
       // The server's screen parses behind the live stream: once it has caught up, a snapshot holds everything.
       await s.manager.get(inst.id)!.session.whenParsed();
-      const again = new TermClient(s.url, inst.id);
+      const again = new TermClient(s, inst.id);
       await again.until(() => again.snapshot !== null, 'a snapshot');
       const lines = again.snapshot!.data.split('\r\n').map((l) => l.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').trim()).filter(Boolean);
       assert.equal(lines.at(-1), '500');

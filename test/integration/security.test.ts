@@ -2,7 +2,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { WebSocket } from 'ws';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { runDirOf } from '../../src/server/auth/files.js';
+import { ensureToken } from '../../src/server/auth/token.js';
+import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 
 /** A raw request, so that Host and Origin can be set freely. */
 function raw(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string }) {
@@ -30,12 +32,12 @@ describe('secure by default', () => {
   test('foreign Host headers are 403 (DNS rebinding)', async () => {
     const port = s.config.port;
     for (const host of ['evil.example:' + port, 'localhost:1', '127.0.0.1']) {
-      const r = await raw(`${s.url}/api/agents`, { headers: { host } });
+      const r = await raw(`${s.url}/api/agents`, { headers: { ...s.headers(), host } });
       assert.equal(r.status, 403, host);
       assert.equal(JSON.parse(r.body).error.code, 'forbidden_host');
     }
     for (const host of [`localhost:${port}`, `127.0.0.1:${port}`]) {
-      assert.equal((await raw(`${s.url}/api/agents`, { headers: { host } })).status, 200, host);
+      assert.equal((await raw(`${s.url}/api/agents`, { headers: { ...s.headers(), host } })).status, 200, host);
     }
   });
 
@@ -49,7 +51,7 @@ describe('secure by default', () => {
   });
 
   test('a cross-origin WebSocket upgrade is refused', async () => {
-    const ws = new WebSocket(`${s.url.replace('http', 'ws')}/api/instances/x/terminal`, { headers: { origin: 'http://evil.example' } });
+    const ws = new WebSocket(`${s.url.replace('http', 'ws')}/api/instances/x/terminal`, { headers: { ...s.headers(), origin: 'http://evil.example' } });
     const status = await new Promise<number>((resolve) => ws.on('unexpected-response', (_req, res) => resolve(res.statusCode!)));
     assert.equal(status, 403);
   });
@@ -70,7 +72,7 @@ describe('secure by default', () => {
       ['GET', '/api/nothing-here', undefined, {}, 404],
     ];
     for (const [method, url, body, headers, want] of cases) {
-      const r = await raw(s.url + url, { method, headers, body });
+      const r = await raw(s.url + url, { method, headers: { ...s.headers(), ...headers }, body });
       assert.equal(r.status, want, `${method} ${url.slice(0, 60)} → ${r.status} ${r.body.slice(0, 200)}`);
       assert.ok(JSON.parse(r.body).error.code, 'a JSON error body');
     }
@@ -78,33 +80,21 @@ describe('secure by default', () => {
   });
 });
 
-describe('token', () => {
+describe('a --token override', () => {
   let s: TestServer;
-  before(async () => { s = await startTestServer({ token: 'sekret-token-123' }); });
+  let home: string;
+  before(async () => {
+    const dir = tempDir();
+    home = ensureToken(runDirOf(dir));
+    s = await startTestServer({ home: dir, token: 'sekret-token-123' });
+  });
   after(async () => { await s.close(); });
 
-  test('API, SSE and WebSocket requests without the token are 401', async () => {
-    assert.equal((await s.api('GET', '/api/agents')).status, 401);
-    assert.equal((await s.api('GET', '/api/events')).status, 401);
-    assert.equal((await s.api('GET', '/api/agents', undefined, { authorization: 'Bearer wrong' })).status, 401);
+  test('is the token for this run: the home\'s own is refused, the override logs in', async () => {
+    assert.equal((await s.api('GET', '/api/agents', undefined, { authorization: `Bearer ${home}` })).status, 401);
     assert.equal((await s.api('GET', '/api/agents', undefined, { authorization: 'Bearer sekret-token-123' })).status, 200);
-    const ws = new WebSocket(`${s.url.replace('http', 'ws')}/api/instances/x/terminal`);
-    const status = await new Promise<number>((resolve) => ws.on('unexpected-response', (_req, res) => resolve(res.statusCode!)));
-    assert.equal(status, 401);
-  });
-
-  test('/?token= logs a browser in with an HttpOnly SameSite=Strict cookie', async () => {
     const r = await raw(`${s.url}/?token=sekret-token-123`, {});
     assert.equal(r.status, 303);
     assert.equal(r.headers.location, '/');
-    const cookie = String(r.headers['set-cookie']);
-    assert.match(cookie, /HttpOnly/);
-    assert.match(cookie, /SameSite=Strict/);
-    const jar = cookie.split(';')[0];
-    assert.equal((await s.api('GET', '/api/agents', undefined, { cookie: jar })).status, 200);
-  });
-
-  test('a non-loopback host without a token refuses to start', async () => {
-    await assert.rejects(startTestServer({ host: '0.0.0.0', token: null }), /token is required/);
   });
 });

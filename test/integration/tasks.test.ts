@@ -152,7 +152,7 @@ describe('tasks API', () => {
   });
 
   test('an outside sqlite3 write is published as tasks.changed; our own writes as task.*', async () => {
-    const sse = new SseClient(`${s.url}/api/events`);
+    const sse = new SseClient(`${s.url}/api/events`, s.headers());
     await sse.ready;
     execFileSync('sqlite3', [path.join(project, 'docs/tasks.db'), `UPDATE tasks SET status='done' WHERE id='3'`]);
     const e = await sse.waitFor((e) => e.event === 'tasks.changed' && e.data.project === project, 5000, 'tasks.changed');

@@ -10,7 +10,7 @@ import { LineSplitter, mapTranscriptEntry, TranscriptTailer, type TranscriptMapp
 const rec = JSON.parse(fs.readFileSync(new URL('../fakes/claude-recorded.json', import.meta.url), 'utf8'));
 
 test('recorded deny transcript maps to prompt, text, tool line, denial, interrupt, prompt, text', () => {
-  const out = (rec.denyTranscript as any[]).map(mapTranscriptEntry);
+  const out = (rec.denyTranscript as any[]).map((e) => mapTranscriptEntry(e));
   const msgs = out.flatMap((o) => o.messages.map((m) => `${m.senderType}/${m.kind}: ${m.content.slice(0, 60)}`));
   assert.deepEqual(msgs, [
     'user/text: run: echo hello > out.txt',
@@ -66,7 +66,7 @@ test('the tailer follows a file that appears later and is appended in pieces, ea
   const cuts = [0, 17, 500, 501, 2000, rest.length];
   for (let i = 0; i + 1 < cuts.length; i++) {
     fs.appendFileSync(file, rest.subarray(cuts[i], cuts[i + 1]));
-    tailer.read(); // what the watcher does; calling it again must not duplicate anything
+    void tailer.read(); // what the watcher does; calling it again must not duplicate anything
   }
   const all = await done;
   const keys = all.flatMap((m) => m.messages.map((x) => x.externalKey));

@@ -1,10 +1,9 @@
 // `areyouj [serve]`: parse the options, start the server, stop every instance gracefully on SIGINT/SIGTERM.
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { DEFAULT_SCROLLBACK, MAX_SCROLLBACK } from '../../common/limits.js';
 import { makeConfig, readVersion } from '../config.js';
 import { DEFAULT_MAX_INSTANCES } from '../limits.js';
-import { isLoopback } from '../http/guards.js';
+import { validToken } from '../auth/token.js';
 import { startServer } from '../server.js';
 import { fail } from './fail.js';
 
@@ -15,8 +14,10 @@ Usage: areyouj [serve] [options]     start the server (the default command)
 
   --home DIR           where docs/tasks.db, docs/agents.db and docs/logs live (default: the working directory)
   --port N             port to listen on (default 3001; 0 picks a free one)
-  --host H             address to bind (default 127.0.0.1; anything else requires a token)
-  --token T            require this token (default: $AREYOUJ_TOKEN; generated on a non-loopback host)
+  --host H             address to bind (default 127.0.0.1)
+  --token T            the token for this run (default: $AREYOUJ_TOKEN, else the home's docs/run/token, made at first
+                       start; \`areyouj token\` shows it). Every client needs it: the login URL printed at start, or
+                       Authorization: Bearer <token>
   --max-instances N    live instances at most, across all agents (default ${DEFAULT_MAX_INSTANCES})
   --scrollback N       lines of scrollback kept per instance for snapshots (default ${DEFAULT_SCROLLBACK}; about 2 KB
                        of memory per line at 120 columns; the full output is always in docs/logs)
@@ -45,9 +46,8 @@ export async function serve(argv: string[], help: string): Promise<void> {
   const scrollback = Number(values.scrollback ?? DEFAULT_SCROLLBACK);
   if (!Number.isInteger(scrollback) || scrollback < 0 || scrollback > MAX_SCROLLBACK) fail(`--scrollback must be an integer from 0 to ${MAX_SCROLLBACK}`);
   const host = values.host ?? '127.0.0.1';
-  let token = values.token ?? process.env.AREYOUJ_TOKEN ?? null;
-  let generated = false;
-  if (!token && !isLoopback(host)) { token = randomBytes(24).toString('base64url'); generated = true; }
+  const token = values.token || process.env.AREYOUJ_TOKEN || null;
+  if (token !== null && !validToken(token)) fail('the token must be 8 to 512 printable characters without spaces');
 
   const config = makeConfig({ home: values.home ?? process.cwd(), host, port, token, maxInstances, scrollback });
   let server;
@@ -57,7 +57,8 @@ export async function serve(argv: string[], help: string): Promise<void> {
   }
   process.stdout.write(`AreYouJ ${config.version} listening on ${server.url}\n  home: ${config.home}\n`);
   if (!config.webRoot) process.stdout.write('  (the web app is not built: run `npm run build` or `npm start`; the API works)\n');
-  if (generated) process.stdout.write(`  token (shown once): ${token}\n  open: ${server.url}/?token=${token}\n`);
+  // The login URL, as Jupyter prints it: open it once, the browser keeps a session; `areyouj token` shows it again.
+  process.stdout.write(`\n  Open the dashboard: ${server.loginUrl()}\n\n`);
 
   let stopping = false;
   const stop = async (sig: string) => {

@@ -1,13 +1,15 @@
 // The Fastify app: guards, JSON errors everywhere, static files for the web app. Routes are registered by each domain.
 import fs from 'node:fs';
 import path from 'node:path';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
+import type { Auth } from './auth.js';
 import { ApiError, toApiError } from './errors.js';
 import { makeGuard, type GuardConfig } from './guards.js';
+import { parseQuery } from './query.js';
 
-export interface AppOptions { guard: GuardConfig; bodyLimit: number; webRoot: string | null; logger?: boolean }
+export interface AppOptions { guard: GuardConfig; auth: Auth; bodyLimit: number; webRoot: string | null; logger?: boolean }
 
 const FASTIFY_CODES: Record<string, [number, string]> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported_media_type'],
@@ -21,12 +23,34 @@ const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inl
   + "connect-src 'self'; font-src 'self' data:; media-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance; guard: ReturnType<typeof makeGuard> }> {
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: opts.bodyLimit, routerOptions: { maxParamLength: 500 }, forceCloseConnections: true });
+  const app = Fastify({
+    logger: opts.logger ?? false, bodyLimit: opts.bodyLimit, forceCloseConnections: true,
+    routerOptions: { maxParamLength: 500, querystringParser: parseQuery },
+    // The router's own refusals (a malformed percent-encoding in the path, a segment over maxParamLength) in the API's
+    // error format too.
+    frameworkErrors: (err, _req, reply) => {
+      const long = (err as FastifyError).code === 'FST_ERR_MAX_PARAM_LENGTH';
+      (reply as FastifyReply).code(long ? 414 : 400).send({ error: long
+        ? { code: 'uri_too_long', message: 'a segment of the path is longer than 500 characters' }
+        : { code: 'bad_url', message: 'the path is not a valid URL (malformed percent-encoding)' } });
+    },
+  });
   const guard = makeGuard(opts.guard);
 
   app.addHook('onRequest', async (req, reply) => {
-    guard.check(req, reply);
-    if (reply.sent) return reply;
+    guard.check(req);
+    if (opts.auth.check(req, reply) === 'answered') return reply; // the login redirect or the login page
+  });
+
+  // A WebSocket upgrade that is refused (401, 403, 404…) gets its answer and the connection closes at once: the socket
+  // was taken from the HTTP server for the upgrade, so nothing else would close it.
+  const refusedUpgrade = (req: { raw: { headers: { upgrade?: string } } }, status: number) => req.raw.headers.upgrade !== undefined && status !== 101;
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (refusedUpgrade(req, reply.statusCode)) reply.header('connection', 'close');
+    return payload;
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    if (refusedUpgrade(req, reply.statusCode)) req.raw.socket?.end();
   });
 
   // Defence in depth for the web app: no inline or foreign scripts, no framing, no sniffing.
@@ -50,8 +74,8 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
     if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
       return reply.status(fe.statusCode).send({ error: { code: 'bad_request', message: fe.message } });
     }
-    req.log.error(err);
-    process.stderr.write(`[areyouj] internal error on ${req.method} ${req.url}: ${err.stack ?? err}\n`);
+    // Never the query's values or any header: they can carry the token, a session id or a hook secret.
+    process.stderr.write(`[areyouj] internal error on ${req.method} ${redactUrl(req.url)}: ${err.stack ?? err}\n`);
     return reply.status(500).send({ error: { code: 'internal', message: 'internal server error' } });
   });
 
@@ -78,4 +102,12 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
     reply.status(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${url}` } });
   });
   return { app, guard };
+}
+
+/** A URL fit for a log: the path and the query's parameter names, never their values. */
+export function redactUrl(url: string): string {
+  const i = url.indexOf('?');
+  if (i < 0) return url.slice(0, 500);
+  const names = url.slice(i + 1).split('&').map((p) => `${p.split('=', 1)[0].slice(0, 40)}=…`);
+  return `${url.slice(0, Math.min(i, 500))}?${names.join('&')}`;
 }

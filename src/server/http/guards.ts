@@ -1,16 +1,14 @@
-// Secure by default: Host allow-list (against DNS rebinding), same-origin only, and a token when one is set
-// (always on a non-loopback bind). Runs before every route, the SSE stream and WebSocket upgrades included.
+// Secure by default, before any route (the SSE stream and WebSocket upgrades included): a well-formed request (each
+// of Host, Origin, Authorization, Cookie at most once; a strict query string), a Host on the allow-list (against DNS
+// rebinding) and the same origin only. Who the client is, is auth.ts's question, asked right after.
 import os from 'node:os';
-import { timingSafeEqual } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { ApiError } from './errors.js';
-
-export const TOKEN_COOKIE = 'areyouj_token';
+import { QUERY_PROBLEM, queryOf } from './query.js';
 
 export interface GuardConfig {
   host: string;
   port: number; // the actual port once listening
-  token: string | null;
 }
 
 export function isLoopback(host: string): boolean {
@@ -31,25 +29,28 @@ function allowedHostnames(bound: string): Set<string> {
   return names;
 }
 
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
+/** Headers that must come once: a second Host or Authorization is how request smuggling and confused checks start. */
+const SINGLE = new Set(['host', 'origin', 'authorization', 'cookie', 'last-event-id', 'sec-websocket-key', 'upgrade', 'content-length', 'transfer-encoding']);
 
-export function readCookie(header: string | undefined, name: string): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const i = part.indexOf('=');
-    if (i > 0 && part.slice(0, i).trim() === name) return decodeURIComponent(part.slice(i + 1).trim());
+function checkWellFormed(req: FastifyRequest): void {
+  const raw = req.raw.rawHeaders;
+  const seen = new Set<string>();
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    if (!SINGLE.has(name)) continue;
+    if (seen.has(name)) throw new ApiError(400, 'bad_request', `the ${name} header is repeated`);
+    seen.add(name);
   }
-  return undefined;
+  const problem = queryOf(req)[QUERY_PROBLEM];
+  if (problem) throw new ApiError(400, 'invalid_query', problem);
 }
 
 export function makeGuard(cfg: GuardConfig) {
   let names = allowedHostnames(cfg.host);
   return {
     refresh() { names = allowedHostnames(cfg.host); },
-    check(req: FastifyRequest, reply: FastifyReply): void {
+    check(req: FastifyRequest): void {
+      checkWellFormed(req);
       const host = (req.headers.host ?? '').toLowerCase();
       const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host);
       if (!m || !names.has(m[1]) || Number(m[2] ?? 80) !== cfg.port) {
@@ -62,23 +63,6 @@ export function makeGuard(cfg: GuardConfig) {
       if (req.headers['sec-fetch-site'] === 'cross-site' && req.url.startsWith('/api/')) {
         throw new ApiError(403, 'forbidden_origin', 'cross-site requests are not allowed');
       }
-      if (!cfg.token || req.url.startsWith('/api/hooks/')) return; // hooks carry their own per-instance secret
-      const url = new URL(req.url, 'http://x');
-      const auth = req.headers.authorization;
-      const given = (auth?.startsWith('Bearer ') ? auth.slice(7) : undefined)
-        ?? readCookie(req.headers.cookie, TOKEN_COOKIE) ?? url.searchParams.get('token') ?? undefined;
-      if (given !== undefined && safeEqual(given, cfg.token)) {
-        // A browser logs in once with /?token=…: remember it in an HttpOnly cookie and drop it from the address bar.
-        if (url.searchParams.has('token') && req.method === 'GET' && !url.pathname.startsWith('/api/')) {
-          url.searchParams.delete('token');
-          reply.header('set-cookie', `${TOKEN_COOKIE}=${encodeURIComponent(cfg.token)}; HttpOnly; SameSite=Strict; Path=/`);
-          reply.redirect(url.pathname + url.search, 303);
-        }
-        return;
-      }
-      throw new ApiError(401, 'unauthorized', given === undefined
-        ? 'this server requires a token: open /?token=… once, or send Authorization: Bearer <token>'
-        : 'the token is wrong');
     },
   };
 }

@@ -1,6 +1,6 @@
 // A driver knows how one kind of agent signals its state and takes messages. The manager owns the
 // lifecycle (pty, limits, exit, queue); drivers only translate: `generic` reads the screen, `claude` its hooks.
-import type { Agent, InstanceStatus, Message, NotificationKind, Question } from '../../common/schema.js';
+import type { Agent, InstanceStatus, Message, NotificationKind, Question, RespondBody } from '../../common/schema.js';
 import type { PtySession } from '../sessions/pty-session.js';
 import type { NewMessage } from './store.js';
 
@@ -29,9 +29,13 @@ export interface Driver {
   /** Types a message into the program, as a user would (paste, then Enter). */
   deliver(text: string): Promise<void>;
   /**
-   * Answers the open question or permission dialog with an option key, an option number ('1'…'9') or an intent
-   * (allow / allow_always / deny); false when the choice does not fit it (may wait for the screen).
+   * Answers the open question or permission dialog (POST /respond): {choice} an option key, an option number ('1'…'9')
+   * or an intent (allow / allow_always / deny / feedback, with text); {answers} a `choices` question; {cancel} as Esc.
+   * False when the choice is not an option offered; a domain error when the answer does not fit the question or the
+   * dialog no longer takes it (may wait for the screen).
    */
-  respond(choice: string): boolean | Promise<boolean>;
+  respond(reply: RespondBody): boolean | Promise<boolean>;
+  /** How the last dialog ended, when an answer comes after it did ("The question was already answered (…)"). */
+  answeredNote?(): string | null;
   dispose(): void;
 }

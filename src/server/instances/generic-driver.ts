@@ -1,5 +1,6 @@
 // The driver for any terminal program: its state is read from the screen by ScreenStateDetector.
-import type { Option } from '../../common/schema.js';
+import type { Option, RespondBody } from '../../common/schema.js';
+import { invalid } from '../errors.js';
 import { ScreenStateDetector } from '../sessions/detector.js';
 import { pasteText } from '../sessions/keys.js';
 import type { Driver, DriverHost } from './driver.js';
@@ -61,8 +62,11 @@ export class GenericDriver implements Driver {
     for (const w of writes) session.write(w);
   }
 
-  respond(choice: string | number): boolean {
-    const c = String(choice);
+  respond(reply: RespondBody): boolean {
+    if (!('choice' in reply) || reply.text !== undefined) {
+      throw invalid('choice_required', 'choice', 'this question is answered with {choice}: one of its options (or type into the terminal)');
+    }
+    const c = String(reply.choice);
     const opt = this.options.find((o) => o.key === c)
       ?? (c === 'allow' || c === 'allow_always' ? this.options.find((o) => o.key === 'y') ?? this.options[0] : undefined)
       ?? (c === 'deny' ? this.options.find((o) => o.key === 'n') ?? this.options.at(-1) : undefined)

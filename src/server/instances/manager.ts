@@ -347,7 +347,7 @@ export class InstanceManager {
     const inst = this.deps.instances.get(id);
     const live = this.live.get(id);
     if (!live || !isLive(inst.status)) throw conflict('not_running', `instance ${id} is ${inst.status}; start or restart it to send messages`);
-    const now = mode === 'now' || (mode === 'auto' && inst.status === 'idle' && this.deps.instances.queued(id).length === 0);
+    const now = mode === 'now' || (mode === 'auto' && inst.status === 'idle' && !this.deps.instances.nextQueued(id));
     const message = this.addMessage(id, { senderType: 'user', content, delivery: now ? 'sent' : 'queued' });
     if (now) await this.type(live, content);
     return { message, delivery: now ? 'sent' : 'queued' };
@@ -357,7 +357,7 @@ export class InstanceManager {
   /** Delivers the oldest queued message when the instance is idle. */
   async deliverNext(live: Live): Promise<void> {
     if (this.delivering.has(live.id)) return;
-    const next = this.deps.instances.queued(live.id)[0];
+    const next = this.deps.instances.nextQueued(live.id);
     if (!next || this.deps.instances.get(live.id).status !== 'idle') return;
     this.delivering.add(live.id);
     try {

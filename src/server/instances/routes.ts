@@ -120,11 +120,15 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceRoutesDeps) {
     return { ok: true };
   });
   app.post<P>('/api/instances/:id/respond', async (req) => {
-    const { choice } = parse(RespondBody, req.body);
+    const reply = parse(RespondBody, req.body);
     const live = running(req.params.id);
-    if (deps.instances.get(req.params.id).status !== 'awaiting_input') throw new ApiError(409, 'not_awaiting_input', 'nothing is waiting for an answer');
-    const ok = await live.driver.respond(String(choice));
-    if (!ok) throw new ApiError(400, 'invalid_choice', `${JSON.stringify(choice)} is not one of the options offered`);
+    if (deps.instances.get(req.params.id).status !== 'awaiting_input') {
+      // Answered meanwhile (in the terminal, or by another client): say how, when the driver knows.
+      const note = live.driver.answeredNote?.();
+      throw new ApiError(409, note ? 'already_answered' : 'not_awaiting_input', note ?? 'nothing is waiting for an answer');
+    }
+    const ok = await live.driver.respond(reply);
+    if (!ok) throw new ApiError(400, 'invalid_choice', `${JSON.stringify('choice' in reply ? reply.choice : reply)} is not one of the options offered`);
     return deps.instances.get(req.params.id);
   });
 

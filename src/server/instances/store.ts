@@ -201,6 +201,13 @@ export class InstanceStore {
       .all(instanceId, after, limit) as MessageRow[]).map(toMessage);
   }
 
+  /** The oldest queued message: one row through the queue index, never the whole queue. */
+  nextQueued(instanceId: string): Message | undefined {
+    const r = this.db.prepare(`SELECT * FROM agent_messages WHERE agent_instance_id = ? AND delivery = 'queued' ORDER BY id LIMIT 1`)
+      .get(instanceId) as MessageRow | undefined;
+    return r && toMessage(r);
+  }
+
   queued(instanceId: string): Message[] {
     return (this.db.prepare(`SELECT * FROM agent_messages WHERE agent_instance_id = ? AND delivery = 'queued' ORDER BY id`)
       .all(instanceId) as MessageRow[]).map(toMessage);

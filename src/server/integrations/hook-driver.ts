@@ -5,9 +5,9 @@
 // Resume with the CLI's own resume command. See docs/codex.md and docs/gemini.md; the profile type: cli-profile.ts.
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Message, Question } from '../../common/schema.js';
-import { conflict } from '../errors.js';
+import { randomBytes } from 'node:crypto';
+import type { Message, Question, RespondBody } from '../../common/schema.js';
+import { conflict, invalid } from '../errors.js';
 import type { Driver, DriverHost, LaunchOptions, LaunchSpec } from '../instances/driver.js';
 import type { NewMessage } from '../instances/store.js';
 import { pasteText } from '../sessions/keys.js';
@@ -85,13 +85,6 @@ export class HookCliDriver implements Driver {
   ) {
     this.dir = path.join(deps.runDir, profile.kind, deps.instanceId);
     this.mapEntry = profile.transcript();
-  }
-
-  checkSecret(given: unknown): boolean {
-    if (typeof given !== 'string') return false;
-    const a = Buffer.from(given),
-      b = Buffer.from(this.secret);
-    return a.length === b.length && timingSafeEqual(a, b);
   }
 
   /** The CLI session this instance last ran (saved in its run dir), or null. */
@@ -395,7 +388,12 @@ export class HookCliDriver implements Driver {
     }
   }
 
-  async respond(choice: string): Promise<boolean> {
+  async respond(reply: RespondBody): Promise<boolean> {
+    if ('answers' in reply || ('choice' in reply && reply.text !== undefined)) {
+      throw invalid('choice_required', 'choice', 'an approval is answered with {choice} (or {cancel: true})');
+    }
+    // {cancel} is Esc in Claude Code's dialogs: here the dialog's own "no".
+    const choice = 'cancel' in reply ? 'deny' : reply.choice;
     if (this.responding) throw conflict('answer_in_progress', 'another answer to this dialog is being typed');
     this.responding = true;
     try {

@@ -3,11 +3,11 @@
 // instance and its secret are checked before the body is parsed, 204 goes back at once and the body is applied right
 // after, in arrival order. An unknown instance and a wrong secret get the same answer, so the route tells a caller
 // without the secret nothing (not even whether the instance exists). The server token is not required here
-// (guards.ts): each instance's hooks carry that instance's own secret.
+// (http/auth.ts): each instance's hooks carry that instance's own secret.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { ApiError } from '../http/errors.js';
+import { checkHookSecret } from '../http/hook-auth.js';
 import type { InstanceManager } from '../instances/manager.js';
 import type { CliProfile } from './cli-profile.js';
 import { HookCliDriver } from './hook-driver.js';
@@ -47,10 +47,7 @@ export function registerHookCli(app: FastifyInstance, deps: HookCliRouteDeps, pr
       onRequest: async (req) => {
         const live = deps.manager.get(req.params.instanceId);
         const driver = live?.driver instanceof HookCliDriver && live.driver.profile === profile ? live.driver : undefined;
-        if (!driver?.checkSecret(req.headers[HOOK_SECRET_HEADER])) {
-          throw new ApiError(401, 'unauthorized', `no running ${profile.name} instance with this id and hook secret`);
-        }
-        req.hookCliDriver = driver;
+        req.hookCliDriver = checkHookSecret(driver && { driver, secret: driver.secret }, req.headers[HOOK_SECRET_HEADER]);
       },
     },
     async (req, reply) => {

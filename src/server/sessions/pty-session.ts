@@ -126,7 +126,7 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
     if (opts.logFile) {
       try {
         fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
-        logFd = fs.openSync(opts.logFile, 'a');
+        logFd = fs.openSync(opts.logFile, 'a', 0o600);
       } catch (e) {
         throw new SpawnError('log_failed', `cannot open log file ${opts.logFile}: ${(e as Error).message}`);
       }

@@ -1,10 +1,13 @@
-// The task lists of every project in use: one TaskStore per project, a watcher on each project's docs/
-// that publishes `tasks.changed` when another program commits to tasks.db, and events for our own writes.
+// The task lists of the projects in use: one TaskStore per project, a watcher on each project's docs/ that publishes
+// `tasks.changed` when another program commits to tasks.db, and events for our own writes. At most MAX_OPEN_PROJECTS
+// are open at once: the least recently used one is closed (its database and its watcher) when another opens, so that
+// requests for thousands of folders (any page can send them with image tags) cannot exhaust file descriptors.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Task, TaskCreate, TaskUpdate } from '../../common/schema.js';
 import type { EventBus } from '../events/bus.js';
 import { invalid } from '../errors.js';
+import { MAX_OPEN_PROJECTS } from '../limits.js';
 import { TaskStore } from './store.js';
 
 interface Watched { store: TaskStore; watcher: fs.FSWatcher | null; timer: NodeJS.Timeout | null; version: number | null }
@@ -13,9 +16,13 @@ interface Watched { store: TaskStore; watcher: fs.FSWatcher | null; timer: NodeJ
 const RECHECK_MS = [200, 1000];
 
 export class TaskService {
+  /** Open projects, least recently used first (a Map keeps insertion order; a use moves a project to the end). */
   private projects = new Map<string, Watched>();
 
-  constructor(private home: string, private bus: EventBus, private debounceMs = 50) {}
+  constructor(private home: string, private bus: EventBus, private debounceMs = 50, private maxOpen = MAX_OPEN_PROJECTS) {}
+
+  /** How many projects are open now (each: a database connection and a watcher). */
+  get openCount(): number { return this.projects.size; }
 
   /** Resolves `?project=` (default: the home) to an existing absolute directory. */
   resolveProject(project: string | undefined): string {
@@ -30,12 +37,24 @@ export class TaskService {
 
   store(project: string): TaskStore {
     let w = this.projects.get(project);
-    if (!w) {
-      w = { store: new TaskStore(project), watcher: null, timer: null, version: null };
-      this.projects.set(project, w);
+    if (w) this.projects.delete(project); // to the end: the most recently used
+    else w = { store: new TaskStore(project), watcher: null, timer: null, version: null };
+    this.projects.set(project, w);
+    for (const [p, old] of this.projects) {
+      if (this.projects.size <= this.maxOpen) break;
+      this.projects.delete(p);
+      this.release(old);
     }
     if (!w.watcher) this.watch(w);
     return w.store;
+  }
+
+  private release(w: Watched) {
+    w.watcher?.close();
+    w.watcher = null;
+    if (w.timer) clearTimeout(w.timer);
+    w.timer = null;
+    w.store.close();
   }
 
   list(project: string): { exists: boolean; tasks: Task[] } {
@@ -66,11 +85,7 @@ export class TaskService {
   }
 
   close(): void {
-    for (const w of this.projects.values()) {
-      w.watcher?.close();
-      if (w.timer) clearTimeout(w.timer);
-      w.store.close();
-    }
+    for (const w of this.projects.values()) this.release(w);
     this.projects.clear();
   }
 
@@ -106,7 +121,7 @@ export class TaskService {
    * step sees the old version and nothing else would come to look again.
    */
   private schedule(w: Watched, attempt: number) {
-    if (w.timer) return;
+    if (w.timer || this.projects.get(w.store.project) !== w) return; // closed meanwhile
     w.timer = setTimeout(() => {
       w.timer = null;
       if (!this.check(w) && attempt < RECHECK_MS.length) this.schedule(w, attempt + 1);

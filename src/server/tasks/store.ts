@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Task, TaskCreate, TaskUpdate } from '../../common/schema.js';
 import { openSqlite, type DB } from '../db/sqlite.js';
-import { invalid, notFound } from '../errors.js';
+import { conflict, invalid, notFound } from '../errors.js';
 import { compareTaskIds, findCycle, sortByTaskId } from './order.js';
 import { TASKS_SCHEMA } from './schema-sql.js';
 
@@ -28,19 +28,24 @@ export class TaskStore {
 
   get exists(): boolean { return this.db !== null || fs.existsSync(this.file); }
 
-  /** The connection, or null when the file does not exist (reads never create it). */
+  /** The connection, or null when the file does not exist (reads never create it). A file that is not a usable
+   * database (a directory, another format, no permission) is a 409 naming it, not a server error. */
   private conn(create: boolean): DB | null {
     if (this.db) return this.db;
-    if (!fs.existsSync(this.file)) {
-      if (!create) return null;
-      fs.mkdirSync(path.dirname(this.file), { recursive: true });
-      const db = openSqlite(this.file);
-      db.exec(TASKS_SCHEMA);
-      this.db = db;
-      return db;
+    try {
+      if (!fs.existsSync(this.file)) {
+        if (!create) return null;
+        fs.mkdirSync(path.dirname(this.file), { recursive: true });
+        const db = openSqlite(this.file);
+        db.exec(TASKS_SCHEMA);
+        this.db = db;
+        return db;
+      }
+      this.db = openSqlite(this.file, { fileMustExist: true });
+      return this.db;
+    } catch (e) {
+      throw conflict('tasks_db_unusable', `${this.file} cannot be used as a task list: ${(e as Error).message}`);
     }
-    this.db = openSqlite(this.file, { fileMustExist: true });
-    return this.db;
   }
 
   /** Monotonic counter of commits by any connection other than ours (PRAGMA data_version). */

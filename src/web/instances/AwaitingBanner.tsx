@@ -1,10 +1,12 @@
 import { useState } from 'react';
-import type { Instance, Message } from '../../common/schema.js';
+import type { Instance, Message, RespondBody } from '../../common/schema.js';
 import { api } from '../lib/api.js';
 import { attempt } from '../lib/actions.js';
 import { answers, describeToolInput } from './awaiting.js';
 import { truncate } from '../lib/format.js';
 import { useStore } from '../lib/store.js';
+import { ChoiceQuestions } from './ChoiceQuestions.js';
+import { PlanApproval } from './PlanApproval.js';
 
 export function useAwaitingMessage(instanceId: string): Message | undefined {
   return useStore((s) => {
@@ -35,7 +37,8 @@ export function AwaitingBanner({ instance, compact = false }: { instance: Instan
     await attempt(fn);
     setBusy(false);
   };
-  const respond = (choice: string) => run(() => api.respond(instance.id, choice));
+  const send = (body: RespondBody) => run(() => api.respond(instance.id, body));
+  const respond = (choice: string) => send({ choice });
   const typeAnswer = (text: string) => run(() => api.input(instance.id, { text, keys: ['enter'] }));
 
   const buttons = freeText
@@ -45,6 +48,23 @@ export function AwaitingBanner({ instance, compact = false }: { instance: Instan
   // Claude's message says "Claude wants to use Bash: …"; the tool and its input are shown on their own, so say the dialog's question.
   const text = q?.type === 'permission' ? (q.prompt ?? (tool ? '' : msg?.content ?? '')) : (msg?.content ?? 'Waiting for your input');
   const summary = input.main ? `${tool ? `${tool}: ` : ''}${input.main}` : (lines[lines.length - 1] ?? msg?.content ?? text);
+
+  // Claude Code's own questions and plan approvals: a form, and the plan with the dialog's options.
+  if (q?.type === 'choices' || q?.type === 'plan') {
+    return (
+      <div className={`awaiting${compact ? ' compact' : ''} ${q.type}`} data-testid={compact ? 'sidebar-awaiting' : 'awaiting-banner'} data-type={q.type} role="alert">
+        <div className="awaiting-head">
+          <span className="awaiting-icon" aria-hidden="true">?</span>
+          <strong>{q.type === 'plan' ? 'Plan approval' : q.questions.length > 1 ? `${q.questions.length} questions` : 'Question'}</strong>
+          {!compact && <span className="muted">{instance.agentName} · {instance.name} is waiting for you</span>}
+        </div>
+        {q.type === 'choices'
+          ? <ChoiceQuestions items={q.questions} busy={busy} compact={compact} onSubmit={(a) => send({ answers: a })} onSkip={() => send({ cancel: true })} />
+          : <PlanApproval plan={q.plan} options={q.options} busy={busy} compact={compact} onChoose={(key) => send({ choice: key })}
+              onFeedback={(key, t) => send({ choice: key, text: t })} onCancel={() => send({ cancel: true })} />}
+      </div>
+    );
+  }
 
   return (
     <div className={`awaiting${compact ? ' compact' : ''}${permission ? ' permission' : ''}`} data-testid={compact ? 'sidebar-awaiting' : 'awaiting-banner'} role="alert">

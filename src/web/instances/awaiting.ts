@@ -41,16 +41,22 @@ function answer(o: Option, first: boolean): Answer {
   return { choice: o.key, label, short: CHOICE_LABEL[intent] ?? truncate(label, 24), kind: kindOf(intent, first), intent };
 }
 
-/** The answers to offer: the question's options (at most 9); none for a question without any (the user types one). */
+/**
+ * The answers to offer as buttons: the question's options (at most 9); none for a screen question without any (the user
+ * types one). Claude's questions (`choices`) are answered with a form instead (ChoiceQuestions), so no buttons here.
+ */
 export function answers(q: Question | null | undefined): { list: Answer[]; permission: boolean; freeText: boolean } {
   if (!q) return { list: [], permission: false, freeText: true };
-  const list = q.options.slice(0, 9).map((o, n) => answer(o, n === 0));
   switch (q.type) {
-    case 'permission': return { list, permission: true, freeText: false };
-    case 'screen': return { list, permission: false, freeText: list.length === 0 };
+    case 'permission': return { list: buttons(q.options), permission: true, freeText: false };
+    case 'screen': return { list: buttons(q.options), permission: false, freeText: q.options.length === 0 };
+    case 'plan': return { list: buttons(q.options), permission: false, freeText: false };
+    case 'choices': return { list: [], permission: false, freeText: false };
     default: return unhandled(q);
   }
 }
+
+const buttons = (options: Option[]) => options.slice(0, 9).map((o, n) => answer(o, n === 0));
 
 /** A question type this file does not show yet fails to compile here. */
 function unhandled(q: never): never {

@@ -1,6 +1,6 @@
 // A thin, typed fetch wrapper for the REST API. Errors come back as ApiError with the server's code and details.
 import type {
-  Agent, AgentCreate, AgentUpdate, ApiErrorBody, Instance, InstanceCreate, InstanceUpdate, Message, Task, TaskCreate, TaskList, TaskUpdate,
+  Agent, AgentCreate, AgentUpdate, ApiErrorBody, Instance, InstanceCreate, InstanceUpdate, Message, RespondBody, Task, TaskCreate, TaskList, TaskUpdate,
 } from '../../common/schema.js';
 
 export class ApiError extends Error {
@@ -36,6 +36,9 @@ function fieldKey(path: unknown[]): string {
 
 let onNetwork: ((ok: boolean) => void) | null = null;
 export function onNetworkChange(fn: (ok: boolean) => void) { onNetwork = fn; }
+let onLoggedOut: (() => void) | null = null;
+/** Called when the server answers 401: this browser's session expired or was revoked. */
+export function onUnauthorized(fn: () => void) { onLoggedOut = fn; }
 
 export async function request<T>(method: string, url: string, body?: unknown): Promise<T> {
   let res: Response;
@@ -50,7 +53,8 @@ export async function request<T>(method: string, url: string, body?: unknown): P
     onNetwork?.(false);
     throw new ApiError(0, 'network', 'The server is unreachable');
   }
-  onNetwork?.(true);
+  if (res.status === 401) onLoggedOut?.();
+  else onNetwork?.(true);
   if (res.status === 204) return undefined as T;
   const text = await res.text();
   let json: unknown = undefined;
@@ -101,7 +105,8 @@ export const api = {
   cancelQueued: (id: string, messageId: number) => request<unknown>('DELETE', `/api/instances/${enc(id)}/messages/${messageId}`),
   input: (id: string, body: { text?: string; keys?: string[] }) => request<unknown>('POST', `/api/instances/${enc(id)}/input`, body),
   /** `allow` / `allow_always` / `deny`, an option's number, or an option key (`y`, `n`, `enter`…). */
-  respond: (id: string, choice: string) => request<unknown>('POST', `/api/instances/${enc(id)}/respond`, { choice }),
+  /** {choice} (with text for a feedback option), {answers} for Claude's questions, {cancel: true} as Esc. */
+  respond: (id: string, body: RespondBody) => request<Instance>('POST', `/api/instances/${enc(id)}/respond`, body),
 };
 
 function unwrap<T>(key: string) {

@@ -4,7 +4,8 @@ import { useSyncExternalStore } from 'react';
 import type { Agent, Instance, Message, TaskList } from '../../common/schema.js';
 import type { Info } from './api.js';
 
-export type Connection = 'connecting' | 'online' | 'offline';
+/** `logged_out`: the server answered 401 (the session expired or was revoked): only a new login helps. */
+export type Connection = 'connecting' | 'online' | 'offline' | 'logged_out';
 
 export interface Toast { id: number; kind: 'error' | 'info'; text: string }
 

@@ -4,7 +4,7 @@ import { STREAM_EVENT_TYPES, type StreamEventType } from '../../common/constants
 import type { StreamEventMap } from '../../common/events.js';
 import type { Instance, Message } from '../../common/schema.js';
 import { emitChangesEvent } from '../changes/live.js';
-import { api, ApiError, onNetworkChange } from './api.js';
+import { api, ApiError, onNetworkChange, onUnauthorized } from './api.js';
 import { onServerNotification } from './notify.js';
 import { getState, mergeMessages, removeAgent, removeInstance, setState, upsertAgent, upsertInstance } from './store.js';
 
@@ -140,6 +140,7 @@ let retry = 1000;
 
 export function startSync() {
   onNetworkChange((ok) => { if (!ok) setState({ connection: 'offline' }); });
+  onUnauthorized(() => setState({ connection: 'logged_out' }));
   connect();
 }
 
@@ -160,7 +161,9 @@ function connect() {
     }
   };
   source.onerror = () => {
-    setState({ connection: 'offline' });
+    // EventSource does not say why: a request tells a server that is down (offline) from a session that ended (401).
+    if (getState().connection !== 'logged_out') setState({ connection: 'offline' });
+    void api.info().catch(() => undefined);
     if (source.readyState === EventSource.CLOSED) {
       // The browser gave up (e.g. a proxy answered with an error): start a new stream, which reloads everything.
       source.close();

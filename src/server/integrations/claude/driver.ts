@@ -1,15 +1,22 @@
 // The driver for agents of kind `claude`: Claude Code's own hooks give its state, its transcript gives the
-// conversation, and the permission dialog is answered with keys once it is on the screen. See docs/claude.md.
+// conversation; the permission dialog is answered with keys once it is on the screen, its own questions and plan
+// feedback through the decision hook (dialogs.ts), plan approvals with the dialog's digit; an interrupt that leaves no
+// trace but the screen is seen there (interrupt.ts). See docs/claude.md.
 import fs from 'node:fs';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { findOption, type Message, type Question } from '../../../common/schema.js';
+import { randomBytes } from 'node:crypto';
+import type { Message, Question, RespondBody } from '../../../common/schema.js';
 import { conflict } from '../../errors.js';
 import type { Driver, DriverHost, LaunchSpec } from '../../instances/driver.js';
 import type { NewMessage } from '../../instances/store.js';
 import { pasteText } from '../../sessions/keys.js';
-import { mapClaudeHook, parseClaudeHookPayload, PromptEchoFilter } from './hooks.js';
-import { claudeTranscriptPath, prepareClaudeLaunch, type ClaudeLaunch } from './launch.js';
-import { normalizeChoice, PERMISSION_INPUT_GUARD_MS, permissionKeys, readPermissionDialog, statusAfterAnswer, type PermissionDialog } from './respond.js';
+import { Answerer } from './answering.js';
+import { questionDialogVisible } from './ask.js';
+import { alreadyAnswered, DialogTracker } from './dialogs.js';
+import { mapClaudeHook, parseClaudeHookPayload, PromptEchoFilter, type ClaudeHookPayload } from './hooks.js';
+import { InterruptWatch, isInterruptKey, readInputBox } from './interrupt.js';
+import { planOptions, readPlanDialog } from './plan.js';
+import { claudeProjectsDir, claudeTranscriptPath, prepareClaudeLaunch, type ClaudeLaunch } from './launch.js';
+import { readPermissionDialog } from './respond.js';
 import { TranscriptTailer, type TranscriptEntry, type TranscriptMapping } from './transcript.js';
 
 export interface ClaudeDriverDeps {
@@ -25,8 +32,6 @@ export interface ClaudeDriverDeps {
 /** How long the driver waits for things on the screen before giving up (not synchronisation: upper bounds). */
 const PROMPT_WAIT_MS = 5000;
 const ECHO_WAIT_MS = 1000;
-const DIALOG_WAIT_MS = 10_000;
-const DIALOG_GONE_WAIT_MS = 1500;
 const REPLY_WAIT_MS = 1500;
 /** Transcript entries older than the driver (a resumed session's history) never change the state. */
 const STALE_ENTRY_MS = 5000;
@@ -39,7 +44,10 @@ export class ClaudeDriver implements Driver {
   private launch: ClaudeLaunch | null = null;
   private env: Record<string, string> = {};
   private host!: DriverHost;
-  private tailer = new TranscriptTailer({ pollMs: 500 });
+  /** Follows transcripts inside the instance's own Claude config folder only (prepare() knows its environment). */
+  private tailer = new TranscriptTailer({ pollMs: 500, root: claudeProjectsDir() });
+  /** Hooks are applied one after the other, in arrival order (each waits for the transcript read before it). */
+  private hooks: Promise<void> = Promise.resolve();
   private stored = new Set<string>();
   private waiters = new Set<ScreenWaiter>();
   private readonly startedAt = Date.now();
@@ -56,17 +64,30 @@ export class ClaudeDriver implements Driver {
   private hookSeq = 0;
   private replies: string[] = [];
   private replyWaiters = new Set<{ reply: string; resolve: () => void; timer: NodeJS.Timeout }>();
+  // Claude Code's own question / plan dialogs, and interrupts seen only on the screen.
+  readonly dialogs = new DialogTracker();
+  private watch = new InterruptWatch();
+  /** What an interrupt put back into the input box (Claude restores the prompt when nothing was answered yet). */
+  private restoredInput: string | null = null;
+  private answerer = new Answerer({
+    dialogs: this.dialogs,
+    status: () => this.host.status(),
+    setStatus: (st, reason) => this.setStatus(st, reason),
+    screen: () => this.screen(),
+    waitScreen: (pred, ms) => this.waitScreen(pred, ms),
+    refresh: () => this.onScreen(),
+    write: (keys) => this.host.session.write(keys),
+    permissionSeq: () => this.permissionSeq,
+    dialogSeenAt: () => this.dialogSeenAt,
+    planOptions: () => { const q = this.permission?.question; return q?.type === 'plan' && q.options.length ? q.options : null; },
+    disposed: () => this.disposed,
+  });
 
   constructor(private deps: ClaudeDriverDeps) {}
 
-  checkSecret(given: unknown): boolean {
-    if (typeof given !== 'string') return false;
-    const a = Buffer.from(given), b = Buffer.from(this.secret);
-    return a.length === b.length && timingSafeEqual(a, b);
-  }
-
   prepare(spec: LaunchSpec): LaunchSpec {
     this.env = spec.env;
+    this.tailer = new TranscriptTailer({ pollMs: 500, root: claudeProjectsDir({ env: spec.env }) });
     this.launch = prepareClaudeLaunch({
       instanceId: this.deps.instanceId, dataDir: this.deps.dataDir, serverUrl: this.deps.serverUrl(), secret: this.secret,
       userArgs: spec.args, env: spec.env,
@@ -78,27 +99,45 @@ export class ClaudeDriver implements Driver {
     this.host = host;
     this.tailer.on('mapped', (m, e) => this.onTranscript(m, e));
     this.tailer.on('error', () => { /* unreadable for now: the poll retries */ });
+    this.tailer.on('note', (text, key) => this.store({ senderType: 'agent', kind: 'system', content: text, externalKey: `transcript-note:${key.slice(0, 200)}` }));
     if (this.launch?.sessionId) {
       this.tailer.follow(claudeTranscriptPath({ cwd: this.deps.projectPath, sessionId: this.launch.sessionId, env: this.env }));
     }
     host.session.on('data', () => {
-      if (!this.awaiting && !this.waiters.size) return;
+      if (!this.awaiting && !this.waiters.size && !this.watch.armed) return;
       void host.session.whenParsed().then(() => this.onScreen());
     });
-    host.session.on('input', () => { if (this.dialogSeenAt !== null) this.inputSinceDialog = true; });
+    host.session.on('input', (data: string | Buffer) => {
+      if (this.dialogSeenAt !== null) this.inputSinceDialog = true;
+      // Esc / Ctrl-C while Claude works: if nothing was streamed yet, no hook and no transcript entry will say the turn
+      // ended; the screen will (InterruptWatch).
+      if (isInterruptKey(String(data)) && this.host.status() === 'active') this.watch.arm();
+    });
   }
 
   // ---------- hooks ----------
-  /** Applies one hook body (already answered with 204). Garbage is ignored. */
+  /** Applies one hook body (already answered with 204), after the ones before it. Garbage is ignored. */
   hook(body: unknown): void {
     const p = parseClaudeHookPayload(body);
     if (!p || this.disposed || !this.host) return;
+    this.hooks = this.hooks.then(() => this.applyHook(p)).catch((e) => {
+      process.stderr.write(`[areyouj] claude hook for ${this.deps.instanceId} failed: ${(e as Error).stack ?? e}\n`);
+    });
+  }
+
+  private async applyHook(p: ClaudeHookPayload): Promise<void> {
+    if (this.disposed) return;
     const status = this.host.status();
-    const fx = mapClaudeHook(p, { status, transcript: this.tailer.path !== null });
+    if (p.hook_event_name === 'PreToolUse') this.dialogs.preToolUse(p);
+    const fx = mapClaudeHook(p, { status, transcript: this.tailer.path !== null, toolUseId: this.dialogs.toolUseIdFor(p) });
     if (fx.transcriptPath && (p.hook_event_name === 'SessionStart' || this.tailer.path === null)) this.tailer.follow(fx.transcriptPath);
     const seq = fx.status ? ++this.hookSeq : this.hookSeq; // a later state change cancels a deferred idle
-    this.tailer.read(); // the transcript's entries of this turn go in before the state that follows them (sub-ms)
-    if (fx.status === 'awaiting_input') return this.onPermission(fx.messages?.[0], fx.reason);
+    await this.tailer.read(); // the transcript's entries of this turn go in before the state that follows them (~1 ms)
+    if (this.disposed) return;
+    if (fx.status) this.watch.disarm();
+    if (p.hook_event_name === 'PostToolUse') this.dialogs.postToolUse(p);
+    if (/^(Stop|UserPromptSubmit|SessionStart)$/.test(p.hook_event_name)) this.dialogs.turnOver();
+    if (fx.status === 'awaiting_input') return this.onPermission(fx.messages?.[0], fx.reason, p);
     for (const m of fx.messages ?? []) this.store(m);
     if (fx.notify) this.host.notify(fx.notify.kind, fx.notify.body);
     if (fx.status === 'active') this.setStatus('active', fx.reason);
@@ -121,12 +160,15 @@ export class ClaudeDriver implements Driver {
     });
   }
 
-  private onPermission(m: NewMessage | undefined, reason?: string) {
+  private onPermission(m: NewMessage | undefined, reason: string | undefined, p: Parameters<typeof mapClaudeHook>[0]) {
     // The hot path (PermissionRequest → awaiting_input at the clients): the status first, nothing slow before it.
     this.permissionSeq++;
     this.dialogSeenAt = null;
     this.inputSinceDialog = false;
     this.awaiting = true;
+    const type = m?.question?.type;
+    if (m?.externalKey && (type === 'choices' || type === 'plan')) this.dialogs.opened(p, m.externalKey, type);
+    else if (p.hook_event_name === 'PermissionRequest') this.dialogs.close();
     if (!m?.externalKey || !m.question || this.stored.has(m.externalKey)) {
       this.host.setStatus('awaiting_input', { reason });
     } else {
@@ -139,7 +181,10 @@ export class ClaudeDriver implements Driver {
 
   // ---------- transcript ----------
   private onTranscript(m: TranscriptMapping, e: TranscriptEntry) {
-    if (this.disposed) return;
+    if (this.disposed) { // the last entries, read after the exit: their messages, never a state
+      for (const msg of m.messages) { try { this.store(msg); } catch { /* the instance was deleted */ } }
+      return;
+    }
     for (const msg of m.messages) {
       this.store(msg);
       if (msg.senderType === 'user' && msg.kind === 'text') this.replies = [];
@@ -149,12 +194,21 @@ export class ClaudeDriver implements Driver {
         if (this.hasReply(w.reply)) { clearTimeout(w.timer); this.replyWaiters.delete(w); w.resolve(); }
       }
     }
-    if (m.interrupted || m.denied) {
-      const at = e.timestamp ? Date.parse(e.timestamp) : Date.now();
-      const status = this.host.status();
-      if (!(at < this.startedAt - STALE_ENTRY_MS) && (status === 'active' || status === 'awaiting_input')) {
-        this.setStatus('idle', m.denied ? 'permission denied' : 'interrupted');
+    const fresh = !(e.timestamp && Date.parse(e.timestamp) < this.startedAt - STALE_ENTRY_MS);
+    if (m.toolResult && fresh) {
+      this.dialogs.toolResult(m.toolResult, !!m.denied);
+      // "Chat about this", plan feedback: the dialog is answered and the turn goes on (no hook until the next tool or Stop).
+      const d = this.dialogs.open;
+      if (d?.outcome?.kind === 'rejected' && d.toolUseId === m.toolResult.toolUseId && this.host.status() === 'awaiting_input') {
+        this.setStatus('active', 'dialog answered');
       }
+    }
+    // A denial is followed by the interrupt entry within ms: that one ends the turn.
+    if (m.interrupted && fresh) {
+      this.watch.disarm();
+      this.dialogs.interrupted();
+      const status = this.host.status();
+      if (status === 'active' || status === 'awaiting_input') this.setStatus('idle', 'interrupted');
     }
   }
 
@@ -177,22 +231,43 @@ export class ClaudeDriver implements Driver {
   // ---------- the screen ----------
   private screen(): string { return this.host.session.screenLines().join('\n'); }
 
+  /** The open dialog is on the screen (the permission dialog, or Claude's question or plan dialog). */
+  private dialogVisible(screen: string): boolean {
+    const type = this.dialogs.open?.type;
+    if (type === 'choices') return questionDialogVisible(screen);
+    if (type === 'plan') return readPlanDialog(screen).visible;
+    return readPermissionDialog(screen).visible;
+  }
+
   private onScreen() {
     if (this.disposed) return;
     const screen = this.screen();
     for (const w of [...this.waiters]) {
       if (w.pred(screen)) { clearTimeout(w.timer); this.waiters.delete(w); w.resolve(true); }
     }
+    if (this.watch.armed) {
+      const restored = this.host.status() === 'active' ? this.watch.check(screen) : (this.watch.disarm(), null);
+      if (restored !== null) {
+        this.restoredInput = restored || null;
+        this.setStatus('idle', 'interrupted');
+        return;
+      }
+    }
     if (!this.awaiting) return;
-    const dialog = readPermissionDialog(screen);
-    if (dialog.visible && this.dialogSeenAt === null) {
+    const visible = this.dialogVisible(screen);
+    if (visible && this.dialogSeenAt === null) {
       this.dialogSeenAt = Date.now();
       this.inputSinceDialog = false;
       const p = this.permission;
       if (p?.question.type === 'permission') {
+        const dialog = readPermissionDialog(screen);
         this.host.updateQuestion(p.key, { ...p.question, options: dialog.options, ...(dialog.question ? { prompt: dialog.question } : {}) });
+      } else if (p?.question.type === 'plan') {
+        const q = { ...p.question, options: planOptions(readPlanDialog(screen)) };
+        this.permission = { key: p.key, question: q };
+        this.host.updateQuestion(p.key, q);
       }
-    } else if (!dialog.visible && this.dialogSeenAt !== null && this.inputSinceDialog && !this.responding) {
+    } else if (!visible && this.dialogSeenAt !== null && this.inputSinceDialog && !this.responding) {
       // Answered in the terminal. A "No" is confirmed by the transcript's interrupt entry (→ idle) within ms.
       if (this.host.status() === 'awaiting_input') this.setStatus('active', 'answered in the terminal');
       else this.awaiting = false;
@@ -211,9 +286,23 @@ export class ClaudeDriver implements Driver {
   // ---------- input ----------
   async deliver(text: string): Promise<void> {
     const session = this.host.session;
-    // Claude draws its input box (❯) a little after SessionStart; a paste before it would be lost.
-    await this.waitScreen((s) => /❯/.test(s) && !readPermissionDialog(s).visible, PROMPT_WAIT_MS);
+    // Claude draws its input box (❯) a little after SessionStart; a paste before it would be lost, and a paste into an
+    // open question dialog would become its typed answer.
+    await this.waitScreen((s) => readInputBox(s) !== null && !readPermissionDialog(s).visible && !questionDialogVisible(s)
+      && !readPlanDialog(s).visible, PROMPT_WAIT_MS);
     if (this.disposed) return;
+    // An interrupt before any output put the prompt back into the input box: clear it (Ctrl-U, one line at a time;
+    // Claude offers ctrl+y to paste it back), or the message would be appended to it.
+    const restored = this.restoredInput;
+    this.restoredInput = null;
+    if (restored && readInputBox(this.screen()) === restored) {
+      for (let i = 0; i < 20 && !this.disposed; i++) {
+        const before = readInputBox(this.screen());
+        if (!before) break;
+        session.write('\x15');
+        if (!(await this.waitScreen((s) => readInputBox(s) !== before, ECHO_WAIT_MS))) break;
+      }
+    }
     // Claude Code takes bracketed paste (multi-line text stays one prompt) whether or not the screen has shown DECSET 2004 yet.
     const [paste, enter] = pasteText(text, true);
     this.echo.sent(text);
@@ -224,53 +313,36 @@ export class ClaudeDriver implements Driver {
     if (!this.disposed) session.write(enter);
   }
 
-  async respond(choice: string): Promise<boolean> {
-    let c: ReturnType<typeof normalizeChoice>;
-    try { c = normalizeChoice(choice); } catch { return false; }
-    if (this.responding) throw conflict('answer_in_progress', 'another answer to this dialog is being typed');
+  /** Answers the open dialog: a permission or plan option by key, Claude's questions or plan feedback through the hook. */
+  async respond(reply: RespondBody): Promise<boolean> {
+    if (this.responding) throw conflict('answer_in_progress', 'another answer to this dialog is being sent');
     this.responding = true;
-    try {
-      const seq = this.permissionSeq;
-      if (!(await this.waitScreen((s) => readPermissionDialog(s).visible, DIALOG_WAIT_MS))) {
-        throw conflict('no_dialog', 'no permission dialog is on the screen');
-      }
-      this.onScreen(); // dialogSeenAt
-      const dialog = readPermissionDialog(this.screen());
-      const keys = keysFor(c, dialog);
-      if (keys === null) return false;
-      // Keys typed within ~100-200 ms of the dialog appearing are dropped by Claude Code.
-      const wait = (this.dialogSeenAt ?? Date.now()) + PERMISSION_INPUT_GUARD_MS - Date.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      for (let attempt = 0; attempt < 2 && !this.disposed; attempt++) {
-        this.host.session.write(keys);
-        const gone = await this.waitScreen((s) => !readPermissionDialog(s).visible, DIALOG_GONE_WAIT_MS);
-        if (this.permissionSeq !== seq) return true; // taken, and the next permission request is already open
-        if (gone) {
-          // Unless a hook or the transcript moved it on meanwhile; a deny's interrupt entry confirms idle.
-          if (this.host.status() === 'awaiting_input') this.setStatus(statusAfterAnswer(c, dialog.options), `answered ${String(choice)}`);
-          return true;
-        }
-      }
-      throw conflict('answer_not_taken', 'the permission dialog is still open after the answer was typed');
-    } finally { this.responding = false; }
+    try { return await this.answerer.respond(reply); } finally { this.responding = false; }
+  }
+
+  /** How the last question or plan dialog ended, when it has (for the 409 of an answer that comes too late). */
+  answeredNote(): string | null {
+    const d = this.dialogs.last;
+    return d?.outcome ? alreadyAnswered(d) : null;
+  }
+
+  /** The decision hook's long poll (POST /api/hooks/claude/:id/decision): the hook's output, or null for none. */
+  decision(body: unknown, signal?: AbortSignal): Promise<object | null> {
+    const p = parseClaudeHookPayload(body);
+    if (!p || this.disposed) return Promise.resolve(null);
+    return this.dialogs.decision(p, signal);
   }
 
   dispose(): void {
     if (this.disposed) return;
-    try { this.tailer.read(); } catch { /* gone */ }
     this.disposed = true;
-    this.tailer.close();
+    const tailer = this.tailer; // what the program wrote last still goes in, then the tailer stops
+    void tailer.read().finally(() => tailer.close());
+    this.dialogs.dispose();
     for (const w of this.waiters) { clearTimeout(w.timer); w.resolve(false); }
     this.waiters.clear();
     for (const w of this.replyWaiters) { clearTimeout(w.timer); w.resolve(); }
     this.replyWaiters.clear();
     if (this.launch) fs.rmSync(this.launch.dir, { recursive: true, force: true });
   }
-}
-
-/** The keys for a choice on this dialog; null when the dialog does not offer it. */
-function keysFor(c: ReturnType<typeof normalizeChoice>, d: PermissionDialog): string | null {
-  if (c === 'deny') return permissionKeys('deny'); // Esc = No, whatever the number of options
-  if (typeof c === 'number') return d.options.some((o) => o.key === String(c)) ? permissionKeys(c) : null;
-  return findOption(d.options, c)?.key ?? null;
 }

@@ -4,6 +4,8 @@
 import { createHash } from 'node:crypto';
 import type { InstanceStatus, Json, Option } from '../../../common/schema.js';
 import type { NewMessage } from '../../instances/store.js';
+import { askMessage, parseAskInput, summarizeAsk } from './ask.js';
+import { parsePlanInput, planMessage, summarizePlan } from './plan.js';
 
 export interface ClaudeHookPayload {
   hook_event_name: string;
@@ -44,6 +46,8 @@ export interface HookEffects {
 }
 
 export interface MapHookOptions {
+  /** The tool_use_id of the PreToolUse that came just before a PermissionRequest for the same call (it carries none). */
+  toolUseId?: string;
   /** The current status of the instance (avoids duplicate awaiting_input transitions). */
   status?: InstanceStatus;
   /** True when the transcript is mirrored (the default): Stop then stores no reply, the transcript has it. */
@@ -68,6 +72,10 @@ const oneLine = (s: string, max = 200) => {
 
 /** One line describing a tool call: `Bash: echo hello > out.txt`, `Edit: src/a.ts`. */
 export function summarizeToolUse(name: string, input: unknown): string {
+  const qs = name === 'AskUserQuestion' ? parseAskInput(input) : null;
+  if (qs) return oneLine(`AskUserQuestion: ${summarizeAsk(qs)}`);
+  const plan = name === 'ExitPlanMode' ? parsePlanInput(input) : null;
+  if (plan) return oneLine(`ExitPlanMode: ${summarizePlan(plan.plan)}`);
   const i = (input && typeof input === 'object' ? input : {}) as Record<string, unknown>;
   const pick = ['command', 'file_path', 'notebook_path', 'path', 'pattern', 'url', 'query', 'description', 'prompt']
     .map((k) => i[k]).find((v) => typeof v === 'string' && v.trim());
@@ -88,6 +96,10 @@ export const PERMISSION_OPTIONS: readonly Option[] = [
 const shortHash = (v: unknown) => createHash('sha1').update(JSON.stringify(v ?? null)).digest('hex').slice(0, 12);
 /** External key of a typed prompt: the transcript tailer uses the same key for the same prompt (promptId). */
 export const promptKey = (promptId: string) => `prompt:${promptId}`;
+/** External key of a question or plan dialog: its tool call's id when known (the same question may be asked twice). */
+export const dialogKey = (p: ClaudeHookPayload, toolUseId?: string) =>
+  `dialog:${toolUseId ?? `${p.prompt_id ?? p.session_id ?? 'none'}:${shortHash([p.tool_name, p.tool_input])}`}`;
+export const inputHash = (tool: string | undefined, input: unknown) => shortHash([tool, input]);
 
 export function mapClaudeHook(p: ClaudeHookPayload, opts: MapHookOptions = {}): HookEffects {
   const ids: HookEffects = p.transcript_path ? { transcriptPath: p.transcript_path } : {};
@@ -110,6 +122,20 @@ export function mapClaudeHook(p: ClaudeHookPayload, opts: MapHookOptions = {}): 
     case 'PostToolUseFailure':
       return { ...ids, status: 'active', reason: p.tool_name ? `tool ${p.tool_name} done` : 'tool done' };
     case 'PermissionRequest': {
+      // Claude Code's own question and plan dialogs are not permissions: the user answers them (ask.ts, plan.ts).
+      const key = dialogKey(p, opts.toolUseId);
+      if (p.tool_name === 'AskUserQuestion') {
+        const ask = askMessage(p.tool_input, key);
+        if (ask) return { ...ids, status: 'awaiting_input', reason: 'question', messages: [ask] };
+        // Not readable (beyond the tool's own limits): shown as it came, with no answer to click, never "Allow" (= "1").
+        return { ...ids, status: 'awaiting_input', reason: 'question', messages: [{
+          senderType: 'agent', kind: 'question', requiresUserInput: true, externalKey: key,
+          content: 'Claude asks a question that AreYouJ cannot show: answer it in the terminal',
+          question: { type: 'permission', tool: 'AskUserQuestion', input: p.tool_input ?? null, options: [], prompt: 'Answer it in the terminal' },
+        }] };
+      }
+      const plan = p.tool_name === 'ExitPlanMode' ? planMessage(p.tool_input, key) : null;
+      if (plan) return { ...ids, status: 'awaiting_input', reason: 'plan approval', messages: [plan] };
       const toolName = p.tool_name ?? 'a tool';
       return {
         ...ids, status: 'awaiting_input', reason: `permission: ${toolName}`,

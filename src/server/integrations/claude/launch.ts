@@ -13,6 +13,14 @@ export const CLAUDE_HOOK_EVENTS = [
   'Notification', 'Stop', 'SessionEnd',
 ] as const;
 export const HOOK_SECRET_HEADER = 'x-areyouj-hook-secret';
+/**
+ * The dialogs AreYouJ answers through a second PermissionRequest hook that waits for the user's answer (a long poll to
+ * <hook url>/decision; its output is the answer). Claude draws the dialog while it waits, and an answer typed in the
+ * terminal first wins. See decisions.ts and docs/claude.md.
+ */
+export const DECISION_TOOLS_MATCHER = 'AskUserQuestion|ExitPlanMode';
+/** How long the decision hook may wait for the user (Claude's hook timeout; after it, answer in the terminal). */
+export const DECISION_HOOK_TIMEOUT_S = 86_400;
 
 export type HookTransport = 'auto' | 'curl' | 'node';
 
@@ -67,13 +75,15 @@ export function findOnPath(name: string, env: NodeJS.ProcessEnv = process.env): 
   return null;
 }
 
-// The fallback hook: reads stdin, POSTs it, exits 0 whatever happens (2.5 s hard stop).
-export const HOOK_SCRIPT = `// AreYouJ Claude Code hook (generated). Usage: node hook.mjs <url> <headers-file>
+// The fallback hook: reads stdin, POSTs it, exits 0 whatever happens (2.5 s hard stop). With --print <ms> (the decision
+// hook) it waits up to <ms> and prints a 200 reply's body for Claude.
+export const HOOK_SCRIPT = `// AreYouJ Claude Code hook (generated). Usage: node hook.mjs <url> <headers-file> [--print <timeout ms>]
 import { request } from 'node:http';
 import { readFileSync } from 'node:fs';
-const [url, headersFile] = process.argv.slice(2);
+const [url, headersFile, mode, limit] = process.argv.slice(2);
+const print = mode === '--print';
 const done = () => process.exit(0);
-setTimeout(done, 2500).unref();
+setTimeout(done, print ? Number(limit) : 2500).unref();
 const headers = { 'content-type': 'application/json' };
 try {
   for (const line of readFileSync(headersFile, 'utf8').split('\\n')) {
@@ -87,8 +97,11 @@ process.stdin.on('error', done);
 process.stdin.on('end', () => {
   try {
     const body = Buffer.concat(chunks);
-    const req = request(url, { method: 'POST', timeout: 2000, headers: { ...headers, 'content-length': body.length } }, (res) => {
-      res.resume(); res.on('end', done); res.on('error', done);
+    const req = request(url, { method: 'POST', timeout: print ? 0 : 2000, headers: { ...headers, 'content-length': body.length } }, (res) => {
+      const out = [];
+      res.on('data', (c) => { if (print && res.statusCode === 200) out.push(c); });
+      res.on('end', () => (out.length ? process.stdout.write(Buffer.concat(out), done) : done()));
+      res.on('error', done);
     });
     req.on('error', done);
     req.on('timeout', () => { req.destroy(); done(); });
@@ -97,7 +110,16 @@ process.stdin.on('end', () => {
 });
 `;
 
-export function hookCommand(o: { transport: 'curl' | 'node'; hookUrl: string; headersPath: string; scriptPath: string; curlPath?: string }): string {
+export function hookCommand(o: { transport: 'curl' | 'node'; hookUrl: string; headersPath: string; scriptPath: string; curlPath?: string; decision?: boolean }): string {
+  if (o.decision) {
+    // The decision hook's stdout is its answer: a 200 reply's body, nothing on a 204 or any error (-f).
+    const url = `${o.hookUrl}/decision`;
+    if (o.transport === 'curl') {
+      return `${shq(o.curlPath ?? 'curl')} -s -f -m ${DECISION_HOOK_TIMEOUT_S} --connect-timeout 1 -H 'content-type: application/json' `
+        + `-H @${shq(o.headersPath)} --data-binary @- ${shq(url)} 2>/dev/null; exit 0`;
+    }
+    return `${shq(process.execPath)} ${shq(o.scriptPath)} ${shq(url)} ${shq(o.headersPath)} --print ${DECISION_HOOK_TIMEOUT_S * 1000} 2>/dev/null; exit 0`;
+  }
   if (o.transport === 'curl') {
     return `${shq(o.curlPath ?? 'curl')} -s -m 2 --connect-timeout 1 -o /dev/null -H 'content-type: application/json' `
       + `-H @${shq(o.headersPath)} --data-binary @- ${shq(o.hookUrl)} >/dev/null 2>&1; exit 0`;
@@ -105,9 +127,12 @@ export function hookCommand(o: { transport: 'curl' | 'node'; hookUrl: string; he
   return `${shq(process.execPath)} ${shq(o.scriptPath)} ${shq(o.hookUrl)} ${shq(o.headersPath)} >/dev/null 2>&1; exit 0`;
 }
 
-export function buildClaudeSettings(command: string): { hooks: Record<string, unknown[]> } {
+export function buildClaudeSettings(command: string, decisionCommand?: string): { hooks: Record<string, unknown[]> } {
   const hooks: Record<string, unknown[]> = {};
   for (const e of CLAUDE_HOOK_EVENTS) hooks[e] = [{ matcher: '', hooks: [{ type: 'command', command, timeout: 5 }] }];
+  if (decisionCommand) {
+    hooks.PermissionRequest.push({ matcher: DECISION_TOOLS_MATCHER, hooks: [{ type: 'command', command: decisionCommand, timeout: DECISION_HOOK_TIMEOUT_S }] });
+  }
   return { hooks };
 }
 
@@ -123,22 +148,28 @@ export function prepareClaudeLaunch(o: ClaudeLaunchOptions): ClaudeLaunch {
   if (transport === 'node') {
     let cur = '';
     try { cur = fs.readFileSync(scriptPath, 'utf8'); } catch { /* missing */ }
-    if (cur !== HOOK_SCRIPT) fs.writeFileSync(scriptPath, HOOK_SCRIPT, { mode: 0o644 });
+    if (cur !== HOOK_SCRIPT) fs.writeFileSync(scriptPath, HOOK_SCRIPT, { mode: 0o600 }); // run by node, as its owner
   }
   const headersPath = path.join(dir, 'hook-headers');
   fs.writeFileSync(headersPath, `${HOOK_SECRET_HEADER}: ${o.secret}\n`, { mode: 0o600 });
   const hookUrl = `${o.serverUrl.replace(/\/+$/, '')}/api/hooks/claude/${encodeURIComponent(o.instanceId)}`;
   const command = hookCommand({ transport, hookUrl, headersPath, scriptPath, curlPath: curlPath ?? undefined });
+  const decisionCommand = hookCommand({ transport, hookUrl, headersPath, scriptPath, curlPath: curlPath ?? undefined, decision: true });
   const settingsPath = path.join(dir, 'settings.json');
-  fs.writeFileSync(settingsPath, `${JSON.stringify(buildClaudeSettings(command), null, 2)}\n`, { mode: 0o600 });
+  fs.writeFileSync(settingsPath, `${JSON.stringify(buildClaudeSettings(command, decisionCommand), null, 2)}\n`, { mode: 0o600 });
   const sessionId = hasSessionArg(userArgs) ? null : (o.sessionId ?? randomUUID());
   const args = ['--settings', settingsPath, ...(sessionId ? ['--session-id', sessionId] : []), ...userArgs];
   return { args, env: { AREYOUJ_INSTANCE_ID: o.instanceId }, sessionId, settingsPath, hookUrl, transport, dir };
 }
 
-/** `<config dir>/projects/<cwd with non-alphanumerics replaced by '-'>/<session id>.jsonl` (config dir = CLAUDE_CONFIG_DIR or ~/.claude). */
-export function claudeTranscriptPath(o: { cwd: string; sessionId: string; env?: NodeJS.ProcessEnv; home?: string }): string {
+/** Where Claude Code keeps its transcripts: `<config dir>/projects` (config dir = CLAUDE_CONFIG_DIR or ~/.claude). */
+export function claudeProjectsDir(o: { env?: NodeJS.ProcessEnv; home?: string } = {}): string {
   const env = o.env ?? process.env;
   const configDir = env.CLAUDE_CONFIG_DIR || path.join(o.home ?? env.HOME ?? env.USERPROFILE ?? '', '.claude');
-  return path.join(configDir, 'projects', o.cwd.replace(/[^a-zA-Z0-9]/g, '-'), `${o.sessionId}.jsonl`);
+  return path.resolve(configDir, 'projects');
+}
+
+/** `<config dir>/projects/<cwd with non-alphanumerics replaced by '-'>/<session id>.jsonl`. */
+export function claudeTranscriptPath(o: { cwd: string; sessionId: string; env?: NodeJS.ProcessEnv; home?: string }): string {
+  return path.join(claudeProjectsDir(o), o.cwd.replace(/[^a-zA-Z0-9]/g, '-'), `${o.sessionId}.jsonl`);
 }

@@ -1,11 +1,12 @@
-// Wiring of the Claude Code integration into the server: the `claude` driver and the hook endpoint.
+// Wiring of the Claude Code integration into the server: the `claude` driver, the hook endpoint and the decision
+// endpoint (the long poll through which Claude Code's question and plan dialogs are answered, dialogs.ts).
 // POST /api/hooks/claude/:instanceId is on the permission latency path (hook → awaiting_input at the clients):
 // the secret and the instance are checked before the body is parsed, the hook is answered 204 at once, and
-// the body is applied right after, in arrival order. The server-wide token is not required here (guards.ts):
-// each instance's hooks carry that instance's own secret.
-import type { FastifyInstance } from 'fastify';
+// the body is applied right after, in arrival order. The server-wide token is not required here (http/auth.ts):
+// each instance's hooks carry that instance's own secret, and an unknown instance gets the same 401 (hook-auth.ts).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { cwdIn } from '../../git/worktree.js';
-import { ApiError } from '../../http/errors.js';
+import { checkHookSecret } from '../../http/hook-auth.js';
 import type { InstanceManager } from '../../instances/manager.js';
 import type { InstanceStore } from '../../instances/store.js';
 import { ClaudeDriver } from './driver.js';
@@ -22,6 +23,15 @@ export interface ClaudeDeps {
   runDir: string;
 }
 
+/** The instance's running Claude driver and a right secret, checked before the body is read. */
+function authenticate(deps: ClaudeDeps) {
+  return async (req: FastifyRequest<{ Params: { instanceId: string } }>) => {
+    const live = deps.manager.get(req.params.instanceId);
+    const driver = live?.driver instanceof ClaudeDriver ? live.driver : undefined;
+    req.claudeDriver = checkHookSecret(driver && { driver, secret: driver.secret }, req.headers[HOOK_SECRET_HEADER]);
+  };
+}
+
 export function registerClaude(app: FastifyInstance, deps: ClaudeDeps): void {
   deps.manager.registerDriver('claude', (_agent, instanceId) => new ClaudeDriver({
     instanceId,
@@ -33,15 +43,7 @@ export function registerClaude(app: FastifyInstance, deps: ClaudeDeps): void {
     })(),
   }));
 
-  app.post<{ Params: { instanceId: string } }>('/api/hooks/claude/:instanceId', {
-    onRequest: async (req) => {
-      const live = deps.manager.get(req.params.instanceId);
-      const driver = live?.driver instanceof ClaudeDriver ? live.driver : undefined;
-      if (!driver) throw new ApiError(404, 'not_found', 'no running Claude Code instance with this id');
-      if (!driver.checkSecret(req.headers[HOOK_SECRET_HEADER])) throw new ApiError(401, 'unauthorized', 'wrong or missing hook secret');
-      req.claudeDriver = driver;
-    },
-  }, async (req, reply) => {
+  app.post<{ Params: { instanceId: string } }>('/api/hooks/claude/:instanceId', { onRequest: authenticate(deps) }, async (req, reply) => {
     const driver = req.claudeDriver!;
     const body = req.body;
     reply.code(204).send();
@@ -51,5 +53,15 @@ export function registerClaude(app: FastifyInstance, deps: ClaudeDeps): void {
       }
     });
     return reply;
+  });
+
+  // The decision hook (AskUserQuestion / ExitPlanMode): held until the user answers through POST /respond (200 with the
+  // hook's output) or the dialog is settled otherwise (204: the hook prints nothing and Claude keeps its dialog).
+  app.post<{ Params: { instanceId: string } }>('/api/hooks/claude/:instanceId/decision', { onRequest: authenticate(deps) }, async (req, reply) => {
+    const gone = new AbortController();
+    reply.raw.on('close', () => { if (!reply.raw.writableFinished) gone.abort(); });
+    const out = await req.claudeDriver!.decision(req.body, gone.signal);
+    if (!out) return reply.code(204).send();
+    return reply.code(200).send(out);
   });
 }
