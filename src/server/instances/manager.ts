@@ -193,7 +193,8 @@ export class InstanceManager {
     inst = this.update(inst.id, { pid: session.pid, ptySessionId: String(session.pid) }, false);
     const live: Live = { id: inst.id, agent, session, driver, terminateReason: null, lastActivityWrite: Date.now() };
     this.live.set(inst.id, live);
-    session.on('data', () => { this.touch(live); this.deps.changes.nudge(live.id); });
+    // A redraw for a viewer (right after a resize) is not activity: it does not touch lastActivityAt.
+    session.on('data', () => { if (!session.viewOnlyOutput()) this.touch(live); this.deps.changes.nudge(live.id); });
     session.on('exit', (info) => this.onExit(live, info));
     driver.start(this.makeHost(live));
     return inst;

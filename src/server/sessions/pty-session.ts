@@ -67,6 +67,8 @@ const CATCHUP_BLOCK = 256 << 10;
  * so whatever the child wrote last must be read before then (see README.md, "Output at exit").
  */
 const MAX_PAUSE_MS = 40;
+/** Output this soon after a resize is the program redrawing for its viewers (viewOnlyOutput), not work. */
+export const VIEW_REDRAW_MS = 1000;
 
 export interface PtySessionEvents {
   data: [chunk: Buffer];
@@ -81,6 +83,8 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
   readonly startedAt = new Date();
   outputBytes = 0;
   lastOutputAt: number | null = null;
+  /** When the pty was last resized (a viewer attaching or reshaping), or -Infinity. */
+  lastResizeAt = -Infinity;
   exitInfo: ExitInfo | null = null;
 
   private proc: pty.IPty;
@@ -197,6 +201,7 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
     }
     if (this.final || !this.screen) return;
     if (cols === this.proc.cols && rows === this.proc.rows) return;
+    this.lastResizeAt = Date.now();
     try { this.proc.resize(cols, rows); } catch { /* exited meanwhile */ }
     // The headless terminal resizes at this point of the stream, after the output before it is parsed.
     this.out.pushResize(cols, rows);
@@ -216,6 +221,25 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
     const buf = this.term.buffer.active, lines: string[] = [];
     for (let y = 0; y < this.term.rows; y++) lines.push(buf.getLine(buf.baseY + y)?.translateToString(true).trimEnd() ?? '');
     return lines;
+  }
+
+  /**
+   * The cursor's line as the program printed it: not trimmed up to the cursor (a prompt's trailing space is kept),
+   * trimmed after it.
+   */
+  cursorLine(): string {
+    const y = this.cursor().y;
+    const trimmed = this.screenLines()[y] ?? '';
+    if (this.final) return trimmed;
+    const buf = this.term.buffer.active;
+    const raw = buf.getLine(buf.baseY + y)?.translateToString(false) ?? '';
+    return raw.slice(0, Math.max(trimmed.length, Math.min(buf.cursorX, raw.length)));
+  }
+
+  /** Whether the latest output came within VIEW_REDRAW_MS after a resize: a redraw for the viewers, not activity. */
+  viewOnlyOutput(): boolean {
+    const at = this.lastOutputAt;
+    return at !== null && at >= this.lastResizeAt && at - this.lastResizeAt < VIEW_REDRAW_MS;
   }
 
   /** The buffer row (counting scrollback) of the viewport's first line. */
