@@ -21,8 +21,12 @@
 // Client -> server
 //   - BINARY frame: raw input bytes, written to the pty as they are (keystrokes, xterm.js onData/onBinary).
 //   - TEXT {"type":"input","data":"<string>"}: the same, as a string.
-//   - TEXT {"type":"resize","cols":n,"rows":n}: resize the pty (cols 2..1000, rows 2..500). Every viewer
-//     gets the resize frame; the last resize wins.
+//   - TEXT {"type":"resize","cols":n,"rows":n}: the size of this viewer's pane (cols 2..1000, rows 2..500). It
+//     resizes the pty when this viewer holds the size, or when no viewer does (the first one to report, or after
+//     the holder left). Every viewer gets the resize frame.
+//   - TEXT {"type":"focus"}: the user focused this viewer (clicked or tapped its terminal): it takes the size. Input
+//     (binary or "input") takes it too. So the pty has the size of the viewer who last typed or focused, as tmux's
+//     `window-size latest`; the others show it at that size (viewer-sizes.ts).
 // Close codes
 //   1000  the program exited: do not reconnect (the final screen is what you have).
 //   4408  slow consumer: the client fell more than maxBacklogBytes (default 4 MB) behind. Reconnect at
@@ -34,6 +38,7 @@
 import type { WebSocket, RawData } from 'ws';
 import { TERMINAL_SIZE_LIMITS as L, validTerminalSize } from '../../common/limits.js';
 import type { ExitInfo, PtySession } from './pty-session.js';
+import { joinViewer } from './viewer-sizes.js';
 
 export const CLOSE_EXITED = 1000;
 export const CLOSE_SLOW_CONSUMER = 4408;
@@ -71,11 +76,13 @@ export function attachSocket(session: PtySession, ws: WebSocket, opts: AttachOpt
     if (readyWaiter && unsent <= READY_AT) { const r = readyWaiter; readyWaiter = null; r(); }
   };
   let detach: () => void = () => {};
+  const viewer = joinViewer(session);
 
   const finish = () => {
     if (done) return false;
     done = true;
     detach();
+    viewer.leave();
     ws.off('message', onMessage);
     ws.off('close', finish);
     return true;
@@ -93,20 +100,23 @@ export function attachSocket(session: PtySession, ws: WebSocket, opts: AttachOpt
 
   const onMessage = (data: RawData, isBinary: boolean) => {
     if (done) return;
-    if (isBinary) { session.write(rawToBuffer(data)); return; }
+    if (isBinary) { viewer.claim(); session.write(rawToBuffer(data)); return; }
     const text = rawToBuffer(data).toString('utf8');
     let msg: { type?: unknown; data?: unknown; cols?: unknown; rows?: unknown };
     try { msg = JSON.parse(text); } catch { return sendText({ type: 'error', message: 'not JSON' }); }
     if (!msg || typeof msg !== 'object') return sendText({ type: 'error', message: 'expected an object' });
     if (msg.type === 'input') {
       if (typeof msg.data !== 'string' || msg.data.length > MAX_TEXT_INPUT) return sendText({ type: 'error', message: 'input.data must be a string (at most 1 MiB)' });
+      viewer.claim();
       session.write(msg.data);
+    } else if (msg.type === 'focus') {
+      viewer.claim();
     } else if (msg.type === 'resize') {
       const { cols, rows } = msg;
       if (!validTerminalSize(cols, rows)) {
         return sendText({ type: 'error', message: `resize needs integer cols ${L.minCols}..${L.maxCols} and rows ${L.minRows}..${L.maxRows}` });
       }
-      session.resize(cols as number, rows as number);
+      viewer.report(cols as number, rows as number);
     } else {
       sendText({ type: 'error', message: `unknown message type: ${String(msg.type)}` });
     }
