@@ -65,7 +65,7 @@ export async function startServer(config: Config): Promise<Server> {
   authRoutes(app, auth);
   miscRoutes(app, { config, bus });
   taskRoutes(app, { tasks, instances });
-  agentRoutes(app, { agents, bus, manager });
+  agentRoutes(app, { agents, bus, manager, home: config.home });
   instanceRoutes(app, { agents, instances, tasks, manager, scrollback: config.scrollback });
   eventRoutes(app, { bus, heartbeatMs: config.heartbeatMs });
   registerClaude(app, { manager, instances, runDir: config.runDir }); // the `claude` driver and POST /api/hooks/claude/:instanceId

@@ -70,6 +70,14 @@ describe('agent presets', { timeout: 180_000 }, () => {
     assert.match(await page.inputValue('[data-testid=agent-awaiting-patterns]'), /Permission required/);
     await page.click('[data-testid=preset-shell]');
     assert.equal(await page.inputValue('[data-testid=agent-command]'), 'bash');
+    // The form says which executable the command runs, with its version, or why it runs nothing.
+    const resolved = page.locator('[data-testid=command-resolved]');
+    await page.waitForSelector('[data-testid=command-resolved][data-state=found]');
+    assert.match(await resolved.innerText(), /^Runs \/(usr\/)?bin\/bash · GNU bash, version \d/);
+    await page.fill('[data-testid=agent-command]', 'no-such-agent-cli');
+    await page.waitForSelector('[data-testid=command-resolved][data-state=missing]');
+    assert.match(await resolved.innerText(), /^command not found: no-such-agent-cli on the agents' PATH/);
+    await shot(page, '72-agent-command-missing');
     await page.click('[data-testid=preset-aider]');
     assert.equal(await page.inputValue('[data-testid=agent-name]'), 'aider', 'the name follows the preset until one is typed');
     await shot(page, '71-agent-presets-aider');

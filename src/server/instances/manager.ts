@@ -1,5 +1,6 @@
 // The instance manager: starts agents in pseudo-terminals, keeps their state, delivers their messages.
 // One Live record per running instance; the database row is the truth that clients read.
+import { agentBaseEnv } from './agent-env.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -176,7 +177,7 @@ export class InstanceManager {
     const driver = (this.drivers[agent.kind] ?? this.drivers.generic!)(agent, inst.id);
     let spec: LaunchSpec = {
       command: agent.command, args: agent.args,
-      env: { ...cleanEnv(process.env), ...agent.env, AREYOUJ_INSTANCE_ID: inst.id, AREYOUJ_URL: this.url },
+      env: { ...agentBaseEnv(), ...agent.env, AREYOUJ_INSTANCE_ID: inst.id, AREYOUJ_URL: this.url },
     };
     let session: PtySession;
     try {
@@ -406,13 +407,4 @@ export class InstanceManager {
 
 const TITLES: Record<NotificationKind, string> = { awaiting_input: 'needs your input', turn_end: 'finished its turn', error: 'failed', idle_prompt: 'is waiting for you' };
 
-/** The server's environment minus what must not leak into agents (our token, npm's script variables). */
-function cleanEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) {
-    if (v === undefined || k === 'AREYOUJ_TOKEN' || k.startsWith('npm_')) continue;
-    out[k] = v;
-  }
-  return out;
-}
 

@@ -1,5 +1,5 @@
-import { useState } from 'react';
-import type { AgentCreate, AgentKind } from '../../common/schema.js';
+import { useEffect, useState } from 'react';
+import type { AgentCreate, AgentKind, CommandResolution } from '../../common/schema.js';
 import { AGENT_KINDS, DEFAULT_AWAITING_PATTERNS, DEFAULT_IDLE_PATTERNS } from '../../common/constants.js';
 import { AGENT_PRESETS, APPROVAL_MODES, joinApproval, splitApproval, type AgentPreset } from '../../common/presets.js';
 import { api, ApiError, fieldErrors } from '../lib/api.js';
@@ -18,6 +18,26 @@ const KIND_HINTS: Record<AgentKind, string> = {
 };
 /** The command a kind runs when the field is left empty. */
 const defaultCommand = (k: AgentKind) => AGENT_PRESETS.find((p) => p.kind === k)?.command ?? 'bash';
+
+/**
+ * Which executable the command runs for this agent (the agents' PATH, without AreYouJ's own tools), with its version,
+ * asked of the server a moment after typing stops. A command with a slash is relative to the project folder.
+ */
+function useResolution(command: string, projectPath: string): { state: 'checking' | 'done' | 'failed'; r?: CommandResolution; error?: string } {
+  const [res, setRes] = useState<{ key: string; state: 'checking' | 'done' | 'failed'; r?: CommandResolution; error?: string }>({ key: '', state: 'checking' });
+  const withPath = command.includes('/') && projectPath.startsWith('/');
+  const key = `${command}\0${withPath ? projectPath : ''}`;
+  useEffect(() => {
+    let live = true;
+    const t = setTimeout(() => {
+      api.resolveCommand(command, withPath ? projectPath : undefined)
+        .then((r) => { if (live) setRes({ key, state: 'done', r }); })
+        .catch((e: unknown) => { if (live) setRes({ key, state: 'failed', error: errorText(e) }); });
+    }, 400);
+    return () => { live = false; clearTimeout(t); };
+  }, [key, command, projectPath, withPath]);
+  return res.key === key ? res : { state: 'checking' };
+}
 
 /** Create or edit an agent. Validation is the server's: its errors appear next to the field they concern. */
 export function AgentForm({ agentId, onClose }: { agentId?: string; onClose: () => void }) {
@@ -54,6 +74,7 @@ export function AgentForm({ agentId, onClose }: { agentId?: string; onClose: () 
   const [picking, setPicking] = useState(false);
   const [advanced, setAdvanced] = useState(!!existing && existing.kind === 'generic');
   const set = <K extends keyof typeof f>(k: K, v: (typeof f)[K]) => setF((p) => ({ ...p, [k]: v }));
+  const resolved = useResolution(f.command.trim() || defaultCommand(f.kind), f.projectPath);
   const approvals = APPROVAL_MODES[f.kind];
   const approval = approvals?.modes.find((m) => m.id === f.approval);
   const setKind = (k: AgentKind) => {
@@ -162,7 +183,7 @@ export function AgentForm({ agentId, onClose }: { agentId?: string; onClose: () 
           </div>
         </Field>
         {picking && <div className="wide"><DirPicker start={f.projectPath || home} onPick={(p) => { set('projectPath', p); setPicking(false); }} onClose={() => setPicking(false)} /></div>}
-        <Field label="Command" name="command" error={errors.command} hint="Run in the project folder in its own terminal">
+        <Field label="Command" name="command" error={errors.command} hint={<ResolvedHint res={resolved} />}>
           <input value={f.command} onChange={(e) => set('command', e.target.value)} placeholder={defaultCommand(f.kind)} spellCheck={false} data-testid="agent-command" />
         </Field>
         <Field label="Colour" name="color" error={errors.color}>
@@ -207,5 +228,18 @@ export function AgentForm({ agentId, onClose }: { agentId?: string; onClose: () 
         <button type="submit" hidden />
       </form>
     </Dialog>
+  );
+}
+
+/** Under the command: the executable it runs and its version, or why it runs nothing. */
+function ResolvedHint({ res }: { res: ReturnType<typeof useResolution> }) {
+  if (res.state === 'checking') return <span data-testid="command-resolved" data-state="checking">Looking it up…</span>;
+  if (res.state === 'failed' || !res.r) return <span data-testid="command-resolved" data-state="failed">Cannot look it up: {res.error}</span>;
+  const { r } = res;
+  if (!r.path) return <span className="resolve-missing" data-testid="command-resolved" data-state="missing">{r.error}</span>;
+  return (
+    <span data-testid="command-resolved" data-state="found" title={r.versionError ?? undefined}>
+      Runs <code>{r.path}</code>{r.version ? <> · {r.version}</> : <> · no version ({r.versionError})</>}
+    </span>
   );
 }
