@@ -30,7 +30,8 @@ describe('viewer sizes', () => {
     /** The pty's size as the program sees it (typed through the API, which is no viewer). */
     const ptySize = async (viewer: TermClient) => {
       const tag = `size${++n}`;
-      await s.api('POST', `/api/instances/${inst.id}/input`, { text: `echo ${tag} $(stty size)`, keys: ['enter'] });
+      // Ctrl-U first: whatever a test put on the line goes.
+      await s.api('POST', `/api/instances/${inst.id}/input`, { text: `\x15echo ${tag} $(stty size)`, keys: ['enter'] });
       const re = new RegExp(`${tag} (\\d+) (\\d+)`);
       await viewer.until(() => re.test(viewer.live()), tag);
       const [, rows, cols] = re.exec(viewer.live())!;
@@ -50,6 +51,8 @@ describe('viewer sizes', () => {
     await phone.until(() => phone.snapshot !== null, 'the phone snapshot');
     assert.deepEqual([phone.snapshot!.cols, phone.snapshot!.rows], [120, 40]);
     send(phone, { type: 'resize', cols: 47, rows: 20 }); // opening it on a phone
+    // Its terminal answering a query of the program (device attributes) or reporting focus is no typing either.
+    phone.ws.send(Buffer.from('\x1b[?1;2c\x1b[I'), { binary: true });
     assert.equal(await ptySize(desk), '120x40', 'the phone opening did not reshape the desktop');
     assert.deepEqual(resizes(desk), ['120x40']);
 

@@ -26,6 +26,7 @@
 //
 // Timers only (one re-armed timeout), no polling. dispose() stops it; it also stops when the session exits.
 import { EventEmitter } from 'node:events';
+import { isTerminalReport } from './keys.js';
 import type { PtySession } from './pty-session.js';
 
 export type DetectedState = 'starting' | 'active' | 'idle' | 'awaiting_input';
@@ -200,7 +201,7 @@ export class ScreenStateDetector extends EventEmitter<{ change: [StateChange] }>
   }
 
   private handleInput(data: string | Buffer): void {
-    if (this.disposed) return;
+    if (this.disposed || isTerminalReport(data)) return; // a viewer's terminal answering a query: nobody typed
     if (isSubmission(data)) {
       this.lastKeyAt = -Infinity;
       const top = this.session.viewportTop();

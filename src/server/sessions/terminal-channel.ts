@@ -25,7 +25,8 @@
 //     resizes the pty when this viewer holds the size, or when no viewer does (the first one to report, or after
 //     the holder left). Every viewer gets the resize frame.
 //   - TEXT {"type":"focus"}: the user focused this viewer (clicked or tapped its terminal): it takes the size. Input
-//     (binary or "input") takes it too. So the pty has the size of the viewer who last typed or focused, as tmux's
+//     (binary or "input") takes it too, unless it is only a terminal's automatic report (a reply to a query, focus
+//     in/out: keys.ts isTerminalReport). So the pty has the size of the viewer who last typed or focused, as tmux's
 //     `window-size latest`; the others show it at that size (viewer-sizes.ts).
 // Close codes
 //   1000  the program exited: do not reconnect (the final screen is what you have).
@@ -38,6 +39,7 @@
 import type { WebSocket, RawData } from 'ws';
 import { TERMINAL_SIZE_LIMITS as L, validTerminalSize } from '../../common/limits.js';
 import type { ExitInfo, PtySession } from './pty-session.js';
+import { isTerminalReport } from './keys.js';
 import { joinViewer } from './viewer-sizes.js';
 
 export const CLOSE_EXITED = 1000;
@@ -100,14 +102,19 @@ export function attachSocket(session: PtySession, ws: WebSocket, opts: AttachOpt
 
   const onMessage = (data: RawData, isBinary: boolean) => {
     if (done) return;
-    if (isBinary) { viewer.claim(); session.write(rawToBuffer(data)); return; }
+    if (isBinary) {
+      const bytes = rawToBuffer(data);
+      if (!isTerminalReport(bytes)) viewer.claim(); // a reply to the program's query is no user typing
+      session.write(bytes);
+      return;
+    }
     const text = rawToBuffer(data).toString('utf8');
     let msg: { type?: unknown; data?: unknown; cols?: unknown; rows?: unknown };
     try { msg = JSON.parse(text); } catch { return sendText({ type: 'error', message: 'not JSON' }); }
     if (!msg || typeof msg !== 'object') return sendText({ type: 'error', message: 'expected an object' });
     if (msg.type === 'input') {
       if (typeof msg.data !== 'string' || msg.data.length > MAX_TEXT_INPUT) return sendText({ type: 'error', message: 'input.data must be a string (at most 1 MiB)' });
-      viewer.claim();
+      if (!isTerminalReport(msg.data)) viewer.claim();
       session.write(msg.data);
     } else if (msg.type === 'focus') {
       viewer.claim();
