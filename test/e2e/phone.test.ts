@@ -77,6 +77,6 @@ describe('phone layout and connection', { timeout: 180_000 }, () => {
     await page.tap('[data-testid=drawer-toggle]');
     await page.waitForSelector('[data-testid=agent-item][data-agent=late]', { timeout: 10_000 });
     // While the server was down, the event stream (and a terminal, if one was open) failed to connect.
-    expectProblems(errors, /net::ERR_[A-Z_]+ .*\/api\/(events|instances\/[^/]+\/terminal)|WebSocket connection to .*\/terminal' failed/);
+    expectProblems(errors, /net::ERR_[A-Z_]+ .*\/api\/(events|info|instances\/[^/]+\/terminal)|WebSocket connection to .*\/terminal' failed/);
   });
 });

@@ -18,7 +18,8 @@ export class SseClient {
   ended: Promise<void>;
   private end!: () => void;
 
-  constructor(url: string, headers: Record<string, string> = {}) {
+  /** `headers`: how to authenticate (the test server's `headers()`): every client must. */
+  constructor(url: string, headers: Record<string, string>) {
     this.ended = new Promise((r) => { this.end = r; });
     this.ready = this.run(url, headers);
   }

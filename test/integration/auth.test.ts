@@ -75,7 +75,10 @@ describe('authentication', () => {
   after(async () => { await s.close(); });
 
   test('a client without the token is refused everywhere: every REST route, the event stream, the terminal channel; the app shell is a login page with no data', async () => {
-    const routes = routesOf(s.app).filter((r) => !r.path.startsWith('/api/hooks/'));
+    const all = routesOf(s.app);
+    const routes = all.filter((r) => r.path.startsWith('/api/') && !r.path.startsWith('/api/hooks/'));
+    const files = all.filter((r) => !r.path.startsWith('/api/')).map((r) => r.path);
+    assert.ok(files.some((f) => f.startsWith('/assets/')), 'the built app\'s files are routes too');
     assert.ok(routes.length >= 25, `${routes.length} routes`);
     const token = s.token();
     const port = s.config.port;
@@ -111,7 +114,7 @@ describe('authentication', () => {
       assert.equal(await upgrade(`${s.url}/api/instances/${instanceId}/terminal${a.query ? `?${a.query}` : ''}`, a.headers), 401, `terminal with ${a.what}`);
     }
     // The app shell: a login page, without data or scripts.
-    for (const p of ['/', '/index.html', '/assets/index.js', '/#/i/x', '/api', '/anything']) {
+    for (const p of [...files, '/assets/index.js', '/#/i/x', '/api', '/anything']) {
       const page = await raw(s.url + p);
       assert.equal(page.status, 401, p);
       if (!p.startsWith('/api')) {

@@ -14,7 +14,7 @@ describe('changes API', () => {
   let sse: SseClient;
   before(async () => {
     s = await startTestServer();
-    sse = new SseClient(`${s.url}/api/events`);
+    sse = new SseClient(`${s.url}/api/events`, s.headers());
     await sse.ready;
   });
   after(async () => { sse.close(); await s.close(); });

@@ -52,7 +52,7 @@ describe("Claude Code's questions and plans through the server", { skip, timeout
   before(async () => {
     api = await startFakeAnthropic();
     s = await startTestServer();
-    sse = new SseClient(`${s.url}/api/events`);
+    sse = new SseClient(`${s.url}/api/events`, s.headers());
     await sse.ready;
   });
   after(async () => {

@@ -20,7 +20,7 @@ describe('Claude Code interrupted through the server', { skip, timeout: 240_000 
   before(async () => {
     api = await startFakeAnthropic();
     s = await startTestServer();
-    sse = new SseClient(`${s.url}/api/events`);
+    sse = new SseClient(`${s.url}/api/events`, s.headers());
     await sse.ready;
   });
   after(async () => {

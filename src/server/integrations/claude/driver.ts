@@ -32,7 +32,7 @@ export interface ClaudeDriverDeps {
 /** How long the driver waits for things on the screen before giving up (not synchronisation: upper bounds). */
 const PROMPT_WAIT_MS = 5000;
 const ECHO_WAIT_MS = 1000;
-const REPLY_WAIT_MS = 1500;
+const REPLY_WAIT_MS = 3000; // Claude writes the reply ~ms after Stop; a loaded machine (load 20) was seen to need > 1.5 s
 /** Transcript entries older than the driver (a resumed session's history) never change the state. */
 const STALE_ENTRY_MS = 5000;
 
