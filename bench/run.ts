@@ -11,6 +11,7 @@ import type { Row } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
 import { attach } from './attach.js';
 import { changes } from './changes.js';
+import { board } from './board.js';
 import { echo } from './echo.js';
 import { manyAgents } from './many-agents.js';
 import { stateLatency } from './state.js';
@@ -25,6 +26,7 @@ const BENCHES: { n: number; name: string; run: (ctx: BenchContext) => Promise<Ro
   { n: 5, name: 'tasks API', run: tasks },
   { n: 6, name: 'state latency', run: stateLatency },
   { n: 7, name: 'changes panel', run: changes },
+  { n: 8, name: 'task board', run: board },
 ];
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, smoke: { type: 'boolean' }, only: { type: 'string' }, quiet: { type: 'boolean' } } });

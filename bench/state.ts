@@ -3,15 +3,13 @@
 // PermissionRequest hook POST arriving at the server → awaiting_input at an SSE client (target < 300 ms), and, for
 // context, the fake API's tool_use reply → the same event (includes Claude Code's own work and the hook's curl).
 // (c) Codex CLI and Gemini CLI, the same way: bench/state-hooks.ts.
-import fs from 'node:fs';
-import path from 'node:path';
 import { hookArrivals } from '../test/helpers/hook-arrivals.js';
 import { SseClient, type SseEvent } from '../test/helpers/sse.js';
 import { startFakeAnthropic } from '../test/fakes/anthropic-api.js';
-import { offlineClaudeEnv } from '../test/fakes/claude-offline.js';
+import { claudeCli, offlineClaudeEnv } from '../test/fakes/claude-offline.js';
 import { makeConfig } from '../src/server/config.js';
 import { startServer } from '../src/server/server.js';
-import { api, bearer, ok, ROOT, startChildServer, tempDir } from './lib/server.js';
+import { api, bearer, ok, startChildServer, tempDir } from './lib/server.js';
 import { startProbe } from './lib/probe.js';
 import { epochMs, fromRuns, type Row } from './lib/stats.js';
 import type { BenchContext } from './lib/context.js';
@@ -41,9 +39,8 @@ async function generic(ctx: BenchContext): Promise<Row> {
 }
 
 async function claude(ctx: BenchContext): Promise<Row[]> {
-  const CLAUDE = path.join(ROOT, 'node_modules/.bin/claude');
+  const CLAUDE = await claudeCli(); // test/clis, installed on demand
   const bench = '6 state latency';
-  if (!fs.existsSync(CLAUDE)) return [{ bench, figure: 'Claude Code PermissionRequest → awaiting_input', unit: 'ms', value: NaN, met: null, note: 'not measured: the claude CLI is not installed' }];
   const reps = ctx.pick({ full: 10, quick: 2, smoke: 1 });
   const fake = await startFakeAnthropic();
   // In-process server: the hooks' arrival times are seen on its HTTP server (the PermissionRequest hook is the last one

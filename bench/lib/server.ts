@@ -60,6 +60,8 @@ export interface ChildServer extends Target {
   /** The tail of the server's stderr. */
   stderr(): string;
   api<T = any>(method: string, url: string, body?: unknown): Promise<ApiResult<T>>;
+  /** fetch() against the server (a path under its URL), authenticated. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -90,6 +92,7 @@ export async function startChildServer(opts: { home?: string; maxInstances?: num
   return {
     url, token, headers: target.headers, pid: proc.pid!, home, proc, stderr: () => err,
     api: (method, u, body) => api(target, method, u, body),
+    fetch: (p, init) => fetch(url + p, { ...init, headers: { ...target.headers(), ...(init?.headers as Record<string, string> | undefined) } }),
     async close() {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       const exited = new Promise<void>((r) => proc.once('exit', () => r()));

@@ -17,7 +17,9 @@ export type { InstanceWorktree } from './changes.js';
 export const TaskStatus = z.enum(TASK_STATUSES);
 export const TaskPriority = z.enum(TASK_PRIORITIES);
 
-const taskId = z.string().regex(/^\d+(\.\d+)?$/, 'a task id is "N" or "N.M"');
+/** A task id as the original writes them: "N" (a task) or "N.M" (its subtask). */
+export const TaskId = z.string().regex(/^\d+(\.\d+)?$/, 'a task id is "N" or "N.M"');
+const taskId = TaskId;
 const text = (max: number) => z.string().max(max);
 
 export const TaskCreate = z.strictObject({
@@ -58,7 +60,20 @@ export const Task = z.strictObject({
   instances: z.array(TaskInstanceLink).optional(),
 });
 export type Task = z.infer<typeof Task>;
-export interface TaskList { project: string; exists: boolean; tasks: Task[] }
+/** GET /api/tasks. `detailsOmitted`: the tasks' details were left out (''), being large together: GET /api/tasks/:id has them. */
+export interface TaskList { project: string; exists: boolean; detailsOmitted: boolean; tasks: Task[] }
+
+/** GET /api/tasks/export: the board (all of it, or as filtered: q, status, priority) as CSV or an Excel workbook. */
+export const TaskExportQuery = z.strictObject({
+  project: z.string().optional(),
+  format: z.enum(['csv', 'xlsx']).default('csv'),
+  /** 1: add the Details column (Markdown; long). */
+  details: z.enum(['0', '1']).default('0'),
+  q: z.string().max(500).optional(),
+  status: z.union([TaskStatus, z.literal('')]).optional(),
+  priority: z.union([TaskPriority, z.literal('')]).optional(),
+});
+export type TaskExportQuery = z.infer<typeof TaskExportQuery>;
 
 // ---------- agents ----------
 export const AgentKind = z.enum(AGENT_KINDS);
@@ -150,6 +165,44 @@ export const Agent = z.strictObject({
   updatedAt: z.string(),
 });
 export type Agent = z.infer<typeof Agent>;
+
+// ---------- projects ----------
+/**
+ * A folder the task board knows: the home, each agent's project, and those remembered in agents.db (opened on the
+ * board, or brought over from the original AreYouJ's settings). Its tasks are <path>/docs/tasks.db.
+ */
+export const Project = z.strictObject({
+  path: z.string(),
+  source: z.enum(['home', 'agent', 'user', 'legacy']),
+  /** The folder exists on this machine (imported paths may not). */
+  exists: z.boolean(),
+});
+export type Project = z.infer<typeof Project>;
+export const ProjectCreate = z.strictObject({ path: z.string().min(1).max(4096) });
+
+/** POST /api/projects/import-legacy: the original AreYouJ's checkout (or its server/data folder). */
+export const LegacyImportRequest = z.strictObject({ path: z.string().trim().min(1, 'give the path of the original AreYouJ checkout').max(4096) });
+export interface LegacyImportReport {
+  /** The data folder read (<checkout>/server/data). */
+  source: string;
+  /** Project paths from settings.json; `added`: new to agents.db. */
+  projects: { path: string; exists: boolean; added: boolean }[];
+  /** One Claude Code agent per project with a queue; counts are what this run added. */
+  agents: { project: string; agentId: string; agentName: string; created: boolean; history: number; queued: number }[];
+  /** Files that could not be used, by path, and why. Nothing of them was imported. */
+  skipped: { path: string; reason: string }[];
+  /** False when this run added nothing (it was imported before). */
+  changed: boolean;
+}
+
+/** POST /api/projects/plan: an agent turns a PRD or a goal into tasks on the project's board (the task tools). */
+export const PlanRequest = z.strictObject({
+  project: z.string().min(1).max(4096),
+  agentId: z.string().min(1),
+  kind: z.enum(['prd', 'goal']),
+  text: z.string().trim().min(1, 'write the PRD or the goal (or choose a file)').max(200_000),
+});
+export type PlanRequest = z.infer<typeof PlanRequest>;
 
 // ---------- instances ----------
 export const InstanceCreate = z.strictObject({

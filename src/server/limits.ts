@@ -46,6 +46,19 @@ export const MESSAGE_PAGE = { default: 100, max: 1000 } as const;
 /** Live instances across all agents by default: each is a process and ~10-20 MB of server memory. */
 export const DEFAULT_MAX_INSTANCES = 64;
 
+/**
+ * GET /api/tasks: projects whose serialized task list is kept (each up to a few MB at 10,000 tasks). A handful covers
+ * the boards open in a few browser tabs; the rest are rebuilt on their next read.
+ */
+export const TASK_LIST_CACHE_PROJECTS = 8;
+
+/**
+ * GET /api/tasks leaves tasks' details (Markdown, up to 200,000 characters each) out of the list once they add up to
+ * more than this, and says so (`detailsOmitted`): the board then fetches one task's details when it is opened. Below it,
+ * a board's details come along and its search covers them at once.
+ */
+export const LIST_DETAILS_MAX_CHARS = 256 * 1024;
+
 /** A browser session lasts 30 days from its login (Jupyter's cookie lasts as long); `areyouj token --rotate` ends them all. */
 export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
 

@@ -17,6 +17,8 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'show the token and the URL that logs a browser in; --rotate makes a new one and ends every session',
     run: async (argv) => (await import('./cli/token.js')).tokenCommand(argv),
   },
+  'import-legacy': { summary: "bring the original AreYouJ's projects and queues into this home", run: async (a) => (await import('./cli/import-legacy.js')).run(a) },
+  mcp: { summary: "serve a project's task board as MCP tools over stdio (for agents)", run: async (a) => (await import('./cli/mcp.js')).run(a) },
 };
 
 function help(): string {

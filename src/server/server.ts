@@ -22,6 +22,10 @@ import { codexProfile } from './integrations/codex/driver.js';
 import { geminiProfile } from './integrations/gemini/driver.js';
 import { registerHookCli } from './integrations/routes.js';
 import { InstanceStore } from './instances/store.js';
+import { McpAccess } from './mcp/access.js';
+import { MCP_PATH, mcpRoutes } from './mcp/routes.js';
+import { projectRoutes } from './projects/routes.js';
+import { ProjectStore } from './projects/store.js';
 import { taskRoutes } from './tasks/routes.js';
 import { TaskService } from './tasks/service.js';
 
@@ -66,9 +70,17 @@ export async function startServer(config: Config): Promise<Server> {
   miscRoutes(app, { config, bus });
   taskRoutes(app, { tasks, instances });
   agentRoutes(app, { agents, bus, manager, home: config.home });
+  projectRoutes(app, {
+    home: config.home, db, projects: new ProjectStore(db), agents, instances, bus, manager, resolveProject: (p) => tasks.resolveProject(p),
+  });
   instanceRoutes(app, { agents, instances, tasks, manager, scrollback: config.scrollback });
   eventRoutes(app, { bus, heartbeatMs: config.heartbeatMs });
-  registerClaude(app, { manager, instances, runDir: config.runDir }); // the `claude` driver and POST /api/hooks/claude/:instanceId
+  const mcp = new McpAccess(config.runDir);
+  mcpRoutes(app, { access: mcp, instances, tasks, version: config.version });
+  registerClaude(app, { // the `claude` driver (with the task tools in its --mcp-config) and POST /api/hooks/claude/:instanceId
+    manager, instances, runDir: config.runDir,
+    mcp: (id) => ({ url: `${manager.url}${MCP_PATH}/${encodeURIComponent(id)}`, secret: mcp.secret(id) }),
+  });
   changesRoutes(app, changes); // worktrees: changes, diffs, review, commit, merge, rebase, discard, pull requests
   registerHookCli(app, { manager, runDir: config.runDir }, codexProfile); // `codex`: POST /api/hooks/codex/:instanceId
   registerHookCli(app, { manager, runDir: config.runDir }, geminiProfile); // `gemini`: POST /api/hooks/gemini/:instanceId

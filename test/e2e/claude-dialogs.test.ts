@@ -8,12 +8,11 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-api.js';
-import { offlineClaudeEnv } from '../fakes/claude-offline.js';
-import { ensureWebBuild, launch, newPage, ROOT, shot, startServer, type Server, teardown } from './harness.js';
+import { claudeCli, offlineClaudeEnv } from '../fakes/claude-offline.js';
+import { ensureWebBuild, launch, newPage, shot, startServer, type Server, teardown } from './harness.js';
 import { planFeedbackMessage } from '../../src/server/integrations/claude/plan.js';
 
-const CLAUDE = path.join(ROOT, 'node_modules', '.bin', 'claude');
-const skip = !fs.existsSync(CLAUDE) && 'claude CLI not installed';
+const CLAUDE = await claudeCli(); // installs test/clis the first time (a few minutes), never skipped
 const DB = {
   question: 'Which database should the service use?',
   header: 'Database',
@@ -46,7 +45,7 @@ const ask = (...questions: object[]) => `tool: AskUserQuestion ${JSON.stringify(
 const PLAN =
   '# Add a health check\\n\\nServe `GET /health` with **200** and <b>no HTML</b>.\\n\\n1. Add the route in `src/server/http/app.ts`.\\n2. Test it.';
 
-describe("Claude Code's questions and plans in the dashboard", { skip, timeout: 240_000 }, () => {
+describe("Claude Code's questions and plans in the dashboard", { timeout: 240_000 }, () => {
   let srv: Server;
   let fake: FakeAnthropic;
   let browser: Browser;

@@ -7,13 +7,11 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-api.js';
-import { offlineClaudeEnv } from '../fakes/claude-offline.js';
-import { ensureWebBuild, launch, newPage, ROOT, shot, startServer, waitForTerm, type Server, teardown } from './harness.js';
+import { claudeCli, offlineClaudeEnv } from '../fakes/claude-offline.js';
+import { ensureWebBuild, launch, newPage, shot, startServer, waitForTerm, type Server, teardown } from './harness.js';
 
-const CLAUDE = path.join(ROOT, 'node_modules', '.bin', 'claude');
-const skip = !fs.existsSync(CLAUDE) && 'claude CLI not installed';
-
-describe('Claude Code in the dashboard', { skip, timeout: 180_000 }, () => {
+describe('Claude Code in the dashboard', { timeout: 180_000 }, () => {
+  let CLAUDE: string;
   let srv: Server;
   let fake: FakeAnthropic;
   let browser: Browser;
@@ -23,6 +21,7 @@ describe('Claude Code in the dashboard', { skip, timeout: 180_000 }, () => {
   let configDir: string;
 
   before(async () => {
+    CLAUDE = await claudeCli(); // installs test/clis the first time, never skipped
     await ensureWebBuild();
     fake = await startFakeAnthropic();
     srv = await startServer();

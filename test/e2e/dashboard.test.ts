@@ -74,14 +74,14 @@ describe('dashboard', { timeout: 180_000 }, () => {
     }
     await shot(page, '03-terminal-b');
     // Switching tabs shows each screen intact, at once.
-    await page.keyboard.press('Alt+1');
+    await page.keyboard.press('Control+Alt+1');
     await page.waitForSelector(`[data-testid=instance-pane][data-instance="${a}"]:not([hidden])`);
     const ta = await termText(page, a);
     assert.match(ta, /alpha-42/);
     assert.doesNotMatch(ta, /bravo-42/);
     await shot(page, '04-terminal-a');
     const t0 = Date.now();
-    await page.keyboard.press('Alt+2');
+    await page.keyboard.press('Control+Alt+2');
     await page.waitForSelector(`[data-testid=instance-pane][data-instance="${b}"]:not([hidden])`);
     const tb = await termText(page, b);
     const switchMs = Date.now() - t0;

@@ -40,6 +40,9 @@ describe('phone layout and connection', { timeout: 180_000 }, () => {
     await page.tap('[data-testid=drawer-toggle]');
     await page.waitForFunction(() => document.querySelector('[data-testid=sidebar]')!.getBoundingClientRect().x >= 0);
     await shot(page, '21-phone-drawer');
+    // ▶ (start) is there without hover, big enough for a finger.
+    const start = await page.locator('[data-testid=agent-item][data-agent=pocket] [data-testid=start-instance]').boundingBox();
+    assert.ok(start && start.width >= 32 && start.height >= 32, `a touch-sized start button: ${JSON.stringify(start)}`);
     await page.tap(`[data-testid=instance-item][data-instance="${instanceId}"]`);
     await page.waitForFunction(() => document.querySelector('[data-testid=sidebar]')!.getBoundingClientRect().right <= 0);
     await page.waitForSelector(`[data-testid="terminal-${instanceId}"][data-conn=open]`);
@@ -76,7 +79,8 @@ describe('phone layout and connection', { timeout: 180_000 }, () => {
     await page.waitForSelector('[data-testid=offline-banner]', { state: 'detached', timeout: 20_000 });
     await page.tap('[data-testid=drawer-toggle]');
     await page.waitForSelector('[data-testid=agent-item][data-agent=late]', { timeout: 10_000 });
-    // While the server was down, the event stream (and a terminal, if one was open) failed to connect.
+    // While the server was down, the event stream, the app's check of whether the server is back (/api/info) and a
+    // terminal, if one was open, failed to connect.
     expectProblems(errors, /net::ERR_[A-Z_]+ .*\/api\/(events|info|instances\/[^/]+\/terminal)|WebSocket connection to .*\/terminal' failed/);
   });
 });

@@ -1,4 +1,4 @@
-// Measures (prints, does not assert) how long a tab switch takes: from the Alt+N keypress until the other instance's
+// Measures (prints, does not assert) how long a tab switch takes: from the Ctrl+Alt+N keypress until the other instance's
 // terminal is visible with its whole screen drawn, on an instance with thousands of lines of scrollback. Also the cold
 // path: reopening a closed tab, which re-attaches from the server's snapshot.
 import assert from 'node:assert/strict';
@@ -64,10 +64,10 @@ describe('tab switch time', { timeout: 120_000 }, () => {
     const warm: number[] = [];
     for (let i = 0; i < 6; i++) {
       const toA = await untilShown(page, a, /^alpha-42$/, 'keydown');
-      await page.keyboard.press('Alt+1');
+      await page.keyboard.press('Control+Alt+1');
       warm.push(await toA.done());
       const toB = await untilShown(page, b, /^END-42$/, 'keydown');
-      await page.keyboard.press('Alt+2');
+      await page.keyboard.press('Control+Alt+2');
       warm.push(await toB.done());
     }
     // The cold path: close B's tab, reopen it from the sidebar (a new terminal, attached from the server's snapshot).
@@ -84,7 +84,7 @@ describe('tab switch time', { timeout: 120_000 }, () => {
       const s = [...xs].sort((x, y) => x - y);
       return `median ${s[Math.floor(s.length / 2)].toFixed(1)} ms, max ${s[s.length - 1].toFixed(1)} ms (n=${s.length})`;
     };
-    console.log(`# tab switch (Alt+N → other terminal visible and drawn): to the ${LINES}-line one ${fmt(warm.filter((_, i) => i % 2))}; to the short one ${fmt(warm.filter((_, i) => !(i % 2)))}`);
+    console.log(`# tab switch (Ctrl+Alt+N → other terminal visible and drawn): to the ${LINES}-line one ${fmt(warm.filter((_, i) => i % 2))}; to the short one ${fmt(warm.filter((_, i) => !(i % 2)))}`);
     console.log(`# reopen a closed tab (click → snapshot attached and drawn): ${fmt(cold)}; ${scrollback} rows on screen`);
     assert.deepEqual(errors, []);
   });

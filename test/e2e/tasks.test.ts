@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { ensureWebBuild, expectProblems, FAKE_AGENT, launch, newPage, shot, startServer, TASKS_FIXTURE, waitForTerm, type Server, teardown } from './harness.js';
+import { ensureWebBuild, expectProblems, FAKE_AGENT, launch, newPage, rmHome, shot, startServer, TASKS_FIXTURE, waitForTerm, type Server, teardown } from './harness.js';
 
 const XSS = '<img src=x onerror=alert(1)>';
 
@@ -18,6 +18,19 @@ describe('task board', { timeout: 180_000 }, () => {
   let errors: string[];
   let db: string;
   const row = (id: string) => page.locator(`[data-testid=task-row][data-task="${id}"]`);
+  /** A task's row is in the page and within the board's visible area (below its sticky header). */
+  const rowInView = (id: string) => page.waitForFunction((id) => {
+    const r = document.querySelector(`[data-testid=task-row][data-task="${id}"]`)?.getBoundingClientRect();
+    const board = document.querySelector('[data-testid=board-scroll]')!.getBoundingClientRect();
+    const head = document.querySelector('[data-testid=task-table] thead th')!.getBoundingClientRect();
+    return !!r && r.top >= head.bottom - 1 && r.bottom <= board.bottom + 1;
+  }, id, { timeout: 5000 });
+  /** Every row of the table is in the page (a board this small is not virtualised: find in page and screen readers see all of it). */
+  const allRowsInPage = async () => {
+    const t = page.locator('[data-testid=task-table]');
+    assert.equal(await t.getAttribute('data-virtual'), 'false');
+    assert.equal(await page.locator('[data-testid=task-row]').count(), Number(await t.getAttribute('data-rows')));
+  };
 
   before(async () => {
     await ensureWebBuild();
@@ -41,6 +54,7 @@ describe('task board', { timeout: 180_000 }, () => {
     await row('1.1').waitFor();
     await page.click('[data-testid=with-subtasks]');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=task-row]').length === 24);
+    await allRowsInPage();
     await page.fill('[data-testid=task-search]', '#2.3');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=task-row]').length === 2); // parent + the match
     await page.fill('[data-testid=task-search]', '');
@@ -62,6 +76,8 @@ describe('task board', { timeout: 180_000 }, () => {
     await page.fill('[data-testid=task-deps-input]', '1, 2');
     await page.click('[data-testid=task-save]');
     await row('5').waitFor();
+    await rowInView('5'); // the new task, selected, is scrolled into view: it is the 25th row, below the fold
+    await allRowsInPage();
     const details = page.locator('[data-testid=task-details]');
     await details.waitFor();
     await details.locator('[data-testid=details-markdown] h2', { hasText: 'Plan' }).waitFor();
@@ -87,6 +103,7 @@ describe('task board', { timeout: 180_000 }, () => {
     await page.waitForFunction(() => document.querySelector('[data-testid=task-row][data-task="3"] [data-testid=task-title]')?.textContent === 'Changed by an agent outside', null, { timeout: 5000 });
     execFileSync('sqlite3', [db, "INSERT INTO tasks (id, title, description) VALUES ('9', 'Inserted outside', 'by sqlite3')"]);
     await row('9').waitFor({ timeout: 5000 });
+    await allRowsInPage();
   });
 
   it('renders task text containing HTML as text, never as HTML', async () => {
@@ -148,5 +165,68 @@ describe('task board', { timeout: 180_000 }, () => {
     assert.equal(await row('4').locator('[data-testid=task-instance]').count(), 0);
     await shot(page, '13-task-linked');
     assert.deepEqual(errors, []);
+  });
+
+  it('opens "+ New task" for a project whose tasks are not loaded, and the app stays up', async () => {
+    // A folder that is not there: its tasks never load (the board says why), and "+ New task" must still open.
+    await page.goto(`${srv.url}/#/tasks?project=${encodeURIComponent(path.join(srv.home, 'not-a-folder'))}`);
+    await page.waitForSelector('[data-testid=taskboard] [role=alert]');
+    await page.click('[data-testid=new-task]');
+    await page.waitForSelector('[data-testid=task-form]');
+    await page.fill('[data-testid=task-title-input]', 'Somewhere that is not there');
+    await page.click('[data-testid=task-save]');
+    await page.waitForSelector('[data-testid=task-form] [role=alert]'); // the server's reason, in the form
+    // The board's load and the form's save of that project: both refused (400), both said on the page.
+    expectProblems(errors, /status of 400 .*\/api\/tasks\?project=/);
+    await shot(page, '14-new-task-unloaded-project');
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('[data-testid=sidebar]');
+  });
+
+  it('opens the tasks of the project you were in, finds tasks before the board was opened, and hands over notes and subtasks', async () => {
+    // Another project than the home, with the fixture's tasks; an agent working in it.
+    const proj = fs.mkdtempSync(path.join(os.tmpdir(), 'areyouj-e2e-tasks-proj-'));
+    fs.mkdirSync(path.join(proj, 'docs'));
+    fs.copyFileSync(TASKS_FIXTURE, path.join(proj, 'docs', 'tasks.db'));
+    fs.chmodSync(path.join(proj, 'docs', 'tasks.db'), 0o644);
+    try {
+      const agent = await srv.api<{ id: string }>('POST', '/api/agents', {
+        name: 'elsewhere', projectPath: proj, kind: 'generic', command: 'bash', args: ['--norc', '--noprofile'],
+      });
+      const inst = await srv.api<{ id: string }>('POST', `/api/agents/${agent.id}/instances`, {});
+      // A fresh page: no board opened yet. The palette finds a task of that project (1.3's title) all the same.
+      const fresh = await newPage(browser, srv);
+      await fresh.page.goto(srv.url);
+      await fresh.page.waitForSelector('[data-testid=instances-table]');
+      await fresh.page.click('[data-testid=nav-overview]');
+      await fresh.page.keyboard.press('Control+k');
+      await fresh.page.keyboard.type('터미널 출력 영역');
+      await fresh.page.waitForSelector('[data-testid=palette-item]:has-text("#1.3")');
+      await shot(fresh.page, '15-palette-tasks');
+      await fresh.page.keyboard.press('Escape');
+      assert.deepEqual(fresh.errors, []);
+      await fresh.context.close();
+
+      // From that agent's instance, "Tasks" opens that project's board, not the home's.
+      await page.goto(`${srv.url}/#/i/${inst.id}`);
+      await page.waitForSelector(`[data-testid="terminal-${inst.id}"]`);
+      await page.click('[data-testid=nav-tasks]');
+      await page.waitForSelector('[data-testid=task-row]');
+      assert.equal(await page.inputValue('[data-testid=project-select]'), proj);
+
+      // Handing task 1 over: its notes and its subtasks (with their notes: the file paths) are in the prompt.
+      await row('1').locator('[data-testid=task-title]').click();
+      await page.locator('[data-testid=task-details] [data-testid=handoff]').click();
+      const prompt = await page.inputValue('[data-testid=handoff-prompt]');
+      assert.match(prompt, /^Task #1: /);
+      assert.match(prompt, /UI\/UX 디자인 우선/, 'the task\'s notes');
+      assert.match(prompt, /#1\.1 터미널 세션 탭 인터페이스 설계/, 'its subtasks');
+      assert.match(prompt, /src\/components\/TerminalTabs\.tsx/, 'the subtasks\' notes');
+      await shot(page, '16-handoff-notes-subtasks');
+      await page.keyboard.press('Escape');
+      await srv.api('DELETE', `/api/agents/${agent.id}`);
+    } finally {
+      rmHome(proj);
+    }
   });
 });

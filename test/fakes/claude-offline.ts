@@ -3,8 +3,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { cliBin, cliPath } from '../helpers/clis.js';
 
-export const CLAUDE_CLI = path.resolve(import.meta.dirname, '../../node_modules/.bin/claude');
+/** The real Claude Code CLI, from test/clis (installed on demand: see test/helpers/clis.ts). */
+export const CLAUDE_CLI = cliBin('claude');
+
+/** Its path, once installed: the first test that needs it installs test/clis (never a skip for a missing CLI). */
+export const claudeCli = () => cliPath('claude');
 
 /**
  * Writes `<configDir>/.claude.json` (onboarding done, the key approved, the project trusted) and returns the

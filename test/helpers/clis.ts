@@ -2,8 +2,8 @@
 // package.json and lock), so that `npm install` of AreYouJ does not download them for every user. They are installed
 // on demand: the first test that needs one runs `npm ci --prefix test/clis` (once, under a lock directory, so test
 // files running in parallel processes wait for one install instead of racing two).
-// To add a CLI (e.g. move @anthropic-ai/claude-code here): add it to test/clis/package.json, run
-// `npm install --prefix test/clis`, and add its binary to CLIS below.
+// To add a CLI: add it to test/clis/package.json, run `npm install --prefix test/clis --package-lock-only`, and add its
+// binary to CLIS below (and to allowScripts there if it needs its install script, as Claude Code does).
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
@@ -12,6 +12,7 @@ export const CLIS_DIR = path.resolve(import.meta.dirname, '../clis');
 
 /** CLI name → the npm package that provides it (its bin of the same name). */
 export const CLIS = {
+  claude: '@anthropic-ai/claude-code',
   codex: '@openai/codex',
   gemini: '@google/gemini-cli',
 } as const;

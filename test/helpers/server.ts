@@ -9,6 +9,16 @@ import { startServer, type Server } from '../../src/server/server.js';
 // repo; test/fixtures holds the same bytes so that a clone without shared/ beside it runs the tests too.
 const SHARED_FIXTURE = path.resolve(import.meta.dirname, '../../../shared/fixtures/areyouj-tasks.db');
 export const FIXTURE_TASKS_DB = fs.existsSync(SHARED_FIXTURE) ? SHARED_FIXTURE : path.resolve(import.meta.dirname, '../fixtures/areyouj-tasks.db');
+// A sample of the original AreYouJ's data folder (server/data: settings.json, queues/), same arrangement as the tasks.db.
+const SHARED_LEGACY = path.resolve(import.meta.dirname, '../../../shared/fixtures/areyouj-legacy');
+export const LEGACY_FIXTURE = fs.existsSync(SHARED_LEGACY) ? SHARED_LEGACY : path.resolve(import.meta.dirname, '../fixtures/areyouj-legacy');
+/** A writable copy of the legacy sample in a temp folder (a fake checkout of the original). */
+export function legacyCheckout(): string {
+  const dir = tempDir('areyouj-legacy-');
+  fs.cpSync(LEGACY_FIXTURE, dir, { recursive: true });
+  for (const f of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) fs.chmodSync(path.join(f.parentPath, f.name), f.isDirectory() ? 0o755 : 0o644);
+  return dir;
+}
 export const FAKE_AGENTS = path.resolve(import.meta.dirname, '../fixtures/agents');
 
 export function tempDir(prefix = 'areyouj-test-'): string {

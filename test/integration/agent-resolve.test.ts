@@ -23,9 +23,10 @@ describe('agents run the user programs', () => {
   let sse: SseClient;
   const savedPath = process.env.PATH;
   before(async () => {
-    // As under `npm start`: AreYouJ's own bin folder first (it holds a test copy of Claude Code).
+    // As under `npm start`: AreYouJ's own bin folder first (its tools: tsc, vite…; before issue 11 a test copy of Claude
+    // Code too, which agents ran instead of the user's).
     process.env.PATH = `${OWN_BIN}:${savedPath}`;
-    assert.ok(fs.existsSync(path.join(OWN_BIN, 'claude')), 'the test copy of claude is there to be hidden');
+    assert.ok(fs.existsSync(path.join(OWN_BIN, 'tsc')), 'a tool of AreYouJ is there to be hidden');
     s = await startTestServer();
     sse = new SseClient(`${s.url}/api/events`, s.headers());
     await sse.ready;
@@ -39,13 +40,13 @@ describe('agents run the user programs', () => {
     await s.manager.stopAll();
   });
 
-  test("an agent's PATH has no node_modules/.bin of AreYouJ: `claude` is not AreYouJ's test copy", async () => {
+  test("an agent's PATH has no node_modules/.bin of AreYouJ: its tools are not the agent's", async () => {
     const a = await createAgent(s, { name: 'sh', command: 'bash', args: ['--norc', '--noprofile', '-i'], env: { PS1: 'me$ ' } });
     const inst = await startInstance(s, a.id);
     await waitStatus(sse, inst.id, 'idle');
     const t = new TermClient(s, inst.id);
     await t.opened;
-    t.send('echo "P=[$PATH]"; echo "C=<$(command -v claude || echo none)>"\r');
+    t.send('echo "P=[$PATH]"; echo "C=<$(command -v tsc || echo none)>"\r');
     await t.until(() => /C=<[^>$]*>/.test(t.live()), 'the answer');
     const p = /P=\[([^\]$]*)\]/.exec(t.live())![1];
     assert.ok(!p.split(':').some((d) => d.includes('node_modules/.bin')), p);
@@ -61,11 +62,11 @@ describe('agents run the user programs', () => {
     assert.match(bash.body.version, /^GNU bash, version \d/);
     assert.equal(bash.body.versionError, null);
 
-    const claude = await s.api('GET', '/api/agents/resolve?command=claude');
-    assert.equal(claude.status, 200, 'resolving to nothing is an answer');
-    assert.equal(claude.body.path, null, 'the test copy in node_modules/.bin is not what an agent would run');
-    assert.match(claude.body.error, /^command not found: claude on the agents' PATH \(/);
-    assert.doesNotMatch(claude.body.error, /node_modules/);
+    const tsc = await s.api('GET', '/api/agents/resolve?command=tsc');
+    assert.equal(tsc.status, 200, 'resolving to nothing is an answer');
+    assert.equal(tsc.body.path, null, "AreYouJ's own node_modules/.bin is not where an agent's commands come from");
+    assert.match(tsc.body.error, /^command not found: tsc on the agents' PATH \(/);
+    assert.doesNotMatch(tsc.body.error, /node_modules/);
 
     const proj = tempDir();
     fs.writeFileSync(path.join(proj, 'tool.sh'), '#!/bin/sh\necho "tool 1.2.3"\necho more\n', { mode: 0o755 });

@@ -1,7 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { isLive } from '../../src/common/constants.js';
 import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 
 describe('agents API', () => {
@@ -68,10 +70,13 @@ describe('agents API', () => {
     assert.equal((await s.api('DELETE', '/api/agents/nope')).status, 404);
   });
 
-  test('deleting an agent cascades to its instances and messages in the database', async () => {
+  test('deleting an agent cascades to its instances and messages in the database, and deletes their logs', async () => {
     const a = (await s.api('POST', '/api/agents', { name: 'cascade', projectPath: proj, command: 'bash' })).body;
     const db = new Database(path.join(s.home, 'docs', 'agents.db'));
     db.prepare(`INSERT INTO agent_instances (id, agent_id, name, status, project_path) VALUES ('i1', ?, 'one', 'completed', ?)`).run(a.id, proj);
+    const log = path.join(s.home, 'docs', 'logs', 'i1.log');
+    fs.mkdirSync(path.dirname(log), { recursive: true });
+    fs.writeFileSync(log, 'output of i1\n');
     db.prepare(`INSERT INTO agent_messages (agent_instance_id, sender_type, content) VALUES ('i1', 'user', 'hello')`).run();
     const msgs = await s.api('GET', '/api/instances/i1/messages');
     assert.equal(msgs.body.length, 1);
@@ -80,7 +85,37 @@ describe('agents API', () => {
     assert.equal((db.prepare(`SELECT COUNT(*) n FROM agent_instances WHERE id = 'i1'`).get() as any).n, 0);
     assert.equal((db.prepare(`SELECT COUNT(*) n FROM agent_messages WHERE agent_instance_id = 'i1'`).get() as any).n, 0);
     assert.equal((db.prepare(`SELECT COUNT(*) n FROM agent_settings WHERE agent_id = ?`).get(a.id) as any).n, 0);
+    assert.equal(fs.existsSync(log), false, 'the log goes with the instance, as when an instance is deleted');
     db.close();
+  });
+
+  test('autoStart: one instance named auto, never a second while it is live, and no pile-up over server restarts', async () => {
+    const home = tempDir();
+    let srv: TestServer | undefined;
+    try {
+      srv = await startTestServer({ home });
+      const a = (await srv.api('POST', '/api/agents', { name: 'auto-sh', projectPath: home, command: 'bash', args: ['--norc', '--noprofile'], settings: { autoStart: true, maxConcurrentInstances: 5 } })).body;
+      assert.equal((await srv.api('GET', `/api/agents/${a.id}/instances`)).body.length, 0, 'autoStart acts at the server start');
+      await srv.close();
+      for (let n = 0; n < 3; n++) {
+        srv = await startTestServer({ home });
+        const list = (await srv.api('GET', `/api/agents/${a.id}/instances`)).body;
+        assert.deepEqual(list.map((i: any) => [i.name, isLive(i.status)]), [['auto', true]], `after server start ${n + 1}`);
+        if (n < 2) await srv.close();
+      }
+      // While it is live, asking again starts nothing.
+      assert.equal(await srv.manager.autoStart(a.id), null);
+      assert.equal((await srv.api('GET', `/api/agents/${a.id}/instances`)).body.length, 1);
+      // An ended one is replaced, not kept beside the new one.
+      const [live] = (await srv.api('GET', `/api/agents/${a.id}/instances`)).body;
+      await srv.api('POST', `/api/instances/${live.id}/terminate`);
+      const again = await srv.manager.autoStart(a.id);
+      assert.ok(again && again.id !== live.id);
+      assert.deepEqual((await srv.api('GET', `/api/agents/${a.id}/instances`)).body.map((i: any) => i.id), [again.id]);
+    } finally {
+      await srv?.close();
+      fs.rmSync(home, { recursive: true, force: true });
+    }
   });
 
   test('agents.db is migrated with user_version, foreign keys on, WAL', async () => {
@@ -88,7 +123,7 @@ describe('agents API', () => {
     assert.ok((db.pragma('user_version', { simple: true }) as number) >= 1);
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name`).all().map((r: any) => r.name);
-    assert.deepEqual(tables, ['agent_instances', 'agent_messages', 'agent_settings', 'agents']);
+    assert.deepEqual(tables, ['agent_instances', 'agent_messages', 'agent_settings', 'agents', 'legacy_imports', 'projects']);
     db.close();
   });
 

@@ -3,9 +3,8 @@
 // through POST /respond and asserted on the tool_result the fake model receives. Interrupts: claude-interrupts.test.ts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-api.js';
-import { CLAUDE_CLI } from '../fakes/claude-offline.js';
+import { claudeCli } from '../fakes/claude-offline.js';
 import { startClaudeInstance } from '../helpers/claude-instance.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { SseClient } from '../helpers/sse.js';
@@ -13,7 +12,7 @@ import { questionDialogVisible } from '../../src/server/integrations/claude/ask.
 import { planFeedbackMessage } from '../../src/server/integrations/claude/plan.js';
 import { PERMISSION_INPUT_GUARD_MS } from '../../src/server/integrations/claude/respond.js';
 
-const skip = !fs.existsSync(CLAUDE_CLI) && 'claude CLI not installed';
+await claudeCli(); // installs test/clis the first time (a few minutes), never skipped
 const DB = {
   question: 'Which database should the service use?',
   header: 'Database',
@@ -45,7 +44,7 @@ const LANGUAGE = {
 const ask = (...questions: object[]) => `tool: AskUserQuestion ${JSON.stringify({ questions })}`;
 const PLAN = '# Add a health check\\n\\n1. Add `GET /health`.\\n2. Test it.';
 
-describe("Claude Code's questions and plans through the server", { skip, timeout: 240_000 }, () => {
+describe("Claude Code's questions and plans through the server", { timeout: 240_000 }, () => {
   let s: TestServer;
   let api: FakeAnthropic;
   let sse: SseClient;

@@ -3,17 +3,16 @@
 // Claude Code fires no hook for an interrupt, and before any output writes nothing to its transcript either.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-api.js';
-import { CLAUDE_CLI } from '../fakes/claude-offline.js';
+import { claudeCli } from '../fakes/claude-offline.js';
 import { startClaudeInstance } from '../helpers/claude-instance.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { SseClient } from '../helpers/sse.js';
 import { isWorking } from '../../src/server/integrations/claude/interrupt.js';
 
-const skip = !fs.existsSync(CLAUDE_CLI) && 'claude CLI not installed';
+await claudeCli(); // installs test/clis the first time (a few minutes), never skipped
 
-describe('Claude Code interrupted through the server', { skip, timeout: 240_000 }, () => {
+describe('Claude Code interrupted through the server', { timeout: 240_000 }, () => {
   let s: TestServer;
   let api: FakeAnthropic;
   let sse: SseClient;

@@ -5,22 +5,21 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-api.js';
-import { CLAUDE_CLI, offlineClaudeEnv } from '../fakes/claude-offline.js';
+import { claudeCli, offlineClaudeEnv } from '../fakes/claude-offline.js';
 import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 import { hookArrivals } from '../helpers/hook-arrivals.js';
 import { SseClient, type SseEvent } from '../helpers/sse.js';
 import { ClaudeDriver } from '../../src/server/integrations/claude/driver.js';
 import { HOOK_SECRET_HEADER } from '../../src/server/integrations/claude/launch.js';
 
-const CLAUDE = CLAUDE_CLI;
-const skip = !fs.existsSync(CLAUDE) && 'claude CLI not installed';
-
-describe('Claude Code through the server', { skip, timeout: 180_000 }, () => {
+describe('Claude Code through the server', { timeout: 180_000 }, () => {
+  let CLAUDE: string;
   let s: TestServer;
   let api: FakeAnthropic;
   let sse: SseClient;
   let n = 0;
   before(async () => {
+    CLAUDE = await claudeCli(); // installs test/clis the first time, never skipped
     api = await startFakeAnthropic();
     s = await startTestServer();
     sse = new SseClient(`${s.url}/api/events`, s.headers());

@@ -178,7 +178,8 @@ describe('instances', () => {
     const re = await s.api('POST', `/api/instances/${inst.id}/restart`);
     assert.equal(re.status, 201);
     assert.notEqual(re.body.id, inst.id);
-    assert.equal(re.body.name, inst.name);
+    assert.notEqual(re.body.name, inst.name, 'a restart is a new instance with a name of its own');
+    assert.match(re.body.name, /^#\d+$/);
     await s.api('DELETE', `/api/instances/${re.body.id}`);
     assert.equal((await s.api('GET', `/api/instances/${re.body.id}`)).status, 404);
   });

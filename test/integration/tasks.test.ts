@@ -64,7 +64,7 @@ describe('tasks API', () => {
   test('a project without tasks.db reads as empty and is created, with the exact schema, on the first write only', async () => {
     const p = tempDir();
     const r = await s.api('GET', `/api/tasks?project=${encodeURIComponent(p)}`);
-    assert.deepEqual(r.body, { project: p, exists: false, tasks: [] });
+    assert.deepEqual(r.body, { project: p, exists: false, detailsOmitted: false, tasks: [] });
     assert.equal(fs.existsSync(path.join(p, 'docs/tasks.db')), false);
     const bad = await s.api('POST', `/api/tasks?project=${encodeURIComponent(p)}`, { title: 'x', dependencies: ['7'] });
     assert.equal(bad.status, 400);

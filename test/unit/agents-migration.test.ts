@@ -1,4 +1,4 @@
-// agents.db migration 3 (kinds codex and gemini) rebuilds the agents table: a version-1 database keeps its agents,
+// agents.db migration 4 (kinds codex and gemini) rebuilds the agents table: a version-1 database keeps its agents,
 // settings, instances and messages, foreign keys still cascade, and the new kinds are accepted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +13,7 @@ const V1_AGENTS = `CREATE TABLE agents (id TEXT PRIMARY KEY, name TEXT NOT NULL 
   kind TEXT NOT NULL DEFAULT 'claude' CHECK (kind IN ('claude','generic')), color TEXT,
   created_at DATETIME DEFAULT CURRENT_TIMESTAMP, updated_at DATETIME DEFAULT CURRENT_TIMESTAMP)`;
 
-test('migrations 2-3 keep a version-1 database whole; kinds codex and gemini are accepted', () => {
+test('migrations 2-4 keep a version-1 database whole; kinds codex and gemini are accepted', () => {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'ayj-migrate-'));
   fs.mkdirSync(path.join(home, 'docs'));
   // A version-1 database: migration 1 as released, with one agent, its settings, an instance and a message.
@@ -37,15 +37,17 @@ test('migrations 2-3 keep a version-1 database whole; kinds codex and gemini are
   v1.close();
 
   const db = openAgentsDb(home);
-  assert.equal(db.pragma('user_version', { simple: true }), 3);
+  assert.equal(db.pragma('user_version', { simple: true }), 4);
   assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
   assert.deepEqual(db.prepare(`SELECT id, name, kind FROM agents`).all(), [{ id: 'a1', name: 'old', kind: 'claude' }]);
   assert.equal((db.prepare(`SELECT max_concurrent_instances m FROM agent_settings WHERE agent_id = 'a1'`).get() as any).m, 3);
   assert.equal((db.prepare(`SELECT content FROM agent_messages WHERE agent_instance_id = 'i1'`).get() as any).content, 'hello');
   db.prepare(`INSERT INTO agents (id, name, project_path, kind) VALUES ('a2', 'cx', '/p', 'codex'), ('a3', 'gm', '/p', 'gemini')`).run();
   assert.throws(() => db.prepare(`INSERT INTO agents (id, name, project_path, kind) VALUES ('a4', 'no', '/p', 'nope')`).run(), /CHECK/);
-  // the instances still belong to the (rebuilt) agents table: deleting the agent cascades
+  // the instances (and migration 3's legacy imports) still belong to the (rebuilt) agents table: deleting the agent cascades
+  db.prepare(`INSERT INTO legacy_imports (project_path, agent_id, instance_id, imported_at) VALUES ('/p', 'a1', 'i1', '2026-01-01')`).run();
   db.prepare(`DELETE FROM agents WHERE id = 'a1'`).run();
+  assert.equal((db.prepare(`SELECT COUNT(*) n FROM legacy_imports`).get() as any).n, 0);
   assert.equal((db.prepare(`SELECT COUNT(*) n FROM agent_instances`).get() as any).n, 0);
   assert.equal((db.prepare(`SELECT COUNT(*) n FROM agent_messages`).get() as any).n, 0);
   assert.equal((db.prepare(`SELECT COUNT(*) n FROM agent_settings`).get() as any).n, 0);

@@ -4,8 +4,7 @@
 // model sent anything, which only the screen shows. Server-level tests: test/integration/claude-dialogs.test.ts.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { CLAUDE_CLI } from '../fakes/claude-offline.js';
+import { claudeCli } from '../fakes/claude-offline.js';
 import { startClaudePty, type ClaudePty } from '../helpers/claude-pty.js';
 import {
   askDecision,
@@ -20,7 +19,7 @@ import { parsePlanInput, planFeedbackDecision, planFeedbackMessage, readPlanDial
 import { InterruptWatch, isWorking } from '../../src/server/integrations/claude/interrupt.js';
 import { PERMISSION_INPUT_GUARD_MS } from '../../src/server/integrations/claude/respond.js';
 
-const skip = !fs.existsSync(CLAUDE_CLI) && 'claude CLI not installed';
+await claudeCli(); // installs test/clis the first time (a few minutes), never skipped
 const DB = {
   question: 'Which database should the service use?',
   header: 'Database',
@@ -67,7 +66,7 @@ async function nthDialog(c: ClaudePty, n: number) {
 const resultFor = (c: ClaudePty, toolUseId: string) => c.api.waitRequest((r) => r.toolResult?.toolUseId === toolUseId).then((r) => r.toolResult!);
 const stops = (c: ClaudePty) => c.hooks.filter((h) => h.hook_event_name === 'Stop').length;
 
-describe("Claude Code's questions answered through the decision hook", { skip, timeout: 180_000 }, () => {
+describe("Claude Code's questions answered through the decision hook", { timeout: 180_000 }, () => {
   let c: ClaudePty;
   let n = 0;
   before(async () => {
@@ -153,7 +152,7 @@ describe("Claude Code's questions answered through the decision hook", { skip, t
   });
 });
 
-describe("Claude Code's plan approval", { skip, timeout: 180_000 }, () => {
+describe("Claude Code's plan approval", { timeout: 180_000 }, () => {
   let c: ClaudePty;
   before(async () => {
     c = await startClaudePty({ args: ['--permission-mode', 'plan'] });
@@ -193,7 +192,7 @@ describe("Claude Code's plan approval", { skip, timeout: 180_000 }, () => {
   });
 });
 
-describe('an interrupt before the model sent anything', { skip, timeout: 120_000 }, () => {
+describe('an interrupt before the model sent anything', { timeout: 120_000 }, () => {
   test('leaves no trace but the screen: the prompt back in the input box', async (t) => {
     const c = await startClaudePty({ args: ['--permission-mode', 'default'] });
     t.after(() => c.close());

@@ -13,13 +13,12 @@ import type { AddressInfo } from 'node:net';
 import pty from 'node-pty';
 import xterm from '@xterm/headless';
 import { startFakeAnthropic } from '../fakes/anthropic-api.js';
-import { offlineClaudeEnv } from '../fakes/claude-offline.js';
+import { claudeCli, offlineClaudeEnv } from '../fakes/claude-offline.js';
 import { prepareClaudeLaunch, HOOK_SECRET_HEADER } from '../../src/server/integrations/claude/launch.js';
 import { mapClaudeHook, type ClaudeHookPayload } from '../../src/server/integrations/claude/hooks.js';
 import { TranscriptTailer, type TranscriptMapping } from '../../src/server/integrations/claude/transcript.js';
 import { PERMISSION_INPUT_GUARD_MS, permissionKeys, readPermissionDialog } from '../../src/server/integrations/claude/respond.js';
 
-const CLAUDE = path.resolve('node_modules/.bin/claude');
 
 /** Calls check() on every change and resolves once it returns a value. */
 function waiter<T>() {
@@ -40,7 +39,8 @@ function waiter<T>() {
 }
 
 test('real Claude Code: hook sequence for a plain prompt, a permission allowed, a permission denied, /exit',
-  { skip: !fs.existsSync(CLAUDE) && 'claude CLI not installed', timeout: 120_000 }, async (t) => {
+  { timeout: 900_000 }, async (t) => {
+    const CLAUDE = await claudeCli(); // installs test/clis the first time (a few minutes), never skipped
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ayj-claude-cli-'));
     const configDir = path.join(root, 'config');
     const proj = path.join(root, 'proj');

@@ -64,3 +64,16 @@ test('the pinned CLIs: test/clis pins exact versions of codex and gemini', () =>
   assert.equal(lock.packages['node_modules/@openai/codex'].version, pkg.dependencies['@openai/codex']);
   assert.equal(lock.packages['node_modules/@google/gemini-cli'].version, pkg.dependencies['@google/gemini-cli']);
 });
+
+test("AreYouJ's own install brings none of the agent CLIs, and the README's Node version is package.json's", () => {
+  const root = path.resolve(import.meta.dirname, '../..');
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+  const lock = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8'));
+  for (const name of ['@anthropic-ai/claude-code', '@openai/codex', '@google/gemini-cli']) {
+    assert.ok(!pkg.dependencies?.[name] && !pkg.devDependencies?.[name] && !pkg.optionalDependencies?.[name], `${name} is not in package.json`);
+    assert.ok(!lock.packages[`node_modules/${name}`], `${name} is not in package-lock.json`);
+  }
+  const min = /^>=(\d+\.\d+)$/.exec(pkg.engines.node)?.[1];
+  assert.ok(min, `engines.node is a minimum: ${pkg.engines.node}`);
+  assert.match(fs.readFileSync(path.join(root, 'README.md'), 'utf8'), new RegExp(`Node ${min.replace('.', '\\.')}\\+`));
+});

@@ -11,7 +11,7 @@ import { AGENT_PRESETS, APPROVAL_MODES, joinApproval, splitApproval } from '../.
 import { AgentCreate, AGENT_KINDS } from '../../src/common/schema.js';
 import { questionOptions } from '../../src/server/instances/generic-driver.js';
 import { cliPath } from '../helpers/clis.js';
-import { CLAUDE_CLI } from '../fakes/claude-offline.js';
+import { claudeCli } from '../fakes/claude-offline.js';
 
 test('every preset is a valid agent for the schema, each kind its own; the six asked for are there', () => {
   assert.deepEqual(AGENT_PRESETS.map((p) => p.label), ['Claude Code', 'Codex', 'Gemini CLI', 'Aider', 'opencode', 'Plain shell']);
@@ -59,7 +59,7 @@ function run(bin: string, args: string[]): Promise<string> {
 
 test('the real CLIs accept every approval value the form writes (and refuse a wrong one)', async () => {
   const bins = {
-    claude: CLAUDE_CLI,
+    claude: await claudeCli(),
     codex: await cliPath('codex'),
     gemini: await cliPath('gemini'),
   };

@@ -78,7 +78,22 @@ const MIGRATIONS: string[] = [
   ALTER TABLE agent_instances ADD COLUMN worktree_state TEXT NULL CHECK (worktree_state IN ('open','merged','removed'));
   ALTER TABLE agent_instances ADD COLUMN worktree_note TEXT NULL;
   `,
-  // 3: agent kinds codex and gemini. SQLite cannot change a CHECK in place: the agents table is rebuilt (foreign keys
+  // 3: projects (the folders the task board knows, e.g. brought over from the original AreYouJ) and what an import of
+  // the original's data created (one agent and one instance per project), so that importing again changes nothing.
+  `
+  CREATE TABLE projects (
+    path TEXT PRIMARY KEY,
+    source TEXT NOT NULL DEFAULT 'user' CHECK (source IN ('user','legacy')),
+    created_at DATETIME NOT NULL
+  );
+  CREATE TABLE legacy_imports (
+    project_path TEXT PRIMARY KEY,
+    agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+    instance_id TEXT NOT NULL REFERENCES agent_instances(id) ON DELETE CASCADE,
+    imported_at DATETIME NOT NULL
+  );
+  `,
+  // 4: agent kinds codex and gemini. SQLite cannot change a CHECK in place: the agents table is rebuilt (foreign keys
   // off meanwhile, see migrate(); instances and settings keep referring to "agents" by name).
   `
   CREATE TABLE agents_new (

@@ -29,8 +29,7 @@ export function agentRoutes(app: FastifyInstance, deps: { agents: AgentStore; bu
   });
   app.delete<P>('/api/agents/:id', async (req) => {
     deps.agents.get(req.params.id);
-    await deps.manager.stopAgent(req.params.id); // live instances are stopped first; the database cascades the rest
-    deps.manager.forgetAgentFiles(req.params.id);
+    await deps.manager.removeAgent(req.params.id); // live instances are stopped and logs deleted first; the database cascades the rest
     deps.agents.delete(req.params.id);
     deps.bus.publish('agent.deleted', { id: req.params.id });
     return { deleted: req.params.id };

@@ -60,8 +60,9 @@ export class AgentStore {
     return a;
   }
 
-  create(input: AgentCreate): Agent {
-    const projectPath = checkProjectPath(input.projectPath);
+  /** `pathMustExist: false`: for an import of agents whose folders are on another machine (starting one then fails, saying so). */
+  create(input: AgentCreate, opts: { pathMustExist?: boolean } = {}): Agent {
+    const projectPath = opts.pathMustExist === false ? path.resolve(input.projectPath) : checkProjectPath(input.projectPath);
     const id = randomUUID();
     const now = new Date().toISOString();
     const settings = AgentSettings.parse(input.settings ?? {});

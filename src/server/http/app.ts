@@ -1,13 +1,17 @@
-// The Fastify app: guards, JSON errors everywhere, static files for the web app. Routes are registered by each domain.
+// The Fastify app: guards, JSON errors everywhere, compression, static files for the web app (hashed ones cached for good). Routes are registered by each domain.
 import fs from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import zlib from 'node:zlib';
+import fastifyCompress from '@fastify/compress';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import type { Auth } from './auth.js';
 import { ApiError, toApiError } from './errors.js';
 import { makeGuard, type GuardConfig } from './guards.js';
 import { parseQuery } from './query.js';
+
+const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 export interface AppOptions { guard: GuardConfig; auth: Auth; bodyLimit: number; webRoot: string | null; logger?: boolean }
 
@@ -90,9 +94,22 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   });
 
   await app.register(fastifyWebsocket, { options: { maxPayload: opts.bodyLimit } });
+  // Replies (the web app's files, JSON) compressed with brotli or gzip, as the browser accepts; a quick brotli level,
+  // since it runs per reply. The event stream and the terminal channels write to the socket themselves: not compressed.
+  await app.register(fastifyCompress, {
+    encodings: ['br', 'gzip'], threshold: 1024,
+    brotliOptions: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } },
+  });
 
   if (opts.webRoot && fs.existsSync(path.join(opts.webRoot, 'index.html'))) {
-    await app.register(fastifyStatic, { root: opts.webRoot, wildcard: false, index: ['index.html'] });
+    // Vite names what it builds under assets/ by their content's hash: a browser may keep those for good. index.html
+    // (and the app's routes, which serve it) is checked every time, so a new build is picked up at once.
+    await app.register(fastifyStatic, {
+      root: opts.webRoot, wildcard: false, index: ['index.html'], cacheControl: false,
+      setHeaders: (res, file) => {
+        res.setHeader('cache-control', path.relative(opts.webRoot!, file).startsWith(`assets${path.sep}`) ? IMMUTABLE : 'no-cache');
+      },
+    });
   }
   app.setNotFoundHandler((req, reply) => {
     const url = req.url.split('?')[0];

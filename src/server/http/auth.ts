@@ -1,7 +1,7 @@
-// Who may talk to the server: the user, and nobody else. Every request but the agents' own hook routes (which carry a
-// per-instance secret, hook-auth.ts) needs either `Authorization: Bearer <token>` (scripts, tests, the CLI) or a
-// session cookie, which a browser gets once by opening the login URL `/?token=<token>` (printed at start, shown by
-// `areyouj token`). The cookie holds a random session id (never the token), is named after the port (cookies ignore
+// Who may talk to the server: the user, and nobody else. Every request but the agents' own hook routes and task tools
+// (which carry a per-instance secret: hook-auth.ts, mcp/access.ts) needs either `Authorization: Bearer <token>`
+// (scripts, tests, the CLI) or a session cookie, which a browser gets once by opening the login URL `/?token=<token>`
+// (printed at start, shown by `areyouj token`). The cookie holds a random session id (never the token), is named after the port (cookies ignore
 // ports: another server on 127.0.0.1 never gets ours), HttpOnly, SameSite=Strict, with an expiry. `?token=` is taken
 // on that login URL only. Connections that outlive their credentials (SSE, terminals, keep-alive) are closed when the
 // token is rotated or the session revoked.
@@ -58,7 +58,10 @@ export class Auth {
    * the login URL and the unauthenticated app shell are answered here (the reply is then sent).
    */
   check(req: FastifyRequest, reply: FastifyReply): 'pass' | 'answered' {
-    if (req.routeOptions.url?.startsWith('/api/hooks/')) return 'pass';
+    // The agents' hook routes and their task tools (/api/mcp/:instanceId) take that instance's own secret, checked by
+    // the route; the user's token or cookie opens neither.
+    const route = req.routeOptions.url;
+    if (route?.startsWith('/api/hooks/') || route?.startsWith('/api/mcp/')) return 'pass';
     const path = req.url.split('?', 1)[0];
     const query = queryOf(req);
     if (req.method === 'GET' && path === '/' && query.token !== undefined) return this.login(req, reply, query.token);

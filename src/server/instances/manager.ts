@@ -19,6 +19,7 @@ import type { Driver, DriverHost, LaunchOptions, LaunchSpec } from './driver.js'
 import { GenericDriver } from './generic-driver.js';
 import { repoInfo } from '../git/repo.js';
 import { createWorktree, cwdIn, discardWorktree, unmergedWork } from '../git/worktree.js';
+import { nextNumberName, restartName } from './names.js';
 import type { InstancePatch, InstanceStore, MessagePatch, NewMessage } from './store.js';
 
 export interface Live {
@@ -50,6 +51,7 @@ export interface DriverKindOptions {
 }
 
 const ACTIVITY_EVERY_MS = 5000; // output refreshes last_activity_at at most this often
+const AUTO_NAME = 'auto'; // the name of an agent's auto-started instance
 
 export class InstanceManager {
   url = '';
@@ -75,10 +77,27 @@ export class InstanceManager {
     }
     for (const agent of this.deps.agents.list()) {
       if (!agent.settings.autoStart) continue;
-      try { await this.start(agent.id, { name: 'auto' }); } catch (e) {
+      try { await this.autoStart(agent.id); } catch (e) {
         process.stderr.write(`[areyouj] auto-start of ${agent.name} failed: ${(e as Error).message}\n`);
       }
     }
+  }
+
+  /**
+   * An agent's one auto-started instance, named `auto`: never a second while one is live. Otherwise a new one replaces
+   * the ended ones (their messages and logs go with them), so that they do not pile up at every server start; it goes
+   * on in the newest one's worktree, as a restart does. An ended one that still has a worktree of its own is kept (its
+   * work is not thrown away here). Rename an auto instance to keep it. Returns null when one is live already.
+   */
+  async autoStart(agentId: string): Promise<Instance | null> {
+    const autos = this.deps.instances.list({ agentId }).filter((i) => i.name === AUTO_NAME);
+    if (autos.some((i) => isLive(i.status))) return null;
+    const inst = await this.start(agentId, { name: AUTO_NAME }, autos[autos.length - 1]);
+    for (const old of autos) {
+      const w = this.deps.instances.get(old.id).worktree;
+      if (!w || w.state === 'removed') await this.remove(old.id);
+    }
+    return inst;
   }
 
   /**
@@ -99,9 +118,8 @@ export class InstanceManager {
       if (place.worktree) await discardWorktree(place.worktree.repoRoot, { dir: place.worktree.path, branch: place.worktree.branch, base: place.worktree.base }, true).catch(() => undefined);
       throw e;
     }
-    const count = this.deps.instances.count(agentId);
     let inst = this.deps.instances.create({
-      agentId, name: req.name ?? `#${count + 1}`, projectPath, cols: req.cols ?? DEFAULT_TERMINAL_SIZE.cols, rows: req.rows ?? DEFAULT_TERMINAL_SIZE.rows,
+      agentId, name: req.name ?? nextNumberName(this.deps.instances.names(agentId)), projectPath, cols: req.cols ?? DEFAULT_TERMINAL_SIZE.cols, rows: req.rows ?? DEFAULT_TERMINAL_SIZE.rows,
       taskId: req.taskId ?? null, taskProject, worktree: place.worktree, worktreeNote: place.note,
     });
     if (keep && continueFrom) {
@@ -194,6 +212,8 @@ export class InstanceManager {
     inst = this.update(inst.id, { pid: session.pid, ptySessionId: String(session.pid) }, false);
     const live: Live = { id: inst.id, agent, session, driver, terminateReason: null, lastActivityWrite: Date.now() };
     this.live.set(inst.id, live);
+    // Queued messages an ended instance of this agent still holds (an imported queue) come to this one, once it runs.
+    for (const m of this.deps.instances.adoptQueued(agent.id, inst.id)) this.deps.bus.publish('message.updated', { message: m });
     // A redraw for a viewer (right after a resize) is not activity: it does not touch lastActivityAt.
     session.on('data', () => { if (!session.viewOnlyOutput()) this.touch(live); this.deps.changes.nudge(live.id); });
     session.on('exit', (info) => this.onExit(live, info));
@@ -227,8 +247,9 @@ export class InstanceManager {
   async restart(id: string): Promise<Instance> {
     const old = this.deps.instances.get(id);
     if (this.live.has(id)) await this.terminate(id, 'restarted');
+    // A new instance, so a new name: two rows called #1 could not be told apart.
     return this.start(old.agentId, {
-      name: old.name, cols: old.cols, rows: old.rows, projectPath: old.projectPath,
+      name: restartName(old.name, this.deps.instances.names(old.agentId)), cols: old.cols, rows: old.rows, projectPath: old.projectPath,
       ...(old.taskId ? { taskId: old.taskId, taskProject: old.taskProject ?? undefined } : {}),
     }, this.deps.instances.get(id));
   }
@@ -253,12 +274,11 @@ export class InstanceManager {
     this.deps.bus.publish('instance.deleted', { id });
   }
 
-  async stopAgent(agentId: string): Promise<void> {
+  /** Before an agent is deleted: its live instances are stopped and every instance's log goes (the database cascades the rest). */
+  /** Before an agent's rows go (the database cascades its instances): its live instances stopped, their logs and what
+   *  their kind keeps for them (Codex's and Gemini CLI's homes) removed. */
+  async removeAgent(agentId: string): Promise<void> {
     await Promise.all([...this.live.values()].filter((l) => l.agent.id === agentId).map((l) => this.terminate(l.id, 'agent_deleted')));
-  }
-
-  /** Before an agent's rows go (the database cascades its instances): their logs and what their kind keeps for them. */
-  forgetAgentFiles(agentId: string): void {
     const kind = this.deps.agents.get(agentId).kind;
     for (const i of this.deps.instances.list({ agentId })) {
       fs.rmSync(this.logFile(i.id), { force: true });

@@ -130,9 +130,9 @@ export class InstanceStore {
     return (this.db.prepare(sql).all(...args) as InstanceRow[]).map(toInstance);
   }
 
-  /** How many instances an agent has had (live or ended). */
-  count(agentId: string): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM agent_instances WHERE agent_id = ?').get(agentId) as { n: number }).n;
+  /** The names of an agent's instances (live or ended). */
+  names(agentId: string): string[] {
+    return (this.db.prepare('SELECT name FROM agent_instances WHERE agent_id = ?').all(agentId) as { name: string }[]).map((r) => r.name);
   }
 
   countLive(agentId?: string): number {
@@ -211,6 +211,19 @@ export class InstanceStore {
   queued(instanceId: string): Message[] {
     return (this.db.prepare(`SELECT * FROM agent_messages WHERE agent_instance_id = ? AND delivery = 'queued' ORDER BY id`)
       .all(instanceId) as MessageRow[]).map(toMessage);
+  }
+
+  /**
+   * Moves the queued messages left on an agent's ended instances (an import of the original AreYouJ's queue leaves
+   * them there; an instance that ends cancels its own) to its new instance, in their order; returns them.
+   */
+  adoptQueued(agentId: string, instanceId: string): Message[] {
+    const ids = (this.db.prepare(`SELECT m.id FROM agent_messages m JOIN agent_instances i ON i.id = m.agent_instance_id
+      WHERE i.agent_id = ? AND m.agent_instance_id != ? AND m.delivery = 'queued'
+      AND i.status NOT IN (${LIVE_STATUSES.map(() => '?').join(',')}) ORDER BY m.id`).all(agentId, instanceId, ...LIVE_STATUSES) as { id: number }[]).map((r) => r.id);
+    const move = this.db.prepare('UPDATE agent_messages SET agent_instance_id = ? WHERE id = ?');
+    this.db.transaction(() => { for (const id of ids) move.run(instanceId, id); })();
+    return ids.map((id) => this.getMessage(id));
   }
 
   updateMessage(id: number, patch: MessagePatch): Message {

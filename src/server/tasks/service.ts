@@ -10,7 +10,15 @@ import { invalid } from '../errors.js';
 import { MAX_OPEN_PROJECTS } from '../limits.js';
 import { TaskStore } from './store.js';
 
-interface Watched { store: TaskStore; watcher: fs.FSWatcher | null; timer: NodeJS.Timeout | null; version: number | null }
+interface Watched {
+  store: TaskStore; watcher: fs.FSWatcher | null; timer: NodeJS.Timeout | null; version: number | null;
+  /** Unique per opening of a project (a store closed and opened again restarts its data_version): part of revision(). */
+  epoch: number;
+  /** Our own writes to this project (they do not change our connection's data_version). */
+  writes: number;
+}
+
+let epochs = 0;
 
 /** Further checks after an outside write event that showed no committed change yet (ms after the previous check). */
 const RECHECK_MS = [200, 1000];
@@ -38,7 +46,7 @@ export class TaskService {
   store(project: string): TaskStore {
     let w = this.projects.get(project);
     if (w) this.projects.delete(project); // to the end: the most recently used
-    else w = { store: new TaskStore(project), watcher: null, timer: null, version: null };
+    else w = { store: new TaskStore(project), watcher: null, timer: null, version: null, epoch: ++epochs, writes: 0 };
     this.projects.set(project, w);
     for (const [p, old] of this.projects) {
       if (this.projects.size <= this.maxOpen) break;
@@ -47,6 +55,16 @@ export class TaskService {
     }
     if (!w.watcher) this.watch(w);
     return w.store;
+  }
+
+  /**
+   * A token that changes whenever the project's tasks may have: our writes, and other programs' commits read from
+   * PRAGMA data_version at once (no wait for the watcher). Equal tokens mean the same rows; caches key on it.
+   */
+  revision(project: string): string {
+    const s = this.store(project);
+    const w = this.projects.get(project)!;
+    return `${w.epoch}.${w.writes}.${s.dataVersion() ?? 'none'}`;
   }
 
   private release(w: Watched) {
@@ -92,7 +110,9 @@ export class TaskService {
   /** Our own commits do not change data_version; remember it so the watcher only reports other programs' writes. */
   private sync(project: string) {
     const w = this.projects.get(project);
-    if (w) w.version = w.store.dataVersion();
+    if (!w) return;
+    w.writes++;
+    w.version = w.store.dataVersion();
   }
 
   // Watches <project>/docs (or the project itself until docs/ exists) with inotify via fs.watch.

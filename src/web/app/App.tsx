@@ -1,14 +1,20 @@
 import { lazy, Suspense, useEffect } from 'react';
 import { openTab } from '../lib/actions.js';
+import { unknownInstance } from '../lib/gone.js';
 import { useKeyboard } from '../lib/keyboard.js';
 import { primeAudio } from '../lib/notify.js';
 import { useRoute } from '../lib/router.js';
-import { getState, openDialog, setState, useStore } from '../lib/store.js';
+import { getState, openDialog, setState, useStore, type Dialog } from '../lib/store.js';
+import { ErrorBoundary } from '../ui/ErrorBoundary.js';
 import { AgentForm } from '../agents/AgentForm.js';
 import { ConfirmDialog } from '../ui/ConfirmDialog.js';
 import { DeleteInstanceDialog } from '../instances/DeleteInstanceDialog.js';
 import { HandoffDialog } from '../tasks/HandoffDialog.js';
+import { ExportDialog } from '../tasks/ExportDialog.js';
+import { PlanDialog } from '../tasks/PlanDialog.js';
+import { ImportDialog } from '../projects/ImportDialog.js';
 import { HelpDialog } from './HelpDialog.js';
+import { NotifyNotice } from './NotifyNotice.js';
 import { OfflineBanner } from './OfflineBanner.js';
 import { Overview } from '../instances/Overview.js';
 import { Palette } from './Palette.js';
@@ -32,10 +38,12 @@ export function App() {
   const attention = useStore((s) => Object.values(s.instances).filter((i) => i.status === 'awaiting_input').length);
   useKeyboard();
 
-  // A link to #/i/<id> opens that instance's tab.
+  // A link to #/i/<id> opens that instance's tab; a link to one that is not there leads to the overview, saying so.
   useEffect(() => {
-    if (route.page === 'instance' && known && !getState().openTabs.includes(route.id)) openTab(route.id);
-  }, [route, known]);
+    if (route.page !== 'instance' || !loaded) return;
+    if (!known) unknownInstance();
+    else if (!getState().openTabs.includes(route.id)) openTab(route.id);
+  }, [route, known, loaded]);
 
   // Any navigation closes the phone drawer.
   useEffect(() => { if (getState().drawerOpen) setState({ drawerOpen: false }); }, [route]);
@@ -53,20 +61,25 @@ export function App() {
   return (
     <div className={`app${drawerOpen ? ' drawer-open' : ''}`} data-testid="app">
       <OfflineBanner />
-      <Sidebar />
+      <ErrorBoundary name="sidebar" className="sidebar"><Sidebar /></ErrorBoundary>
       <div className="scrim" onClick={() => setState({ drawerOpen: false })} aria-hidden="true" />
       <main className="main">
-        <TopBar />
+        <ErrorBoundary name="tab bar" className="topbar"><TopBar /></ErrorBoundary>
+        <NotifyNotice />
         <div className="content">
           {!loaded && <div className="splash"><span className="spinner" aria-hidden="true" /> Connecting to AreYouJ…</div>}
-          {loaded && route.page === 'overview' && <Overview />}
-          {loaded && route.page === 'tasks' && <Suspense fallback={<Loading />}><TaskBoard project={route.project} selected={route.task} /></Suspense>}
-          {loaded && route.page === 'instance' && !known && (
-            <div className="splash">This instance no longer exists. <a href="#/">Back to the overview</a></div>
+          {loaded && route.page !== 'instance' && (
+            <ErrorBoundary name="page" resetKey={location.hash}>
+              {route.page === 'overview' && <Overview agent={route.agent} />}
+              {route.page === 'tasks' && <Suspense fallback={<Loading />}><TaskBoard project={route.project} selected={route.task} /></Suspense>}
+            </ErrorBoundary>
           )}
           {tabs.length > 0 && (
             <Suspense fallback={route.page === 'instance' ? <Loading /> : null}>
-              {tabs.map((id) => <InstancePane key={id} id={id} active={route.page === 'instance' && route.id === id} />)}
+              {tabs.map((id) => {
+                const active = route.page === 'instance' && route.id === id;
+                return <ErrorBoundary key={id} name="tab" hidden={!active}><InstancePane id={id} active={active} /></ErrorBoundary>;
+              })}
             </Suspense>
           )}
         </div>
@@ -80,6 +93,15 @@ export function App() {
 function Dialogs() {
   const d = useStore((s) => s.dialog);
   if (!d) return null;
+  return (
+    <ErrorBoundary name="dialog" resetKey={d} className="backdrop"
+      actions={<button className="btn small" onClick={() => openDialog(null)}>Close</button>}>
+      <OneDialog d={d} />
+    </ErrorBoundary>
+  );
+}
+
+function OneDialog({ d }: { d: Dialog }) {
   const close = () => openDialog(null);
   switch (d.type) {
     case 'agent': return <AgentForm key={d.agentId ?? 'new'} agentId={d.agentId} onClose={close} />;
@@ -90,5 +112,8 @@ function Dialogs() {
     case 'handoff': return <HandoffDialog project={d.project} taskId={d.taskId} onClose={close} />;
     case 'start': return <StartDialog agentId={d.agentId} onClose={close} />;
     case 'delete-instance': return <DeleteInstanceDialog instanceId={d.instanceId} onClose={close} />;
+    case 'export': return <ExportDialog project={d.project} filter={d.filter} onClose={close} />;
+    case 'plan': return <PlanDialog project={d.project} onClose={close} />;
+    case 'import': return <ImportDialog onClose={close} />;
   }
 }

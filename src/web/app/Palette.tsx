@@ -1,10 +1,11 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { Task } from '../../common/schema.js';
 import { isLive } from '../../common/constants.js';
-import { openTab, startInstance } from '../lib/actions.js';
+import { openTab, startInstance, tasksRoute } from '../lib/actions.js';
 import { navigate } from '../lib/router.js';
 import { STATUS } from '../instances/status.js';
-import { openDialog, useStore } from '../lib/store.js';
+import { getState, openDialog, useStore } from '../lib/store.js';
+import { loadTasks } from '../lib/sync.js';
 import { Dialog } from '../ui/Dialog.js';
 
 interface Item { key: string; group: string; label: string; hint?: string; run: () => void }
@@ -27,11 +28,18 @@ export function Palette({ onClose }: { onClose: () => void }) {
   const instances = useStore((s) => s.instances);
   const tasks = useStore((s) => s.tasks);
 
+  // Tasks of every project known here (the home's, each agent's, each linked task's), not only of boards opened before.
+  useEffect(() => {
+    const s = getState();
+    const projects = new Set([s.info?.home, ...Object.values(s.agents).map((a) => a.projectPath), ...Object.values(s.instances).map((i) => i.taskProject)]);
+    for (const p of projects) if (p && !s.tasks[p] && !s.taskErrors[p]) void loadTasks(p);
+  }, []);
+
   const items = useMemo(() => {
     const out: Item[] = [];
     const go = (fn: () => void) => () => { openDialog(null); fn(); };
     out.push({ key: 'a:overview', group: 'Go to', label: 'Overview', run: go(() => navigate({ page: 'overview' })) });
-    out.push({ key: 'a:tasks', group: 'Go to', label: 'Task board', run: go(() => navigate({ page: 'tasks' })) });
+    out.push({ key: 'a:tasks', group: 'Go to', label: 'Task board', run: go(() => navigate(tasksRoute())) });
     out.push({ key: 'a:new-agent', group: 'Action', label: 'New agent…', run: () => openDialog({ type: 'agent' }) });
     const live = Object.values(instances).sort((a, b) => Number(isLive(b.status)) - Number(isLive(a.status)) || b.lastActivityAt.localeCompare(a.lastActivityAt));
     for (const i of live) {

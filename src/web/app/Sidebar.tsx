@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import type { Agent, Instance } from '../../common/schema.js';
 import { isLive } from '../../common/constants.js';
-import { confirmDeleteAgent, openTab, startInstance } from '../lib/actions.js';
+import { confirmDeleteAgent, openTab, startInstance, tasksRoute } from '../lib/actions.js';
 import { ago, shortPath, useNow } from '../lib/format.js';
 import { navigate, useRoute } from '../lib/router.js';
 import { openDialog, setState, useStore } from '../lib/store.js';
@@ -36,7 +36,7 @@ export function Sidebar() {
           <span className="nav-icon"><Icon name="grid" /></span>Overview
           {attention > 0 && <span className="count warn" data-testid="attention-count" title="Instances waiting for you">{attention}</span>}
         </button>
-        <button className={`nav-item${route.page === 'tasks' ? ' current' : ''}`} onClick={() => { navigate({ page: 'tasks' }); setState({ drawerOpen: false }); }} data-testid="nav-tasks">
+        <button className={`nav-item${route.page === 'tasks' ? ' current' : ''}`} onClick={() => { navigate(tasksRoute()); setState({ drawerOpen: false }); }} data-testid="nav-tasks">
           <span className="nav-icon"><Icon name="list" /></span>Tasks
         </button>
       </nav>
@@ -78,8 +78,10 @@ function AgentItem({ agent, instances, home, activeId }: { agent: Agent; instanc
         </div>
         {waiting > 0 && <span className="count warn" title={`${waiting} waiting for you`}>{waiting}</span>}
         <span className="count" title={`${live.length} running`}>{live.length}</span>
+        {/* Start is always there (keyboard and touch too); edit and delete show on hover or focus. */}
+        <button className="start-btn" title={`Start an instance of ${agent.name}`} aria-label={`Start an instance of ${agent.name}`}
+          onClick={() => void startInstance(agent.id)} data-testid="start-instance"><Icon name="play" size={11} /></button>
         <div className="agent-actions">
-          <button className="icon-btn" title="Start an instance" aria-label={`Start an instance of ${agent.name}`} onClick={() => void startInstance(agent.id)} data-testid="start-instance"><Icon name="play" size={12} /></button>
           <button className="icon-btn" title="Start an instance with options (base branch, name, prompt)" aria-label={`Start ${agent.name} with options`} onClick={() => openDialog({ type: 'start', agentId: agent.id })} data-testid="start-options"><Icon name="branch" size={13} /></button>
           <button className="icon-btn" title="Edit agent" aria-label={`Edit ${agent.name}`} onClick={() => openDialog({ type: 'agent', agentId: agent.id })} data-testid="edit-agent"><Icon name="edit" size={13} /></button>
           <button className="icon-btn danger" title="Delete agent" aria-label={`Delete ${agent.name}`} onClick={() => confirmDeleteAgent(agent.id)} data-testid="delete-agent"><Icon name="trash" size={13} /></button>

@@ -3,6 +3,7 @@ import type { Instance, Message, RespondBody } from '../../common/schema.js';
 import { api } from '../lib/api.js';
 import { attempt } from '../lib/actions.js';
 import { answers, describeToolInput } from './awaiting.js';
+import { focusTerminal } from './focus.js';
 import { truncate } from '../lib/format.js';
 import { useStore } from '../lib/store.js';
 import { ChoiceQuestions } from './ChoiceQuestions.js';
@@ -33,6 +34,9 @@ export function AwaitingBanner({ instance, compact = false }: { instance: Instan
   const lines = (q?.type === 'screen' ? q.lines : []).map((l) => l.replace(/\s+$/, '')).filter((l) => l.trim() !== '').slice(-5);
 
   const run = async (fn: () => Promise<unknown>) => {
+    // The answer goes to the program; so does the keyboard, as after answering in the terminal itself
+    // (the banner, and with it the focused button, goes away once the program moves on).
+    focusTerminal(instance.id);
     setBusy(true);
     await attempt(fn);
     setBusy(false);

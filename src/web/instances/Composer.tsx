@@ -1,11 +1,10 @@
 import { useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import type { Instance, Message } from '../../common/schema.js';
+import type { Instance } from '../../common/schema.js';
 import { isLive } from '../../common/constants.js';
 import { api, type SendMode } from '../lib/api.js';
 import { attempt } from '../lib/actions.js';
-import { mergeMessages, useStore } from '../lib/store.js';
+import { mergeMessages, NONE, useStore } from '../lib/store.js';
 
-const EMPTY: Message[] = [];
 
 /**
  * Enter sends, Shift+Enter is a newline, Ctrl+Enter types it now whatever the state, Up/Down recall this instance's
@@ -17,7 +16,7 @@ export function Composer({ instance }: { instance: Instance }) {
   const [busy, setBusy] = useState(false);
   const recall = useRef<{ index: number; draft: string } | null>(null);
   const area = useRef<HTMLTextAreaElement>(null);
-  const all = useStore((s) => s.messages[instance.id] ?? EMPTY);
+  const all = useStore((s) => s.messages[instance.id] ?? NONE);
   const history = useMemo(() => all.filter((m) => m.senderType === 'user' && m.delivery !== 'cancelled').map((m) => m.content), [all]);
   const live = isLive(instance.status);
 

@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { api } from '../lib/api.js';
 import { errorText } from '../lib/actions.js';
-import { removeInstance, useStore } from '../lib/store.js';
+import { deleting, instanceGone } from '../lib/gone.js';
+import { useStore } from '../lib/store.js';
 import { Dialog } from '../ui/Dialog.js';
 
 /** Deleting an instance that has its own worktree: keep the worktree and branch, or discard them (asked, never assumed). */
@@ -18,9 +19,10 @@ export function DeleteInstanceDialog({ instanceId, onClose }: { instanceId: stri
     setBusy(true);
     setError('');
     try {
+      deleting(instanceId);
       await api.deleteInstance(instanceId, choice === 'keep' ? 'keep' : force ? 'discard-force' : 'discard');
-      removeInstance(instanceId);
       onClose();
+      instanceGone(instanceId, 'deleted');
     } catch (e) {
       setError(errorText(e));
       if (/unmerged|not merged|uncommitted/.test(errorText(e))) setNeedsForce(true);
@@ -33,7 +35,7 @@ export function DeleteInstanceDialog({ instanceId, onClose }: { instanceId: stri
       <button className="btn danger" onClick={() => void go()} disabled={busy || (needsForce && choice === 'discard' && !force)} data-testid="delete-instance-ok">
         {busy ? 'Working…' : 'Delete instance'}</button>
     </>}>
-      <p className="confirm-body">The instance is stopped if it is running, and its messages are deleted. It works in its own worktree on <code>{w.branch}</code>{w.state === 'merged' ? ' (merged)' : ''}:</p>
+      <p className="confirm-body">The instance is stopped if it is running, and its messages and its output log are deleted. It works in its own worktree on <code>{w.branch}</code>{w.state === 'merged' ? ' (merged)' : ''}:</p>
       <label className="check"><input type="radio" name="wt" checked={choice === 'keep'} onChange={() => setChoice('keep')} data-testid="delete-keep-worktree" />
         {' '}Keep the worktree and the branch</label>
       <p className="muted small wt-path" title={w.path}>{w.path}</p>

@@ -11,6 +11,7 @@ import { MessageList } from './MessageList.js';
 import { QueueList } from './QueueList.js';
 import { StatusBadge } from './StatusBadge.js';
 import { TerminalView } from './TerminalView.js';
+import { endReason } from './reasons.js';
 import { prefetchChanges, useChangesSummary } from '../changes/live.js';
 
 // The changes panel brings the diff renderer and its grammars: loaded the first time someone opens it.
@@ -36,6 +37,7 @@ export function InstancePane({ id, active }: { id: string; active: boolean }) {
   const now = useNow(30_000);
   if (!inst) return null;
   const live = isLive(inst.status);
+  const ended = endReason(inst);
   return (
     <section className={`instance-pane${active ? ' active' : ''}${panel ? '' : ' no-panel'}`} hidden={!active} data-testid="instance-pane" data-instance={id}
       style={{ ['--agent-color' as string]: agent?.color ?? 'var(--accent)' }}>
@@ -53,8 +55,7 @@ export function InstancePane({ id, active }: { id: string; active: boolean }) {
           {inst.taskId && (
             <button className="link-btn" onClick={() => navigate({ page: 'tasks', project: inst.taskProject ?? undefined, task: inst.taskId ?? undefined })}>task #{inst.taskId}</button>
           )}
-          {!live && inst.exitCode !== null && <span>exit {inst.exitCode}</span>}
-          {inst.statusReason && !live && <span className="reason" title={inst.statusReason}>{inst.statusReason}</span>}
+          {ended && <span className={`reason st-${inst.status}`} title={ended.code} data-testid="end-reason">{ended.text}</span>}
         </div>
         <div className="seg pane-view" role="group" aria-label="Show">
           <button className={view === 'terminal' ? 'on' : ''} aria-pressed={view === 'terminal'} onClick={() => setView('terminal')} data-testid="view-terminal">Terminal</button>

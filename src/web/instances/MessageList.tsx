@@ -2,13 +2,12 @@ import { useEffect, useLayoutEffect, useRef } from 'react';
 import Markdown from 'react-markdown';
 import type { Message } from '../../common/schema.js';
 import { clock, fullTime } from '../lib/format.js';
-import { useStore } from '../lib/store.js';
+import { NONE, useStore } from '../lib/store.js';
 
-const EMPTY: Message[] = [];
 
 /** The instance's conversation, oldest first; sticks to the bottom while you are there. */
 export function MessageList({ instanceId }: { instanceId: string }) {
-  const all = useStore((s) => s.messages[instanceId] ?? EMPTY);
+  const all = useStore((s) => s.messages[instanceId] ?? NONE);
   const loaded = useStore((s) => !!s.historyLoaded[instanceId]);
   const list = all.filter((m) => m.delivery !== 'queued' && m.delivery !== 'cancelled');
   const box = useRef<HTMLDivElement>(null);

@@ -4,24 +4,29 @@ import { INSTANCE_STATUSES, isLive } from '../../common/constants.js';
 import { openTab } from '../lib/actions.js';
 import { ago, baseName, fullTime, truncate, useNow } from '../lib/format.js';
 import { STATUS, STATUS_RANK } from './status.js';
-import { openDialog, useStore } from '../lib/store.js';
+import { navigate } from '../lib/router.js';
+import { dismissErrors, openDialog, useStore } from '../lib/store.js';
+import { endReason } from './reasons.js';
 import { AwaitingBanner } from './AwaitingBanner.js';
 import { StatusBadge } from './StatusBadge.js';
 
 /** Every instance, "who needs me now?" first. */
-export function Overview() {
+export function Overview({ agent }: { agent?: string }) {
   const instances = useStore((s) => s.instances);
   const agents = useStore((s) => s.agents);
   const tasks = useStore((s) => s.tasks);
+  const dismissed = useStore((s) => s.dismissedErrors);
   const [statuses, setStatuses] = useState<Set<InstanceStatus>>(new Set());
-  const [agentId, setAgentId] = useState('');
+  // One agent's instances (#/?agent=<id>: where deleting one of its instances leads), or all.
+  const agentId = agent && agents[agent] ? agent : '';
+  const setAgentId = (id: string) => navigate({ page: 'overview', agent: id || undefined }, true);
   const [showEnded, setShowEnded] = useState(true);
   const now = useNow(15_000);
 
   const all = useMemo(() => Object.values(instances).sort((a, b) =>
     STATUS_RANK[a.status] - STATUS_RANK[b.status] || b.lastActivityAt.localeCompare(a.lastActivityAt)), [instances]);
   const waiting = all.filter((i) => i.status === 'awaiting_input');
-  const failed = all.filter((i) => i.status === 'error' && now - Date.parse(i.completedAt ?? i.lastActivityAt) < 24 * 3600_000);
+  const failed = all.filter((i) => i.status === 'error' && !dismissed.includes(i.id) && now - Date.parse(i.completedAt ?? i.lastActivityAt) < 24 * 3600_000);
   const counts = Object.fromEntries(INSTANCE_STATUSES.map((s) => [s, all.filter((i) => i.status === s).length])) as Record<InstanceStatus, number>;
   const rows = all.filter((i) => (statuses.size === 0 || statuses.has(i.status)) && (!agentId || i.agentId === agentId) && (showEnded || isLive(i.status)));
 
@@ -41,7 +46,10 @@ export function Overview() {
         <div className="welcome">
           <h1>Mission control for your coding agents</h1>
           <p className="muted">Define an agent — Claude Code, a shell, any CLI — in a project folder, then run as many instances as you need. You’ll see every terminal live, answer their questions from here, and hand them tasks from the board.</p>
-          <button className="btn primary" onClick={() => openDialog({ type: 'agent' })} data-testid="welcome-new-agent">Create your first agent</button>
+          <div className="welcome-actions">
+            <button className="btn primary" onClick={() => openDialog({ type: 'agent' })} data-testid="welcome-new-agent">Create your first agent</button>
+            <button className="btn" onClick={() => openDialog({ type: 'import' })} data-testid="import-legacy">Import from AreYouJ…</button>
+          </div>
         </div>
       </div>
     );
@@ -52,7 +60,10 @@ export function Overview() {
   return (
     <div className="page overview" data-testid="overview">
       <section className="needs-you" data-testid="needs-you">
-        <h2>{waiting.length ? `${waiting.length} waiting for you` : 'Nobody is waiting for you'}</h2>
+        <div className="section-bar">
+          <h2>{waiting.length ? `${waiting.length} waiting for you` : 'Nobody is waiting for you'}</h2>
+          {failed.length > 1 && <button className="btn small ghost" onClick={() => dismissErrors(failed.map((i) => i.id))} data-testid="dismiss-all-errors">Dismiss all errors</button>}
+        </div>
         {waiting.length === 0 && failed.length === 0 && <p className="muted calm">All agents are working or idle. Questions and permission requests show up here first.</p>}
         <div className="needs-grid">
           {waiting.map((i) => (
@@ -64,15 +75,22 @@ export function Overview() {
               <AwaitingBanner instance={i} />
             </div>
           ))}
-          {failed.map((i) => (
-            <div key={i.id} className="needs-card failed" data-testid="failed-card">
-              <div className="needs-card-head">
-                <button className="link-btn strong" onClick={() => openTab(i.id)}>{i.agentName} · {i.name}</button>
-                <StatusBadge status={i.status} />
+          {failed.map((i) => {
+            const why = endReason(i);
+            return (
+              <div key={i.id} className="needs-card failed" data-testid="failed-card" data-instance={i.id}>
+                <div className="needs-card-head">
+                  <button className="link-btn strong" onClick={() => openTab(i.id)}>{i.agentName} · {i.name}</button>
+                  <span className="needs-card-tools">
+                    <StatusBadge status={i.status} />
+                    <button className="icon-btn" aria-label={`Dismiss the error of ${i.agentName} · ${i.name}`} title="Dismiss (the instance stays in the list below)"
+                      onClick={() => dismissErrors([i.id])} data-testid="dismiss-error">×</button>
+                  </span>
+                </div>
+                <p className="muted"><span title={why?.code} data-testid="failed-reason">{why?.text ?? 'Failed'}</span> · {ago(i.completedAt ?? i.lastActivityAt, now)}</p>
               </div>
-              <p className="muted">{i.statusReason ?? (i.exitCode !== null ? `Exited with code ${i.exitCode}` : 'Failed')} · {ago(i.completedAt ?? i.lastActivityAt, now)}</p>
-            </div>
-          ))}
+            );
+          })}
         </div>
       </section>
 
@@ -91,6 +109,7 @@ export function Overview() {
             {Object.values(agents).sort((a, b) => a.name.localeCompare(b.name)).map((a) => <option key={a.id} value={a.id}>{a.name}</option>)}
           </select>
           <label className="check"><input type="checkbox" checked={showEnded} onChange={(e) => setShowEnded(e.target.checked)} /> Ended</label>
+          <button className="btn small ghost" onClick={() => openDialog({ type: 'import' })} data-testid="import-legacy" title="Bring the original AreYouJ's projects and message queues here">Import from AreYouJ…</button>
         </div>
         {rows.length === 0 ? <p className="muted empty-table">No instances match. Start one with ▶ next to an agent.</p> : (
           <table className="grid inst-table" data-testid="instances-table">

@@ -2,13 +2,12 @@ import { useState } from 'react';
 import type { Message } from '../../common/schema.js';
 import { api } from '../lib/api.js';
 import { attempt } from '../lib/actions.js';
-import { mergeMessages, removeMessage, useStore } from '../lib/store.js';
+import { mergeMessages, NONE, removeMessage, useStore } from '../lib/store.js';
 
-const EMPTY: Message[] = [];
 
 /** Messages waiting to be typed when the instance is next idle; each can be edited or cancelled until then. */
 export function QueueList({ instanceId }: { instanceId: string }) {
-  const all = useStore((s) => s.messages[instanceId] ?? EMPTY);
+  const all = useStore((s) => s.messages[instanceId] ?? NONE);
   const queued = all.filter((m) => m.delivery === 'queued');
   if (queued.length === 0) return null;
   return (

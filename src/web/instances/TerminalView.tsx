@@ -6,6 +6,8 @@ import '@xterm/xterm/css/xterm.css';
 import { isLive } from '../../common/constants.js';
 import { DEFAULT_SCROLLBACK } from '../../common/limits.js';
 import { termSize } from '../lib/actions.js';
+import { isPaletteKey, isTabKey } from '../lib/keyboard.js';
+import { registerTerminal } from './focus.js';
 import { getState } from '../lib/store.js';
 
 const theme: ITheme = {
@@ -120,8 +122,8 @@ export function TerminalView({ instanceId, active }: { instanceId: string; activ
     el.addEventListener('pointerdown', claim);
     term.attachCustomKeyEventHandler((e) => {
       if (e.type !== 'keydown') return true;
-      if (e.altKey && /^Digit[1-9]$/.test(e.code)) return false; // tab switching
-      if ((e.ctrlKey || e.metaKey) && !e.shiftKey && e.key.toLowerCase() === 'k') return false; // palette
+      // Every key goes to the program but the app's own shortcuts from a terminal (lib/keyboard.ts handles them).
+      if (isTabKey(e, true) || isPaletteKey(e, true)) return false;
       const copy = (e.ctrlKey && e.shiftKey && e.code === 'KeyC') || ((e.ctrlKey || e.metaKey) && e.code === 'KeyC' && term.hasSelection());
       if (copy) {
         const text = term.getSelection();
@@ -137,11 +139,13 @@ export function TerminalView({ instanceId, active }: { instanceId: string; activ
     const ro = new ResizeObserver(() => { cancelAnimationFrame(raf); raf = requestAnimationFrame(() => fitNow()); });
     ro.observe(el);
     api.current = { fit: () => fitNow(), focus: () => term.focus(), claim };
+    const unregister = registerTerminal(instanceId, () => term.focus());
     fitNow();
     connect();
 
     return () => {
       disposed = true;
+      unregister();
       clearTimeout(timer);
       cancelAnimationFrame(raf);
       ro.disconnect();

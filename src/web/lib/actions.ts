@@ -2,8 +2,10 @@
 import { DEFAULT_TERMINAL_SIZE } from '../../common/limits.js';
 import type { Instance } from '../../common/schema.js';
 import { api, ApiError } from './api.js';
-import { navigate } from './router.js';
-import { getState, openDialog, removeAgent, removeInstance, setState, toast, upsertInstance } from './store.js';
+import { navigate, parseRoute, type Route } from './router.js';
+import { isLive } from '../../common/constants.js';
+import { agentGone, deleting, instanceGone } from './gone.js';
+import { getState, openDialog, setState, toast, upsertInstance } from './store.js';
 import { loadHistory } from './sync.js';
 
 export function errorText(e: unknown): string {
@@ -33,6 +35,23 @@ export function closeTab(id: string) {
   }
 }
 
+let lastBoard: string | undefined;
+/** The task board shown last (its project), for "Tasks" from a page that has no project of its own. */
+export function rememberBoard(project: string | undefined) { lastBoard = project; }
+
+/** Where "Tasks" goes: the project of the instance you are in (its task's, else its folder), else the board seen last. */
+export function tasksRoute(): Route {
+  const s = getState();
+  const r = parseRoute(location.hash);
+  let project = lastBoard;
+  if (r.page === 'instance') {
+    const i = s.instances[r.id];
+    if (i) project = i.taskProject ?? i.projectPath;
+  } else if (r.page === 'tasks') project = r.project;
+  else if (r.page === 'overview' && r.agent) project = s.agents[r.agent]?.projectPath ?? project;
+  return { page: 'tasks', project: project === s.info?.home ? undefined : project };
+}
+
 /** Last terminal size seen, so a new instance starts at the size it will be shown at. */
 // (a copy: TerminalView updates it)
 export const termSize: { cols: number; rows: number } = { ...DEFAULT_TERMINAL_SIZE };
@@ -52,9 +71,21 @@ export async function restart(i: Instance) {
   const r = await attempt(() => api.restart(i.id));
   if (r && typeof r === 'object' && 'id' in r) {
     upsertInstance(r);
+    // The new instance takes the old one's tab, where it was.
     setState((s) => ({ openTabs: s.openTabs.map((t) => (t === i.id ? r.id : t)) }));
     openTab(r.id);
+    toast(`Restarted ${i.agentName} · ${i.name} as ${r.name}`, 'info');
   }
+}
+
+/** Close the tabs of instances that have ended (the instances stay, in the sidebar and the overview). */
+export function closeEndedTabs() {
+  const s = getState();
+  for (const id of s.openTabs) if (!s.instances[id] || !isLive(s.instances[id].status)) closeTab(id);
+}
+
+export function closeAllTabs() {
+  for (const id of getState().openTabs) closeTab(id);
 }
 
 export function confirmDeleteInstance(i: Instance) {
@@ -63,10 +94,10 @@ export function confirmDeleteInstance(i: Instance) {
   openDialog({
     type: 'confirm',
     title: `Delete ${i.agentName} · ${i.name}?`,
-    body: 'The instance is stopped if it is running, and its messages are deleted. Its output log stays on disk.',
+    body: 'The instance is stopped if it is running, and its messages and its output log are deleted. To keep them, stop it instead.',
     confirmLabel: 'Delete instance',
     danger: true,
-    onConfirm: async () => { await api.deleteInstance(i.id); removeInstance(i.id); },
+    onConfirm: async () => { deleting(i.id); await api.deleteInstance(i.id); instanceGone(i.id, 'deleted'); },
   });
 }
 
@@ -77,10 +108,10 @@ export function confirmDeleteAgent(agentId: string) {
   openDialog({
     type: 'confirm',
     title: `Delete agent "${a.name}"?`,
-    body: n ? `Its ${n} instance${n === 1 ? '' : 's'} and all their messages are deleted too. Running ones are stopped.`
+    body: n ? `Its ${n} instance${n === 1 ? '' : 's'}, with their messages and output logs, are deleted too. Running ones are stopped.`
       : 'The agent definition is deleted.',
     confirmLabel: 'Delete agent',
     danger: true,
-    onConfirm: async () => { await api.deleteAgent(agentId); removeAgent(agentId); },
+    onConfirm: async () => { deleting(agentId); await api.deleteAgent(agentId); agentGone(agentId, 'deleted'); },
   });
 }

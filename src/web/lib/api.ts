@@ -1,7 +1,9 @@
 // A thin, typed fetch wrapper for the REST API. Errors come back as ApiError with the server's code and details.
 import type {
-  Agent, AgentCreate, AgentUpdate, ApiErrorBody, CommandResolution, Instance, InstanceCreate, InstanceUpdate, Message, RespondBody, Task, TaskCreate, TaskList, TaskUpdate,
+  Agent, AgentCreate, AgentUpdate, ApiErrorBody, CommandResolution, Instance, InstanceCreate, InstanceUpdate, LegacyImportReport, Message, PlanRequest, Project,
+  RespondBody, Task, TaskCreate, TaskList, TaskUpdate,
 } from '../../common/schema.js';
+import type { TaskFilter } from '../../common/task-filter.js';
 
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string, readonly details?: unknown) {
@@ -66,6 +68,38 @@ export async function request<T>(method: string, url: string, body?: unknown): P
   return json as T;
 }
 
+/**
+ * GET /api/tasks with the ETag of the list we hold: null when it has not changed (304: no body to download, parse or
+ * render again). The browser's own cache is bypassed so that a 304 reaches us as one.
+ */
+async function tasksIfChanged(project: string | undefined, etag: string | undefined): Promise<{ list: TaskList; etag: string } | null> {
+  let res: Response;
+  try {
+    res = await fetch(`/api/tasks${q(project)}`, { cache: 'no-store', credentials: 'same-origin', headers: { accept: 'application/json', ...(etag ? { 'if-none-match': etag } : {}) } });
+  } catch {
+    onNetwork?.(false);
+    throw new ApiError(0, 'network', 'The server is unreachable');
+  }
+  if (res.status === 401) onLoggedOut?.();
+  else onNetwork?.(true);
+  if (res.status === 304) return null;
+  const json = await res.json().catch(() => undefined) as (TaskList & Partial<ApiErrorBody>) | undefined;
+  if (!res.ok || !json) throw new ApiError(res.status, json?.error?.code ?? `http_${res.status}`, json?.error?.message ?? `HTTP ${res.status}`, json?.error?.details);
+  return { list: json, etag: res.headers.get('etag') ?? '' };
+}
+
+/** The URL of the board as a spreadsheet (a download: the browser fetches it with its cookie). */
+export function exportUrl(project: string | undefined, o: { format: 'csv' | 'xlsx'; details: boolean; filter?: TaskFilter }): string {
+  const p = new URLSearchParams();
+  if (project) p.set('project', project);
+  p.set('format', o.format);
+  if (o.details) p.set('details', '1');
+  if (o.filter?.q?.trim()) p.set('q', o.filter.q.trim());
+  if (o.filter?.status) p.set('status', o.filter.status);
+  if (o.filter?.priority) p.set('priority', o.filter.priority);
+  return `/api/tasks/export?${p.toString()}`;
+}
+
 const q = (project?: string) => (project ? `?project=${encodeURIComponent(project)}` : '');
 const enc = encodeURIComponent;
 
@@ -78,9 +112,16 @@ export const api = {
   dirs: (path?: string) => request<DirListing>('GET', `/api/fs/dirs${path ? `?path=${enc(path)}` : ''}`),
 
   tasks: (project?: string) => request<TaskList>('GET', `/api/tasks${q(project)}`),
+  tasksIfChanged,
+  task: (project: string | undefined, id: string) => request<Task>('GET', `/api/tasks/${enc(id)}${q(project)}`),
   createTask: (project: string | undefined, body: TaskCreate) => request<Task>('POST', `/api/tasks${q(project)}`, body),
   updateTask: (project: string | undefined, id: string, body: TaskUpdate) => request<Task>('PUT', `/api/tasks/${enc(id)}${q(project)}`, body),
   deleteTask: (project: string | undefined, id: string) => request<unknown>('DELETE', `/api/tasks/${enc(id)}${q(project)}`),
+
+  projects: () => request<Project[]>('GET', '/api/projects'),
+  rememberProject: (path: string) => request<Project[]>('POST', '/api/projects', { path }),
+  importLegacy: (path: string) => request<LegacyImportReport>('POST', '/api/projects/import-legacy', { path }),
+  plan: (body: PlanRequest) => request<Instance>('POST', '/api/projects/plan', body),
 
   agents: () => request<Agent[] | { agents: Agent[] }>('GET', '/api/agents').then(unwrap<Agent>('agents')),
   createAgent: (body: AgentCreate) => request<Agent>('POST', '/api/agents', body),

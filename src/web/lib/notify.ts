@@ -43,7 +43,10 @@ export async function setNotifications(on: boolean) {
   if (on && typeof Notification !== 'undefined' && Notification.permission === 'default') {
     try { await Notification.requestPermission(); } catch { /* ignored */ }
   }
-  setState({ notificationsOn: on });
+  setState({ notificationsOn: on, notifyNoticeDone: true });
+  if (on && typeof Notification !== 'undefined' && Notification.permission === 'denied') {
+    toast('The browser blocks notifications for this page: you get a beep and a message here, and desktop alerts once you allow them in its site settings.', 'info');
+  }
 }
 
 function once(eventId: string | undefined, key: string): boolean {

@@ -1,8 +1,8 @@
-// Hash routes: #/ (overview), #/tasks?project=…&task=…, #/i/<instanceId>. Hash routing keeps the server's job to one file.
+// Hash routes: #/ (overview; #/?agent=<id> shows one agent's instances), #/tasks?project=…&task=…, #/i/<instanceId>. Hash routing keeps the server's job to one file.
 import { useSyncExternalStore } from 'react';
 
 export type Route =
-  | { page: 'overview' }
+  | { page: 'overview'; agent?: string }
   | { page: 'tasks'; project?: string; task?: string }
   | { page: 'instance'; id: string };
 
@@ -13,7 +13,7 @@ export function parseRoute(hash: string): Route {
   const inst = /^\/i\/([^/]+)$/.exec(path);
   if (inst) return { page: 'instance', id: decodeURIComponent(inst[1]) };
   if (path === '/tasks') return { page: 'tasks', project: params.get('project') ?? undefined, task: params.get('task') ?? undefined };
-  return { page: 'overview' };
+  return { page: 'overview', agent: params.get('agent') ?? undefined };
 }
 
 export function routeHash(r: Route): string {
@@ -25,7 +25,7 @@ export function routeHash(r: Route): string {
     const qs = p.toString();
     return `#/tasks${qs ? `?${qs}` : ''}`;
   }
-  return '#/';
+  return r.agent ? `#/?agent=${encodeURIComponent(r.agent)}` : '#/';
 }
 
 export function navigate(r: Route, replace = false) {

@@ -6,7 +6,9 @@ import type { Instance, Message } from '../../common/schema.js';
 import { emitChangesEvent } from '../changes/live.js';
 import { api, ApiError, onNetworkChange, onUnauthorized } from './api.js';
 import { onServerNotification } from './notify.js';
-import { getState, mergeMessages, removeAgent, removeInstance, setState, upsertAgent, upsertInstance } from './store.js';
+import { agentGone, instanceGone } from './gone.js';
+import { onePerKey } from './one-per-key.js';
+import { getState, mergeMessages, setState, upsertAgent, upsertInstance } from './store.js';
 
 const byId = <T extends { id: string }>(list: T[]) => Object.fromEntries(list.map((x) => [x.id, x]));
 
@@ -84,15 +86,27 @@ export function loadHistory(id: string): Promise<void> {
   return p;
 }
 
-export async function loadTasks(project: string) {
+/** The ETag of each project's list we hold: an unchanged list is not downloaded again (304). */
+const taskEtags = new Map<string, string>();
+
+/**
+ * A project's task list, fresh from the server. One request at a time per project (onePerKey): a reload asked for
+ * while one is in flight follows it, so an answer never lands after a newer one, and the ETag we send is always the
+ * one of the list we hold. Each project's answer is stored under that project only.
+ */
+export const loadTasks = onePerKey(async (project: string) => {
   try {
-    const list = await api.tasks(project);
+    const held = getState().tasks[project];
+    const r = await api.tasksIfChanged(project, held ? taskEtags.get(project) : undefined);
+    if (!r) { if (getState().taskErrors[project]) setState((s) => ({ taskErrors: { ...s.taskErrors, [project]: '' } })); return; }
+    taskEtags.set(project, r.etag);
+    const list = r.list;
     setState((s) => ({ tasks: { ...s.tasks, [project]: list }, taskErrors: { ...s.taskErrors, [project]: '' } }));
   } catch (e) {
     const msg = e instanceof ApiError ? e.message : String(e);
     setState((s) => ({ taskErrors: { ...s.taskErrors, [project]: msg } }));
   }
-}
+});
 
 const taskTimers = new Map<string, ReturnType<typeof setTimeout>>();
 function scheduleTasks(project: string | undefined) {
@@ -114,10 +128,10 @@ const tasksChanged = (d: { project: string }) => scheduleTasks(d.project);
 const handlers: Handlers = {
   'agent.created': (d) => upsertAgent(d.agent),
   'agent.updated': (d) => upsertAgent(d.agent),
-  'agent.deleted': (d) => removeAgent(d.id),
+  'agent.deleted': (d) => agentGone(d.id, 'elsewhere'),
   'instance.created': (d) => onInstance(d.instance),
   'instance.updated': (d) => onInstance(d.instance),
-  'instance.deleted': (d) => removeInstance(d.id),
+  'instance.deleted': (d) => instanceGone(d.id, 'elsewhere'),
   'instance.changes': (d) => emitChangesEvent(d),
   'message.created': (d) => onMessage(d.message),
   'message.updated': (d) => onMessage(d.message),

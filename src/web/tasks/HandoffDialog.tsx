@@ -1,9 +1,9 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { isLive } from '../../common/constants.js';
 import { api } from '../lib/api.js';
 import { errorText, openTab, termSize } from '../lib/actions.js';
 import { STATUS } from '../instances/status.js';
-import { toast, upsertInstance, useStore } from '../lib/store.js';
+import { NONE, toast, upsertInstance, useStore } from '../lib/store.js';
 import { loadTasks } from '../lib/sync.js';
 import { findTask, taskPrompt } from './tasks.js';
 import { BaseSelect } from '../instances/BaseSelect.js';
@@ -12,7 +12,7 @@ import { Field } from '../ui/Field.js';
 
 /** Hand a task to an agent: a new instance started with the task as its prompt (linked to the task), or a running one. */
 export function HandoffDialog({ project, taskId, onClose }: { project: string; taskId: string; onClose: () => void }) {
-  const task = useStore((s) => findTask(s.tasks[project]?.tasks ?? [], taskId));
+  const task = useStore((s) => findTask(s.tasks[project]?.tasks ?? NONE, taskId));
   const agents = useStore((s) => s.agents);
   const instances = useStore((s) => s.instances);
   const sorted = useMemo(() => Object.values(agents).sort((a, b) => a.name.localeCompare(b.name)), [agents]);
@@ -20,6 +20,15 @@ export function HandoffDialog({ project, taskId, onClose }: { project: string; t
   const [agentId, setAgentId] = useState(preferred?.id ?? '');
   const [target, setTarget] = useState('new');
   const [prompt, setPrompt] = useState(() => (task ? taskPrompt(task) : ''));
+  const [edited, setEdited] = useState(false);
+  const detailsOmitted = useStore((s) => !!s.tasks[project]?.detailsOmitted);
+  // A large board's list leaves details out: the prompt gets them from the task itself.
+  useEffect(() => {
+    if (!detailsOmitted) return;
+    let live = true;
+    void api.task(project, taskId).then((t) => { if (live && !edited) setPrompt(taskPrompt(t)); }).catch(() => undefined);
+    return () => { live = false; };
+  }, [detailsOmitted, project, taskId, edited]);
   const [markProgress, setMarkProgress] = useState(task?.status === 'pending');
   const [base, setBase] = useState('');
   const [busy, setBusy] = useState(false);
@@ -75,7 +84,7 @@ export function HandoffDialog({ project, taskId, onClose }: { project: string; t
         </Field>
         {target === 'new' && <BaseSelect agentId={agentId} value={base} onChange={setBase} />}
         <Field label="Prompt" name="prompt" wide>
-          <textarea rows={10} value={prompt} onChange={(e) => setPrompt(e.target.value)} className="mono" data-testid="handoff-prompt" />
+          <textarea rows={10} value={prompt} onChange={(e) => { setPrompt(e.target.value); setEdited(true); }} className="mono" data-testid="handoff-prompt" />
         </Field>
         <label className="check wide"><input type="checkbox" checked={markProgress} onChange={(e) => setMarkProgress(e.target.checked)} /> Mark the task in progress</label>
       </div>

@@ -1,3 +1,4 @@
+import { useEffect, useMemo, useState } from 'react';
 import Markdown from 'react-markdown';
 import type { Task } from '../../common/schema.js';
 import { api } from '../lib/api.js';
@@ -5,18 +6,28 @@ import { openTab } from '../lib/actions.js';
 import { fullTime } from '../lib/format.js';
 import { openDialog, useStore } from '../lib/store.js';
 import { loadTasks } from '../lib/sync.js';
-import { flatten, linksOf, taskLinks } from './tasks.js';
+import { linksOf, taskLinks } from './tasks.js';
 import { StatusBadge } from '../instances/StatusBadge.js';
 import { Deps, TaskStatusSelect } from './TaskTable.js';
 
 /** One task in full: details as Markdown (sanitised: HTML is shown as text), dependencies, subtasks, linked instances. */
-export function TaskDetails({ task, project, all, onClose, onSelect }: {
-  task: Task; project: string; all: Task[]; onClose: () => void; onSelect: (id: string) => void;
+export function TaskDetails({ task, project, byId, detailsOmitted, onClose, onSelect }: {
+  task: Task; project: string; byId: Map<string, Task>; detailsOmitted: boolean; onClose: () => void; onSelect: (id: string) => void;
 }) {
   const hasAgents = useStore((s) => Object.keys(s.agents).length > 0);
   const instances = useStore((s) => s.instances);
   const links = linksOf(task, taskLinks(instances, project), instances);
-  const dependents = flatten(all).filter((t) => t.dependencies.includes(task.id));
+  const dependents = useMemo(() => [...byId.values()].filter((t) => t.dependencies.includes(task.id)), [byId, task.id]);
+  // A large board's list leaves details out (detailsOmitted): this task's come from GET /api/tasks/:id, again when it changes.
+  const [full, setFull] = useState<{ key: string; details: string } | null>(null);
+  const key = `${project}\u0000${task.id}\u0000${task.updatedAt}`;
+  useEffect(() => {
+    if (!detailsOmitted) return;
+    let live = true;
+    void api.task(project, task.id).then((t) => { if (live) setFull({ key, details: t.details }); }).catch(() => undefined);
+    return () => { live = false; };
+  }, [detailsOmitted, project, task.id, key]);
+  const details = detailsOmitted ? (full?.key === key ? full.details : null) : task.details;
   const remove = () => openDialog({
     type: 'confirm',
     title: `Delete task #${task.id}?`,
@@ -44,11 +55,12 @@ export function TaskDetails({ task, project, all, onClose, onSelect }: {
         <button className="btn small ghost danger" onClick={remove} data-testid="delete-task">Delete</button>
       </div>
       {task.description && <section><h3>Description</h3><p className="plain" data-testid="details-description">{task.description}</p></section>}
-      {task.details && <section><h3>Details</h3><div className="md" data-testid="details-markdown"><Markdown>{task.details}</Markdown></div></section>}
+      {details === null && <section><h3>Details</h3><p className="muted">Loading details…</p></section>}
+      {details && <section><h3>Details</h3><div className="md" data-testid="details-markdown"><Markdown>{details}</Markdown></div></section>}
       {task.notes && <section><h3>Notes</h3><p className="plain">{task.notes}</p></section>}
       <section>
         <h3>Depends on</h3>
-        <Deps task={task} all={all} onSelect={onSelect} />
+        <Deps task={task} byId={byId} onSelect={onSelect} />
         {dependents.length > 0 && <>
           <h3>Needed by</h3>
           <span className="deps">{dependents.map((d) => <button key={d.id} className="dep" onClick={() => onSelect(d.id)}>#{d.id}</button>)}</span>

@@ -4,7 +4,7 @@ import { TASK_PRIORITIES, TASK_STATUSES } from '../../common/constants.js';
 import { api, fieldErrors } from '../lib/api.js';
 import { errorText } from '../lib/actions.js';
 import { navigate } from '../lib/router.js';
-import { useStore } from '../lib/store.js';
+import { NONE, useStore } from '../lib/store.js';
 import { loadTasks } from '../lib/sync.js';
 import { findTask } from './tasks.js';
 import { Dialog } from '../ui/Dialog.js';
@@ -12,7 +12,7 @@ import { Field } from '../ui/Field.js';
 
 /** Create or edit a task (or a subtask, with parentId). */
 export function TaskForm({ project, taskId, parentId, onClose }: { project: string; taskId?: string; parentId?: string; onClose: () => void }) {
-  const tasks = useStore((s) => s.tasks[project]?.tasks ?? []);
+  const tasks = useStore((s) => s.tasks[project]?.tasks ?? NONE);
   const home = useStore((s) => s.info?.home);
   const existing = taskId ? findTask(tasks, taskId) : undefined;
   const [f, setF] = useState({
@@ -42,8 +42,10 @@ export function TaskForm({ project, taskId, parentId, onClose }: { project: stri
       onClose();
       if (!existing && t?.id) navigate({ page: 'tasks', project: project === home ? undefined : project, task: t.id }, true);
     } catch (e) {
+      // An error about a field of the form shows beside it; any other (e.g. the project folder) at the bottom.
       const fe = fieldErrors(e);
-      setErrors(Object.keys(fe).length ? fe : { _: errorText(e) });
+      const other = Object.keys(fe).filter((k) => !(k in f));
+      setErrors(Object.keys(fe).length && !other.length ? fe : { ...fe, _: other.map((k) => fe[k]).join(' ') || errorText(e) });
       setBusy(false);
     }
   };

@@ -23,18 +23,24 @@ export function stats(tasks: Task[]) {
   return { total: all.length, done, inProgress, pending: all.length - done - inProgress, progress: all.length ? Math.round((done / all.length) * 100) : 0 };
 }
 
-export function matches(t: Task, q: string): boolean {
-  if (!q) return true;
-  const s = q.toLowerCase();
-  return t.id === q || `#${t.id}` === q || t.title.toLowerCase().includes(s) || t.description.toLowerCase().includes(s)
-    || (t.details ?? '').toLowerCase().includes(s);
-}
-
-/** The prompt a task becomes when handed to an agent. */
+/**
+ * The prompt a task becomes when handed to an agent: all the task says (its notes often hold the file paths to work
+ * on), with its subtasks, each with its status and what it says.
+ */
 export function taskPrompt(t: Task): string {
   const parts = [`Task #${t.id}: ${t.title}`];
   if (t.description.trim()) parts.push(t.description.trim());
   if (t.details?.trim()) parts.push(`Details:\n${t.details.trim()}`);
+  if (t.notes?.trim()) parts.push(`Notes:\n${t.notes.trim()}`);
+  if (t.subtasks?.length) {
+    parts.push(`Subtasks:\n${t.subtasks.map((s) => {
+      const lines = [`- #${s.id} ${s.title} (${s.status})`];
+      for (const [label, text] of [['', s.description], ['Details: ', s.details], ['Notes: ', s.notes]] as const) {
+        if (text?.trim()) lines.push(...`${label}${text.trim()}`.split('\n').map((l) => `  ${l}`));
+      }
+      return lines.join('\n');
+    }).join('\n')}`);
+  }
   if (t.dependencies.length) parts.push(`Depends on: ${t.dependencies.map((d) => `#${d}`).join(', ')}`);
   return parts.join('\n\n');
 }

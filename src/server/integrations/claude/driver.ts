@@ -27,6 +27,8 @@ export interface ClaudeDriverDeps {
   serverUrl: () => string;
   /** The instance's working directory (for the transcript path before the first hook). */
   projectPath: string;
+  /** The task tools' MCP endpoint for this instance (written into its --mcp-config). */
+  mcp?: () => { url: string; secret: string };
 }
 
 /** How long the driver waits for things on the screen before giving up (not synchronisation: upper bounds). */
@@ -90,7 +92,7 @@ export class ClaudeDriver implements Driver {
     this.tailer = new TranscriptTailer({ pollMs: 500, root: claudeProjectsDir({ env: spec.env }) });
     this.launch = prepareClaudeLaunch({
       instanceId: this.deps.instanceId, dataDir: this.deps.dataDir, serverUrl: this.deps.serverUrl(), secret: this.secret,
-      userArgs: spec.args, env: spec.env,
+      userArgs: spec.args, env: spec.env, mcp: this.deps.mcp?.(),
     });
     return { command: spec.command, args: this.launch.args, env: { ...spec.env, ...this.launch.env } };
   }

@@ -38,6 +38,8 @@ export interface ClaudeLaunchOptions {
   transport?: HookTransport;
   /** Environment used to look curl up (PATH); defaults to process.env. */
   env?: NodeJS.ProcessEnv;
+  /** AreYouJ's task tools (MCP over HTTP): written to <dir>/mcp.json and passed with --mcp-config. */
+  mcp?: { url: string; secret: string };
 }
 
 export interface ClaudeLaunch {
@@ -158,8 +160,21 @@ export function prepareClaudeLaunch(o: ClaudeLaunchOptions): ClaudeLaunch {
   const settingsPath = path.join(dir, 'settings.json');
   fs.writeFileSync(settingsPath, `${JSON.stringify(buildClaudeSettings(command, decisionCommand), null, 2)}\n`, { mode: 0o600 });
   const sessionId = hasSessionArg(userArgs) ? null : (o.sessionId ?? randomUUID());
-  const args = ['--settings', settingsPath, ...(sessionId ? ['--session-id', sessionId] : []), ...userArgs];
+  const mcpConfig = o.mcp ? writeMcpConfig(dir, o.mcp) : null;
+  const args = ['--settings', settingsPath, ...(mcpConfig ? ['--mcp-config', mcpConfig] : []), ...(sessionId ? ['--session-id', sessionId] : []), ...userArgs];
   return { args, env: { AREYOUJ_INSTANCE_ID: o.instanceId }, sessionId, settingsPath, hookUrl, transport, dir };
+}
+
+/** The name Claude Code shows the task tools under (tools are mcp__areyouj-tasks__<tool>). */
+export const MCP_SERVER_NAME = 'areyouj-tasks';
+
+/** <dir>/mcp.json (0600: it holds the instance's secret): the task tools over HTTP, beside the user's own MCP servers. */
+export function writeMcpConfig(dir: string, mcp: { url: string; secret: string }): string {
+  const file = path.join(dir, 'mcp.json');
+  const config = { mcpServers: { [MCP_SERVER_NAME]: { type: 'http', url: mcp.url, headers: { Authorization: `Bearer ${mcp.secret}` } } } };
+  fs.writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+  fs.chmodSync(file, 0o600);
+  return file;
 }
 
 /** Where Claude Code keeps its transcripts: `<config dir>/projects` (config dir = CLAUDE_CONFIG_DIR or ~/.claude). */

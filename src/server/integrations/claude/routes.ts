@@ -21,6 +21,8 @@ export interface ClaudeDeps {
   instances: InstanceStore;
   /** AreYouJ's data dir (config.runDir): per-instance settings and secrets. */
   runDir: string;
+  /** The task tools' endpoint for an instance (its --mcp-config), if the server offers them. */
+  mcp?: (instanceId: string) => { url: string; secret: string };
 }
 
 /** The instance's running Claude driver and a right secret, checked before the body is read. */
@@ -41,6 +43,7 @@ export function registerClaude(app: FastifyInstance, deps: ClaudeDeps): void {
       const i = deps.instances.get(instanceId);
       return i.worktree ? cwdIn(i.worktree.path, i.worktree.repoRoot, i.projectPath) : i.projectPath;
     })(),
+    mcp: deps.mcp && (() => deps.mcp!(instanceId)),
   }));
 
   app.post<{ Params: { instanceId: string } }>('/api/hooks/claude/:instanceId', { onRequest: authenticate(deps) }, async (req, reply) => {
