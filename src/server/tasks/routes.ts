@@ -29,7 +29,8 @@ export function taskRoutes(app: FastifyInstance, deps: { tasks: TaskService; ins
 
   // The list, cached per project and revision (see cache.ts), gzip when accepted; ETag / If-None-Match → 304.
   // Server-Timing says what it cost.
-  app.get<Q>('/api/tasks', async (req, reply) => {
+  // compress: false — the cached gzip body is ours; @fastify/compress (static files) must not encode it again.
+  app.get<Q>('/api/tasks', { compress: false }, async (req, reply) => {
     const t0 = performance.now();
     const p = project(req.query);
     const links = linksOf(p);
