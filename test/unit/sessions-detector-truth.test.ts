@@ -106,6 +106,19 @@ test('a recalled history line holding [y/N] is input, not a question', async () 
   await d.check();
   assert.equal(d.state, 'idle', 'the prompt holding a recalled line is still the idle prompt');
   assert.deepEqual(ch.since(n), []);
+  // A recalled line longer than the terminal wraps: the question mark is on the row above the cursor.
+  s.write('\x03');
+  await ch.next('idle');
+  const long = `echo "Deploy? [y/N] ${'x'.repeat(150)}"`;
+  s.write(`${long}\r`);
+  await ch.next('active');
+  await ch.next('idle');
+  const m = ch.all.length;
+  s.write('\x1b[A');
+  await until(s, () => /^x+"$/.test(cursorLine(s)));
+  await d.check();
+  assert.equal(d.state, 'idle', 'a wrapped recalled line is input too');
+  assert.deepEqual(ch.since(m), []);
   d.dispose();
   await s.terminate(200);
 });

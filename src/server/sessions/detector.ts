@@ -136,12 +136,15 @@ export class ScreenStateDetector extends EventEmitter<{ change: [StateChange] }>
     const lines = this.session.screenLines();
     const top = this.session.viewportTop();
     const cursorY = Math.min(this.session.cursor().y, lines.length - 1);
-    // The cursor's line as printed, without what the user typed on it since the last submission.
-    let cursorText = this.session.cursorLine();
-    const input = this.inputStart;
-    if (input && input.row === top + cursorY) cursorText = cursorText.slice(0, input.x);
-    else if (input && input.row < top + cursorY && input.row >= top) cursorText = ''; // the typed line wrapped
-    const text = (y: number) => (y === cursorY ? cursorText : lines[y]);
+    // The lines as printed (the cursor's with its trailing spaces), without what the user typed or recalled since the
+    // last submission: from where the typing began to the cursor (a long line wraps onto the rows below).
+    const cursorText = this.session.cursorLine();
+    const input = this.inputStart && this.inputStart.row <= top + cursorY ? this.inputStart : null;
+    const text = (y: number) => {
+      const l = y === cursorY ? cursorText : lines[y];
+      if (!input || y > cursorY || top + y < input.row) return l;
+      return top + y === input.row ? l.slice(0, input.x) : '';
+    };
     // Whether row y is the program's since the last submission (below the submitted line, or redrawn since).
     const live = (y: number) => {
       if (this.submitRow === null) return true;
