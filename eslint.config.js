@@ -14,8 +14,9 @@ const NO_SERVER = ['**/server/**', 'the web app and src/common never import the 
 const NO_WEB = ['**/web/**', 'src/common and the server never import the web app'];
 const NO_ROOT = ['**/server.js', 'server.ts is the composition root: it passes each module what it needs; only main.ts and the commands in cli/ import it'];
 const NO_HTTP = ['**/http/**', 'domain code knows nothing of HTTP: throw a DomainError (src/server/errors.ts); only routes files use http/'];
-const NO_INSTANCES = ['**/instances/**', 'sessions (one program in one pty) never imports the instances above it'];
+const NO_INSTANCES = ['**/instances/**', 'sessions (the link to the pty host, its sessions) never imports the instances above it'];
 const NO_INTEGRATIONS = ['**/integrations/**', 'sessions never imports an agent integration'];
+const NO_SERVER_IN_HOST = ['**/server/**', 'the pty host is a process of its own that outlives servers: it imports only src/common and src/ptyhost'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'test-results/**', 'bench/results/**', '**/*.cjs', 'test/fixtures/**', '.tmp/**', 'test/clis/**'] },
@@ -75,4 +76,6 @@ export default tseslint.config(
     rules: forbid(NO_WEB, NO_ROOT, NO_HTTP),
   },
   { files: ['src/server/sessions/**'], rules: forbid(NO_WEB, NO_ROOT, NO_HTTP, NO_INSTANCES, NO_INTEGRATIONS) },
+  // The pty host (pseudo-terminals, logs, screens; one process per home): nothing of the server or the web app.
+  { files: ['src/ptyhost/**'], rules: forbid(NO_WEB, NO_SERVER_IN_HOST, NO_INSTANCES, NO_INTEGRATIONS) },
 );

@@ -84,7 +84,7 @@ async function measure(ctx: BenchContext, k: Kind): Promise<Row[]> {
   const model = await k.setup(proj);
   // In-process server: the hooks' arrival times are seen on its HTTP server.
   const srv = await startServer(makeConfig({ home: tempDir(), port: 0, graceMs: 1500 }));
-  const arrivals = hookArrivals(srv.app.server, k.kind);
+  const arrivals = hookArrivals(srv.link);
   const target = { url: srv.url, headers: bearer(() => srv.token()) };
   const sse = new SseClient(`${srv.url}/api/events`, target.headers());
   try {

@@ -46,7 +46,7 @@ async function claude(ctx: BenchContext): Promise<Row[]> {
   // In-process server: the hooks' arrival times are seen on its HTTP server (the PermissionRequest hook is the last one
   // before awaiting_input).
   const srv = await startServer(makeConfig({ home: tempDir(), port: 0, graceMs: 1500 }));
-  const arrivals = hookArrivals(srv.app.server);
+  const arrivals = hookArrivals(srv.link);
   const target = { url: srv.url, headers: bearer(() => srv.token()) };
   const sse = new SseClient(`${srv.url}/api/events`, target.headers());
   try {
@@ -106,7 +106,7 @@ async function claude(ctx: BenchContext): Promise<Row[]> {
     a.met = null;
     return [h, a];
   } finally {
-    await srv.close();
+    await srv.close({ stopAll: true });
     await fake.close();
     sse.close();
   }

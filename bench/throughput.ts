@@ -6,6 +6,8 @@ import { createAgent, startChildServer, startInstance, tempDir, TermClient, type
 import { fromRuns, summarize, type Row } from './lib/stats.js';
 import type { BenchContext } from './lib/context.js';
 
+// The chain measured: the program → its pty → the pty host (log, parser thread, stream) → Unix socket → the server → the
+// WebSocket → this client; the baseline reads the pty in this process.
 const LINE = String.raw`\033[32mINFO\033[0m 12:00:01 compiled \033[1msrc/server/module.ts\033[0m in 12 ms \033[2m(cached)\033[0m ok\r`;
 /** Prints R, waits for one input byte, writes `bytes` bytes; then lingers 0.3 s (linger=false: exits at once). */
 export const floodScript = (bytes: number, linger = true) =>
@@ -75,7 +77,7 @@ async function relayed(s: ChildServer, agentId: string, bytes: number): Promise<
   return bytes / 1048576 / ((tEnd - t0) / 1000);
 }
 
-/** Diagnostic: the server's headless terminal (same options as PtySession) parsing the same text in this process. */
+/** Diagnostic: a headless terminal (the pty host's, same options) parsing the same text in this process. */
 async function headlessParse(bytes: number): Promise<number> {
   const line = Buffer.from(execYesLine());
   const chunk = Buffer.alloc(65536);
@@ -123,7 +125,7 @@ export async function throughput(ctx: BenchContext): Promise<Row[]> {
     const parse: number[] = [];
     for (let i = 0; i < reps; i++) parse.push(await headlessParse(Math.min(bytes, 20 * 1048576)));
     const rp = fromRuns({ bench: '1 relay throughput', figure: 'diagnostic: @xterm/headless parse rate of the same text, in-process', unit: 'MB/s',
-      baseline: { label: 'node-pty direct', value: b }, note: 'the server\'s headless terminal parses every byte on the main thread, behind the live stream (it no longer pauses the pty), so it competes with the relay for the same core' }, parse);
+      baseline: { label: 'node-pty direct', value: b }, note: 'the pty host parses every byte in its parser thread (nice 10), behind the live stream: it never holds the relay back, but shares the 2 cores' }, parse);
     rp.ratio = rp.value / b;
     const rb = fromRuns({ bench: '1 relay throughput', figure: `${mb} MB node-pty direct (baseline)`, unit: 'MB/s' }, base);
     const lost = fromRuns({ bench: '1 relay throughput', figure: 'bytes lost when a program exits right after writing 1 MiB (output log)', unit: 'B',

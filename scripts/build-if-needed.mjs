@@ -16,18 +16,21 @@ function newest(dir) {
   return t;
 }
 const mtime = (p) => (fs.existsSync(p) ? fs.statSync(p).mtimeMs : 0);
-const run = (args) => execFileSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
 
-export function buildIfNeeded({ server = true, web = true } = {}) {
+/** `toStderr`: every line of the build goes to stderr (npm pack --json keeps stdout for its JSON). */
+export function buildIfNeeded({ server = true, web = true, toStderr = false } = {}) {
+  const stdio = toStderr ? ['ignore', 2, 2] : 'inherit';
+  const run = (args) => execFileSync(process.execPath, args, { cwd: root, stdio });
+  const log = toStderr ? console.error : console.log;
   const common = newest(path.join(root, 'src/common'));
-  if (server && mtime(path.join(root, 'dist/server/main.js')) < Math.max(common, newest(path.join(root, 'src/server')))) {
-    console.log('building the server (tsc)…');
+  if (server && mtime(path.join(root, 'dist/server/main.js')) < Math.max(common, newest(path.join(root, 'src/server')), newest(path.join(root, 'src/ptyhost')))) {
+    log('building the server (tsc)…');
     run([path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.server.json']);
   }
   const webOut = path.join(root, 'dist/web/index.html');
   if (web && fs.existsSync(path.join(root, 'src/web/index.html'))
     && mtime(webOut) < Math.max(common, newest(path.join(root, 'src/web')), mtime(path.join(root, 'vite.config.ts')))) {
-    console.log('building the web app (vite)…');
+    log('building the web app (vite)…');
     run([path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn']);
   }
 }

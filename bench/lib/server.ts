@@ -6,7 +6,23 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
+import { hostPaths } from '../../src/ptyhost/paths.js';
+import { HostClient } from '../../src/server/sessions/host-client.js';
 import { sleep } from './stats.js';
+
+// The pty hosts the bench's servers start end with the bench, whatever happens to it.
+process.env.AREYOUJ_HOST_WATCH_PID ??= String(process.pid);
+
+/** Ends every agent of the home and its pty host (what `areyouj stop --all` does once the server is gone). */
+export async function stopHost(home: string): Promise<void> {
+  let c: HostClient;
+  try { c = await HostClient.connect(hostPaths(home)); } catch { return; }
+  const pid = c.hello.hostPid;
+  const closed = new Promise<void>((r) => c.once('closed', () => r()));
+  await c.request('shutdown', { reason: 'bench_done' }).catch(() => {});
+  await closed;
+  for (let i = 0; i < 200; i++) { try { process.kill(pid, 0); } catch { return; } await sleep(25); }
+}
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const PROGRAMS = path.join(ROOT, 'bench', 'programs');
@@ -55,6 +71,8 @@ export interface ChildServer extends Target {
   url: string;
   token: string;
   pid: number;
+  /** The pid of the server's pty host (the process that runs the programs, their logs and screens). */
+  hostPid(): Promise<number>;
   home: string;
   proc: ChildProcess;
   /** The tail of the server's stderr. */
@@ -69,10 +87,10 @@ export interface ChildServer extends Target {
  * Starts `node --import tsx src/server/main.ts --home <home> --port 0` and waits for its URL. `env` is merged over this
  * process's environment (minus AREYOUJ_TOKEN); `stderr()` is its tail, or all of it with `keepStderr`.
  */
-export async function startChildServer(opts: { home?: string; maxInstances?: number; env?: Record<string, string>; preload?: string[]; keepStderr?: boolean } = {}): Promise<ChildServer> {
+export async function startChildServer(opts: { home?: string; maxInstances?: number; args?: string[]; env?: Record<string, string>; preload?: string[]; keepStderr?: boolean } = {}): Promise<ChildServer> {
   const home = opts.home ?? tempDir();
   const proc = spawn(process.execPath, ['--import', 'tsx', ...(opts.preload ?? []).flatMap((p) => ['--import', p]), path.join(ROOT, 'src/server/main.ts'),
-    '--home', home, '--port', '0', '--max-instances', String(opts.maxInstances ?? 200)],
+    '--home', home, '--port', '0', '--max-instances', String(opts.maxInstances ?? 200), ...(opts.args ?? [])],
   { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...serverEnv(), ...opts.env } });
   let out = '', err = '';
   proc.stderr!.on('data', (d) => { err += d; if (!opts.keepStderr && err.length > 20_000) err = err.slice(-10_000); });
@@ -91,15 +109,18 @@ export async function startChildServer(opts: { home?: string; maxInstances?: num
   const target: Target = { url, headers: bearer(() => token) };
   return {
     url, token, headers: target.headers, pid: proc.pid!, home, proc, stderr: () => err,
+    hostPid: async () => (await api(target, 'GET', '/api/info')).body.ptyHost.pid,
     api: (method, u, body) => api(target, method, u, body),
     fetch: (p, init) => fetch(url + p, { ...init, headers: { ...target.headers(), ...(init?.headers as Record<string, string> | undefined) } }),
     async close() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-      proc.kill('SIGTERM');
-      const t = setTimeout(() => proc.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(t);
+      if (proc.exitCode === null && proc.signalCode === null) {
+        const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+        proc.kill('SIGTERM');
+        const t = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(t);
+      }
+      await stopHost(home); // the server's agents outlive it: end them with their host
     },
   };
 }

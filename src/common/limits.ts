@@ -16,11 +16,16 @@ export const TERMINAL_SIZE_LIMITS = { minCols: 2, maxCols: 1000, minRows: 2, max
 export const DEFAULT_TERMINAL_SIZE = { cols: 120, rows: 32 } as const;
 
 /**
- * Lines of scrollback kept per instance by the server's screen (snapshots on attach) and by the browser's terminals.
- * 10,000 lines hold an agent's long session; each costs ~2 KB of server memory at 120 columns (~21 MB per instance),
- * so --scrollback lowers it (up to MAX_SCROLLBACK raises it); the full output is always in the log.
+ * Lines of scrollback kept per instance by the pty host's screen (snapshots on attach) and by the browser's terminals.
+ * 5,000 lines hold the last hours of an agent's session on screen; each costs ~1.1-1.6 KB of the pty host's memory at
+ * 120 columns (measured: ~7 MB for a full 5,000-line screen, ~9.5 MB at 10,000), which keeps an instance's memory
+ * (pty host and server) under the 10 MB target with 100 instances. Everything older stays in the log (docs/logs, GET
+ * /api/instances/:id/output); --scrollback raises it (up to MAX_SCROLLBACK) or lowers it.
  */
-export const DEFAULT_SCROLLBACK = 10_000;
+export const DEFAULT_SCROLLBACK = 5000;
+/** SIGTERM → SIGKILL: time for an agent to save its state and exit cleanly; only a program that ignores SIGTERM waits this long. */
+export const TERMINATE_GRACE_MS = 5000;
+
 /** 1,000,000 lines ≈ 2 GB per instance at 120 columns: more is certainly a mistake. */
 export const MAX_SCROLLBACK = 1_000_000;
 

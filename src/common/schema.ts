@@ -291,6 +291,8 @@ export const Instance = z.strictObject({
   startedAt: z.string(),
   completedAt: z.string().nullable(),
   lastActivityAt: z.string(),
+  /** The agent CLI's own session id (Claude Code's --session-id): what Resume continues. Null for other kinds. */
+  agentSessionId: z.string().nullable(),
   /** The newest message (its first 200 characters), for overviews. */
   lastMessage: MessagePreview.nullable(),
   /** Its own git worktree (where the agent runs), or null when it works in the project itself. */

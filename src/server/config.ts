@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_SCROLLBACK } from '../common/limits.js';
-import { BODY_LIMIT_BYTES, DEFAULT_MAX_INSTANCES, SSE_HEARTBEAT_MS, TERMINATE_GRACE_MS } from './limits.js';
+import { DEFAULT_SCROLLBACK, TERMINATE_GRACE_MS } from '../common/limits.js';
+import { BODY_LIMIT_BYTES, DEFAULT_MAX_INSTANCES, SSE_HEARTBEAT_MS } from './limits.js';
 
 export interface Config {
   home: string;

@@ -1,6 +1,6 @@
 // Errors of the domain modules (stores, services, the instance manager, drivers). They say what went wrong, never
 // how to answer it: src/server/http/ maps them to HTTP statuses and {error:{code,message,details}}.
-export type DomainErrorKind = 'not_found' | 'conflict' | 'invalid' | 'failed';
+export type DomainErrorKind = 'not_found' | 'conflict' | 'invalid' | 'unavailable' | 'failed';
 
 export class DomainError extends Error {
   constructor(readonly kind: DomainErrorKind, readonly code: string, message: string, readonly details?: unknown) {
@@ -17,3 +17,5 @@ export const conflict = (code: string, message: string, details?: unknown) => ne
 /** An input is wrong: `field` names it (details {field, ...extra}). */
 export const invalid = (code: string, field: string, message: string, extra?: Record<string, unknown>) =>
   new DomainError('invalid', code, message, { field, ...extra });
+/** Something the request needs is not there now (the pty host): try again shortly. */
+export const unavailable = (code: string, message: string, details?: unknown) => new DomainError('unavailable', code, message, details);

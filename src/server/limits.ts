@@ -34,9 +34,6 @@ export const SSE_MAX_CLIENTS = 100;
 /** SSE heartbeat comments: well under the 30-60 s idle timeouts of proxies and browsers. */
 export const SSE_HEARTBEAT_MS = 15_000;
 
-/** SIGTERM → SIGKILL: time for an agent to save its state and exit cleanly; only a program that ignores SIGTERM waits this long. */
-export const TERMINATE_GRACE_MS = 5000;
-
 /** GET /api/instances/:id/output: 1 MB by default (a screenful of history many times over), 16 MB at most per request. */
 export const OUTPUT_READ = { default: 1 << 20, max: 16 << 20 } as const;
 

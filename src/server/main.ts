@@ -13,6 +13,8 @@ export interface Command {
 
 /** Subcommands other than `serve`. Add one here: a name, a summary and a lazily imported module. */
 export const COMMANDS: Record<string, Command> = {
+  doctor: { summary: 'check what AreYouJ needs on this machine and in this home (--json for scripts)', run: async (argv) => (await import('./cli/doctor.js')).doctor(argv) },
+  stop: { summary: 'stop the server (--all: and every agent, and the pty host)', run: async (argv) => (await import('./cli/stop.js')).stop(argv) },
   token: {
     summary: 'show the token and the URL that logs a browser in; --rotate makes a new one and ends every session',
     run: async (argv) => (await import('./cli/token.js')).tokenCommand(argv),

@@ -74,4 +74,29 @@ describe('Claude Code in the dashboard', { timeout: 180_000 }, () => {
     await shot(page, '31-claude-done');
     assert.deepEqual(errors, []);
   });
+
+  it('a lost pty host: the instance shows host_lost, Resume all brings the same conversation back', async () => {
+    const inst = Object.values(await srv.api<any[]>('GET', '/api/instances')).find((i) => i.status === 'idle')!;
+    const info = await srv.api<{ ptyHost: { pid: number } }>('GET', '/api/info');
+    process.kill(info.ptyHost.pid, 'SIGKILL');
+    const resumeAll = page.locator('[data-testid=resume-all]');
+    await resumeAll.waitFor({ timeout: 30_000 });
+    assert.equal(await resumeAll.innerText(), 'Resume all (1)');
+    const pane = page.locator(`[data-testid=instance-pane][data-instance="${inst.id}"]`);
+    assert.match(await pane.locator('.pane-meta').innerText(), /Cut off: its pty host was lost/); // host_lost, in words
+    await pane.locator('[data-testid=resume]').waitFor();
+    await shot(page, '32-claude-host-lost');
+    await resumeAll.click();
+    await page.waitForSelector(`[data-testid=tab][data-instance="${inst.id}"][data-status=idle]`, { timeout: 60_000 });
+    await resumeAll.waitFor({ state: 'detached' });
+    const composer = pane.locator('[data-testid=composer-input]');
+    await composer.fill('are you still there');
+    await composer.press('Enter');
+    await pane.locator('[data-testid=message][data-sender=agent]', { hasText: 'You said: are you still there' }).waitFor({ timeout: 30_000 });
+    // The model was sent the earlier turns: the same conversation.
+    assert.match(JSON.stringify(fake.mainRequests().at(-1)!.body.messages), /echo hi > out\.txt/);
+    await shot(page, '33-claude-resumed');
+    await waitForTerm(page, inst.id, /are you still there/);
+    assert.deepEqual(errors, []);
+  });
 });

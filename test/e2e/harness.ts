@@ -14,6 +14,7 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const RESULTS = path.join(ROOT, 'test-results');
 export const FAKE_AGENT = path.join(ROOT, 'test', 'fixtures', 'agents', 'fake-agent.js');
 export { FIXTURE_TASKS_DB as TASKS_FIXTURE } from '../helpers/server.js'; // the shared fixture, or its copy in test/fixtures
+import { stopHost } from '../helpers/server.js';
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -67,7 +68,8 @@ export interface Server {
   /** The URL it printed to open the dashboard (`/?token=…`): a browser logs in with it once. */
   loginUrl: string;
   token: string;
-  stop: () => Promise<void>;
+  /** Stops the server and (unless keepAgents: a restart) its agents and pty host. */
+  stop: (opts?: { keepAgents?: boolean }) => Promise<void>;
   api: <T = any>(method: string, p: string, body?: unknown) => Promise<T>;
 }
 
@@ -101,13 +103,15 @@ export async function startServer(opts: { home?: string; args?: string[]; web?: 
     if (!res.ok) throw new Error(`${method} ${p} → ${res.status} ${text}`);
     return (text ? JSON.parse(text) : undefined) as T;
   };
-  const stop = async () => {
-    if (proc.exitCode !== null) return;
-    const exited = new Promise((r) => proc.once('exit', r));
-    proc.kill('SIGTERM');
-    const t = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(t);
+  const stop = async (o: { keepAgents?: boolean } = {}) => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      const t = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(t);
+    }
+    if (!o.keepAgents) await stopHost(home); // the agents outlive the server: end them with their host
   };
   return { url, home, proc, loginUrl, token, stop, api };
 }

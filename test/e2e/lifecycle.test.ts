@@ -127,17 +127,20 @@ describe('deleting, restarts and notices', { timeout: 180_000 }, () => {
     assert.equal(fs.existsSync(log(d.id)), false);
   });
 
-  it('keeps one auto instance over server restarts, and says in words when the server cut one off', async () => {
+  it('keeps one auto instance over server restarts, and says in words when a lost pty host cut one off', async () => {
     const auto = (await srv.api<{ id: string }>('POST', '/api/agents', {
       name: 'keeper', projectPath: srv.home, kind: 'generic', command: 'bash', args: ['--norc', '--noprofile'], settings: { autoStart: true },
     })).id;
     const cut = await start(sh);
     await page.close();
-    // The first stop is a crash (the instance is cut off), the others are clean.
+    // The first stop is a crash of the server and of its pty host, as a reboot is (the instance is cut off; a server
+    // crash alone cuts nothing: the agents run on in the host), the others are clean.
     for (let n = 0; n < 3; n++) {
       if (n === 0) {
+        const hostPid = (await srv.api<{ ptyHost: { pid: number } }>('GET', '/api/info')).ptyHost.pid;
         const exited = new Promise((r) => srv.proc.once('exit', r));
         srv.proc.kill('SIGKILL');
+        process.kill(hostPid, 'SIGKILL');
         await exited;
       } else await srv.stop();
       srv = await startServer({ home: srv.home });
@@ -151,8 +154,8 @@ describe('deleting, restarts and notices', { timeout: 180_000 }, () => {
     const card = page.locator(`[data-testid=failed-card][data-instance="${cut.id}"]`);
     await card.waitFor();
     const why = card.locator('[data-testid=failed-reason]');
-    assert.equal(await why.innerText(), 'Cut off: the server stopped while it ran');
-    assert.match((await why.getAttribute('title'))!, /server_restarted/);
+    assert.equal(await why.innerText(), 'Cut off: its pty host was lost');
+    assert.match((await why.getAttribute('title'))!, /host_lost/);
     await shot(page, '73-server-restarted');
   });
 });

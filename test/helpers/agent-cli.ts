@@ -1,9 +1,11 @@
 // Driving a real agent CLI in a test: the program in a real pty (the server's own PtySession, with its headless
-// screen), a loopback HTTP receiver standing in for AreYouJ's hook route, and one waiter that re-checks a condition
+// screen), an HTTP receiver on a Unix socket standing in for the pty host's hooks socket, and one waiter that re-checks a condition
 // on every change (output parsed, hook received, process exit) instead of sleeping.
+import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { PtySession, type ExitInfo } from '../../src/server/sessions/pty-session.js';
+import os from 'node:os';
+import path from 'node:path';
+import { PtySession, type ExitInfo } from '../../src/ptyhost/pty-session.js';
 
 export class Waiter {
   private pending: { check: () => unknown; resolve: (v: any) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }[] = [];
@@ -55,15 +57,15 @@ export interface ReceivedHook {
 }
 
 export interface HookReceiver {
-  /** e.g. http://127.0.0.1:PORT (what a launch takes as the server URL). */
-  url: string;
+  /** The Unix socket it listens on (what a launch takes as the pty host's hooks socket). */
+  socket: string;
   hooks: ReceivedHook[];
   /** Requests with a wrong path or secret (must stay 0). */
   rejected: number;
   close(): Promise<void>;
 }
 
-/** A stand-in for POST /api/hooks/<kind>/<instanceId>: checks the path and the secret header, records the JSON body. */
+/** A stand-in for the pty host's hooks socket (POST /hooks/<instanceId>): checks the path and the secret header, records the JSON body. */
 export async function startHookReceiver(o: {
   path: string;
   header: string;
@@ -71,7 +73,7 @@ export async function startHookReceiver(o: {
   onHook?: (h: ReceivedHook) => void;
 }): Promise<HookReceiver> {
   const hooks: ReceivedHook[] = [];
-  const r: HookReceiver = { url: '', hooks, rejected: 0, close: async () => {} };
+  const r: HookReceiver = { socket: '', hooks, rejected: 0, close: async () => {} };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c) => chunks.push(c));
@@ -94,8 +96,9 @@ export async function startHookReceiver(o: {
       o.onHook?.(h);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  r.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ayj-hooks-'));
+  r.socket = path.join(dir, 'hooks.sock');
+  await new Promise<void>((resolve) => server.listen(r.socket, resolve));
   r.close = () =>
     new Promise<void>((resolve) => {
       server.closeAllConnections();
@@ -125,9 +128,12 @@ export function startCli(o: {
   onChange: () => void;
 }): CliRun {
   const session = PtySession.start({ command: o.command, args: o.args, cwd: o.cwd, env: o.env, cols: o.cols ?? 120, rows: o.rows ?? 40 });
+  // The screen as last read (reads are asynchronous): refreshed after each chunk of output is parsed.
+  let last = '';
+  const refresh = () => session.screen({ settle: true }).then((sc) => { last = sc.lines.join('\n'); }, () => undefined);
   const run: CliRun = {
     session,
-    screen: () => session.screenLines().join('\n'),
+    screen: () => last,
     exit: null,
     write: (d) => {
       session.write(d);
@@ -137,11 +143,11 @@ export function startCli(o: {
     },
   };
   session.on('data', () => {
-    void session.whenParsed().then(o.onChange);
+    void refresh().then(o.onChange);
   });
-  session.on('exit', (e) => {
+  session.on('exit', (e: ExitInfo) => {
     run.exit = e;
-    o.onChange();
+    void refresh().then(o.onChange);
   });
   return run;
 }

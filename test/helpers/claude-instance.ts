@@ -48,7 +48,25 @@ export async function startClaudeInstance(s: TestServer, sse: SseClient, api: Fa
     keys: (keys: string[]) => s.api('POST', `/api/instances/${id}/input`, { keys }),
     get: async () => (await s.api('GET', `/api/instances/${id}`)).body,
     messages: async () => (await s.api('GET', `/api/instances/${id}/messages?limit=1000`)).body as any[],
-    screen: () => s.manager.get(id)!.session.screenLines().join('\n'),
+    /** The screen (read from the pty host once what arrived so far is parsed). */
+    screen: async () => (await s.manager.get(id)!.session.screen({ settle: true })).lines.join('\n'),
+    /** Resolves once pred(screen) holds, checked now and after each output (never a sleep). */
+    untilScreen: (pred: (screen: string) => boolean) => new Promise<void>((resolve) => {
+      const session = s.manager.get(id)!.session;
+      let busy = false, again = false, done = false;
+      const check = async () => {
+        if (busy) { again = true; return; }
+        busy = true;
+        do {
+          again = false;
+          if (pred(await c.screen())) { done = true; session.off('data', onData); resolve(); }
+        } while (again && !done);
+        busy = false;
+      };
+      const onData = () => void check();
+      session.on('data', onData);
+      void check();
+    }),
   };
   await c.status(from, 'idle', 60_000);
   return c;

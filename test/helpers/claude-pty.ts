@@ -1,5 +1,5 @@
 // The real Claude Code CLI in a pty with a headless terminal, offline against test/fakes/anthropic-api.ts, launched with the
-// settings prepareClaudeLaunch writes and a loopback receiver standing in for POST /api/hooks/claude/:instanceId.
+// settings prepareClaudeLaunch writes and a receiver on a Unix socket standing in for the pty host's hooks socket (POST /hooks/<id>, /hooks/<id>/decision).
 // Records every hook payload and every transcript entry; `until` re-checks a condition on every change (screen, hook,
 // transcript, exit), so tests await events instead of sleeping.
 import fs from 'node:fs';
@@ -7,7 +7,6 @@ import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import pty from 'node-pty';
 import xterm from '@xterm/headless';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-api.js';
@@ -101,7 +100,9 @@ export async function startClaudePty(
       poke();
     });
   });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  // Hooks go to a Unix socket, as they go to the pty host's hooks socket.
+  const hookSocket = path.join(root, 'hooks.sock');
+  await new Promise<void>((r) => receiver.listen(hookSocket, r));
   const ownApi = !opts.api;
   const api = opts.api ?? (await startFakeAnthropic());
   const sessionId = randomUUID();
@@ -111,7 +112,7 @@ export async function startClaudePty(
     secret,
     sessionId,
     userArgs: opts.args ?? [],
-    serverUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`,
+    hookSocket,
   });
   const cols = opts.cols ?? 120,
     rows = opts.rows ?? 40;

@@ -2,7 +2,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { hostPaths } from '../../src/ptyhost/paths.js';
 import { makeConfig, type Config } from '../../src/server/config.js';
+import { HostClient } from '../../src/server/sessions/host-client.js';
 import { startServer, type Server } from '../../src/server/server.js';
 
 // A real tasks.db written by the original AreYouJ. The team's copy is ../shared/fixtures/areyouj-tasks.db beside the
@@ -47,10 +49,22 @@ export function dropEmpty(h: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(h).filter(([, v]) => v !== ''));
 }
 
+/**
+ * Pty hosts started by this test process (by in-process servers, or by servers it runs as child processes) end with it,
+ * whatever happens to it (--watch-pid): no test leaves a host running.
+ */
+process.env.AREYOUJ_HOST_WATCH_PID ??= String(process.pid);
+
+/**
+ * A server on a temp home. close() stops every agent and the pty host too (tests clean up after themselves); pass
+ * { stopAll: false } to stop the server alone, as Ctrl-C does (the agents go on in the pty host).
+ */
 export async function startTestServer(over: Partial<Config> = {}): Promise<TestServer> {
   const home = over.home ?? tempDir();
   const server = await startServer(makeConfig({ port: 0, graceMs: 1500, ...over, home }));
   const auth = () => ({ authorization: `Bearer ${server.token()}` });
+  const close = server.close.bind(server);
+  server.close = (opts = {}) => close({ stopAll: true, ...opts });
   const api = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(server.url + url, {
       method,
@@ -63,4 +77,15 @@ export async function startTestServer(over: Partial<Config> = {}): Promise<TestS
     return { status: res.status, body: parsed, headers: res.headers };
   };
   return Object.assign(server, { home, api, headers: auth });
+}
+
+/** Ends every agent of a home and its pty host (what `areyouj stop --all` does once the server is gone); waits for its exit. */
+export async function stopHost(home: string): Promise<void> {
+  let c: HostClient;
+  try { c = await HostClient.connect(hostPaths(home)); } catch { return; }
+  const pid = c.hello.hostPid;
+  const closed = new Promise<void>((r) => c.once('closed', () => r()));
+  await c.request('shutdown', { reason: 'test_done' }).catch(() => {});
+  await closed;
+  for (let i = 0; i < 400; i++) { try { process.kill(pid, 0); } catch { return; } await new Promise((r) => setTimeout(r, 25)); }
 }

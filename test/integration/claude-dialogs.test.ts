@@ -175,16 +175,7 @@ describe("Claude Code's questions and plans through the server", { timeout: 240_
     const c = await startClaudeInstance(s, sse, api);
     const { from } = await question(c, ask(DB));
     // the dialog on the server's screen, then "1" typed into the terminal (Claude drops keys in a dialog's first ~200 ms)
-    await new Promise<void>((resolve) => {
-      const check = () => {
-        if (questionDialogVisible(c.screen())) {
-          c.live().session.off('data', check);
-          resolve();
-        }
-      };
-      c.live().session.on('data', check);
-      check();
-    });
+    await c.untilScreen(questionDialogVisible);
     await new Promise((r) => setTimeout(r, PERMISSION_INPUT_GUARD_MS));
     await c.keys(['1']);
     const result = await resultFor(lastCall('AskUserQuestion')!);
@@ -234,6 +225,6 @@ describe("Claude Code's questions and plans through the server", { timeout: 240_
     assert.match((await resultFor(lastCall('ExitPlanMode')!)).content, /^User has approved your plan/);
     await c.created(q.from, (m) => m.content === 'Plan approved', 'the approval recorded');
     await c.status(q.from, 'idle');
-    assert.match(c.screen(), /manual mode on/);
+    assert.match(await c.screen(), /manual mode on/);
   });
 });

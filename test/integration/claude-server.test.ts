@@ -7,10 +7,11 @@ import path from 'node:path';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-api.js';
 import { claudeCli, offlineClaudeEnv } from '../fakes/claude-offline.js';
 import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
-import { hookArrivals } from '../helpers/hook-arrivals.js';
+import { hookArrivals, postHook } from '../helpers/hook-arrivals.js';
 import { SseClient, type SseEvent } from '../helpers/sse.js';
+import { hostPaths } from '../../src/ptyhost/paths.js';
 import { ClaudeDriver } from '../../src/server/integrations/claude/driver.js';
-import { HOOK_SECRET_HEADER } from '../../src/server/integrations/claude/launch.js';
+import { HostClient } from '../../src/server/sessions/host-client.js';
 
 describe('Claude Code through the server', { timeout: 180_000 }, () => {
   let CLAUDE: string;
@@ -72,19 +73,16 @@ describe('Claude Code through the server', { timeout: 180_000 }, () => {
     assert.equal(await c.count('Hello from the fake API. You said: say hi'), 1);
     assert.equal(c.createdEvents('say hi'), 1);
 
-    // the hook endpoint: its own secret, never the server token; no 500 on garbage
-    const url = `/api/hooks/claude/${c.id}`;
-    const secret = c.driver().secret;
-    assert.equal((await s.api('POST', url, { hook_event_name: 'Stop' })).status, 401);
-    assert.equal((await s.api('POST', url, { hook_event_name: 'Stop' }, { [HOOK_SECRET_HEADER]: 'x'.repeat(secret.length) })).status, 401);
-    // an unknown instance gets the same answer as a wrong secret (the route does not tell which ids are live)
-    const unknown = await s.api('POST', '/api/hooks/claude/nope', { hook_event_name: 'Stop' }, { [HOOK_SECRET_HEADER]: secret });
-    const wrong = await s.api('POST', url, { hook_event_name: 'Stop' }, { [HOOK_SECRET_HEADER]: 'x'.repeat(secret.length) });
-    assert.deepEqual([unknown.status, unknown.body], [wrong.status, wrong.body]);
-    assert.equal(unknown.status, 401);
+    // the hook endpoint (the pty host's hooks socket): the instance's own secret; garbage is answered and ignored
+    const sock = s.link.paths.hooks;
+    const secret = c.driver().hookSecret;
+    assert.equal(await postHook(sock, c.id, '{"hook_event_name":"Stop"}'), 401);
+    assert.equal(await postHook(sock, c.id, '{"hook_event_name":"Stop"}', 'x'.repeat(secret.length)), 401);
+    // an unknown instance gets the same answer as a wrong secret (the socket does not tell which ids are live)
+    assert.equal(await postHook(sock, 'nope', '{"hook_event_name":"Stop"}', secret), 401);
+    assert.equal((await s.api('POST', `/api/hooks/claude/${c.id}`, { hook_event_name: 'Stop' })).status, 404, 'the server\'s port takes no hooks');
     for (const body of ['{"hook_event_name":', '[1,2]', '{"hook_event_name":{"x":1}}', '{"hook_event_name":"Stop","prompt":7}', '']) {
-      const r = await s.api('POST', url, body, { [HOOK_SECRET_HEADER]: secret, 'content-type': 'application/json' });
-      assert.ok(r.status === 204 || r.status === 400, `${body} → ${r.status}`);
+      assert.equal(await postHook(sock, c.id, body, secret), 204, body);
     }
     assert.equal((await s.api('GET', `/api/instances/${c.id}`)).body.status, 'idle');
   });
@@ -218,7 +216,7 @@ describe('Claude Code through the server', { timeout: 180_000 }, () => {
 
   test('latency: PermissionRequest hook arriving → awaiting_input at an SSE client (printed, not asserted)', async () => {
     const c = await startClaude();
-    const arrivals = hookArrivals(s.app.server);
+    const arrivals = hookArrivals(s.link);
     const runs: number[] = [];
     for (let i = 0; i < 8; i++) {
       const from = sse.events.length;
@@ -238,5 +236,132 @@ describe('Claude Code through the server', { timeout: 180_000 }, () => {
     const fmt = (x: number) => x.toFixed(2);
     console.log(`[latency] PermissionRequest hook POST at the server → awaiting_input at an SSE client, ${runs.length} runs (ms): `
       + `${runs.map(fmt).join(', ')}; median ${fmt(sorted[Math.floor(sorted.length / 2)])}, max ${fmt(sorted.at(-1)!)}`);
+  });
+});
+
+describe('Claude Code outlives the server; Resume when its pty host is lost', { timeout: 240_000 }, () => {
+  let CLAUDE: string;
+  let api: FakeAnthropic;
+  before(async () => {
+    CLAUDE = await claudeCli(); // installs test/clis the first time, never skipped
+    api = await startFakeAnthropic();
+  });
+  after(async () => { await api?.close(); });
+
+  async function claudeInstance(s: TestServer, sse: SseClient) {
+    const proj = tempDir('ayj-claude-proj-');
+    const configDir = tempDir('ayj-claude-cfg-');
+    const agent = (await s.api('POST', '/api/agents', {
+      name: 'claude', projectPath: proj, kind: 'claude', command: CLAUDE, args: ['--permission-mode', 'default'],
+      env: offlineClaudeEnv({ apiUrl: api.url, configDir, project: proj }),
+    })).body;
+    const from = sse.events.length;
+    const inst = (await s.api('POST', `/api/agents/${agent.id}/instances`, { cols: 120, rows: 40 })).body;
+    await sse.waitFor((e) => e.event === 'instance.updated' && e.data.instance.id === inst.id && e.data.instance.status === 'idle' && sse.events.indexOf(e) >= from, 30_000, 'idle');
+    return { id: inst.id as string, proj, configDir };
+  }
+  const statusAfter = (sse: SseClient, id: string, from: number, pred: (i: any) => boolean, what: string) =>
+    sse.waitFor((e) => e.event === 'instance.updated' && e.data.instance.id === id && sse.events.indexOf(e) >= from && pred(e.data.instance), 60_000, what);
+  const replyAfter = (sse: SseClient, id: string, from: number, text: string) =>
+    sse.waitFor((e) => e.event === 'message.created' && e.data.message.instanceId === id && e.data.message.senderType === 'agent'
+      && e.data.message.content.includes(text) && sse.events.indexOf(e) >= from, 60_000, `reply ${text}`);
+  const count = async (s: TestServer, id: string, content: string) =>
+    ((await s.api('GET', `/api/instances/${id}/messages?limit=1000`)).body as any[]).filter((m) => m.content === content).length;
+  const alive = (pid: number) => { try { return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return false; } };
+
+  test('kill -9 of the pty host: host_lost, the CLI reaped; Resume continues the same session id, transcript and conversation', async () => {
+    const s = await startTestServer();
+    const sse = new SseClient(`${s.url}/api/events`, s.headers());
+    try {
+      await sse.ready;
+      const c = await claudeInstance(s, sse);
+      let from = sse.events.length;
+      await s.api('POST', `/api/instances/${c.id}/messages`, { content: 'the first question' });
+      await replyAfter(sse, c.id, from, 'You said: the first question');
+      await statusAfter(sse, c.id, from, (i) => i.status === 'idle', 'idle');
+      const before = (await s.api('GET', `/api/instances/${c.id}`)).body;
+      assert.match(before.agentSessionId, /^[0-9a-f-]{36}$/);
+      const transcript = path.join(c.configDir, 'projects', c.proj.replace(/[^a-zA-Z0-9]/g, '-'), `${before.agentSessionId}.jsonl`);
+      assert.ok(fs.existsSync(transcript));
+
+      from = sse.events.length;
+      process.kill(s.link.status.pid!, 'SIGKILL');
+      const lost = await statusAfter(sse, c.id, from, (i) => i.statusReason === 'host_lost', 'host_lost');
+      assert.equal(lost.data.instance.status, 'error');
+      for (let t = Date.now(); alive(before.pid) && Date.now() - t < 20_000;) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(!alive(before.pid), 'the lost Claude Code was reaped');
+
+      from = sse.events.length;
+      const r = await s.api('POST', `/api/instances/${c.id}/resume`);
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      assert.equal(r.body.id, c.id);
+      await statusAfter(sse, c.id, from, (i) => i.status === 'idle', 'idle after resume');
+      const resumed = (await s.api('GET', `/api/instances/${c.id}`)).body;
+      assert.equal(resumed.agentSessionId, before.agentSessionId, 'the same Claude session');
+      assert.notEqual(resumed.pid, before.pid);
+
+      from = sse.events.length;
+      await s.api('POST', `/api/instances/${c.id}/messages`, { content: 'the second question' });
+      await replyAfter(sse, c.id, from, 'You said: the second question');
+      const last = api.mainRequests().at(-1)!;
+      assert.match(JSON.stringify(last.body.messages), /the first question/, 'the model got the earlier conversation: the same conversation');
+      const lines = fs.readFileSync(transcript, 'utf8');
+      assert.match(lines, /the first question/);
+      assert.match(lines, /the second question/);
+      assert.equal(await count(s, c.id, 'the first question'), 1);
+      assert.equal(await count(s, c.id, 'the second question'), 1);
+      assert.equal(await count(s, c.id, 'Hello from the fake API. You said: the first question'), 1, 'the history is not stored again');
+      assert.equal((await s.api('POST', `/api/instances/${c.id}/resume`)).status, 409, 'a running instance is not resumed');
+    } finally {
+      sse.close();
+      await s.close();
+    }
+  });
+
+  test('hooks that fire while no server is up are not lost: the next server applies them', async () => {
+    let s = await startTestServer();
+    const home = s.home;
+    let sse = new SseClient(`${s.url}/api/events`, s.headers());
+    try {
+      await sse.ready;
+      const c = await claudeInstance(s, sse);
+      // The prompt is typed, then the server stops at once: the turn's hooks (UserPromptSubmit, Stop) fire while it is away.
+      assert.equal((await s.api('POST', `/api/instances/${c.id}/messages`, { content: 'while you were away' })).status, 201);
+      sse.close();
+      await s.close({ stopAll: false });
+      // The pty host keeps them: wait until the turn's Stop hook is among the hooks it holds for the next server.
+      const paths = hostPaths(home);
+      for (let t = Date.now(); ; ) {
+        const h = await HostClient.connect(paths, { hold: true });
+        const seen: string[] = [];
+        h.on('event', (e) => { if (e.ev === 'hook' && e.sid === c.id) seen.push(JSON.parse(e.body as string).hook_event_name); });
+        h.release();
+        await h.request('list'); // answered after the hooks it replays
+        h.close();
+        if (seen.includes('Stop')) break;
+        assert.ok(Date.now() - t < 60_000, `the Stop hook while away (held: ${seen.join(' ')})`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      s = await startTestServer({ home });
+      sse = new SseClient(`${s.url}/api/events`, s.headers());
+      await sse.ready;
+      const inst = await (async () => {
+        for (;;) {
+          const i = (await s.api('GET', `/api/instances/${c.id}`)).body;
+          if (i.status === 'idle') return i;
+          await sse.waitFor((e) => e.event === 'instance.updated' && e.data.instance.id === c.id, 30_000, 'an update');
+        }
+      })();
+      assert.equal(inst.status, 'idle');
+      for (let t = Date.now(); await count(s, c.id, 'Hello from the fake API. You said: while you were away') === 0;) {
+        assert.ok(Date.now() - t < 30_000, 'the reply stored');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.equal(await count(s, c.id, 'while you were away'), 1, 'the prompt is stored once');
+      assert.equal(await count(s, c.id, 'Hello from the fake API. You said: while you were away'), 1, 'the reply is stored once');
+    } finally {
+      sse.close();
+      await s.close();
+    }
   });
 });

@@ -4,9 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import Database from 'better-sqlite3';
 import { tempDir } from '../helpers/server.js';
-import { SseClient } from '../helpers/sse.js';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/areyouj.js');
 
@@ -104,45 +102,60 @@ describe('the areyouj command', () => {
     assert.match(bad.err(), /the token must be 8 to 512 printable characters/);
   });
 
-  test('SIGTERM stops every instance gracefully; after a crash, live instances are marked server_restarted and autoStart agents start', async () => {
+  test('Ctrl-C stops the server only: agents keep running and the next server re-adopts them; one server per home; areyouj stop [--all]', async () => {
     const home = tempDir();
     const project = tempDir();
     const first = run(['--home', home, '--port', '0']);
     const url = await started(first);
-    const sse = new SseClient(`${url}/api/events`, { authorization: `Bearer ${tokens.get(url)}` });
-    await sse.ready;
     const a = (await api(url, 'POST', '/api/agents', { name: 'sh', projectPath: project, command: 'bash', args: ['-c', 'echo up; sleep 1000'] })).body;
     const i = (await api(url, 'POST', `/api/agents/${a.id}/instances`, {})).body;
     assert.ok(alive(i.pid));
-    first.child.kill('SIGTERM');
-    assert.equal(await first.exited, 0);
-    sse.close();
-    assert.ok(!alive(i.pid), 'the instance was stopped with the server');
-    const db = new Database(path.join(home, 'docs', 'agents.db'), { readonly: true });
-    const row = db.prepare('SELECT status, status_reason FROM agent_instances WHERE id = ?').get(i.id) as any;
-    db.close();
-    assert.deepEqual(row, { status: 'terminated', status_reason: 'server_stopped' });
-
-    // Now a crash: SIGKILL leaves a live row behind.
+    // A second server on the same home says so and exits non-zero.
     const second = run(['--home', home, '--port', '0']);
-    const url2 = await started(second);
-    await api(url2, 'PUT', `/api/agents/${a.id}`, { settings: { autoStart: true } });
-    const j = (await api(url2, 'POST', `/api/agents/${a.id}/instances`, {})).body;
-    second.child.kill('SIGKILL');
-    await second.exited;
-    try { process.kill(-j.pid, 'SIGKILL'); } catch { /* already gone with its terminal */ }
+    assert.equal(await second.exited, 1);
+    assert.match(second.err(), /another AreYouJ server \(pid \d+.*\) runs on/);
 
+    first.child.kill('SIGINT');
+    assert.equal(await first.exited, 0);
+    assert.match(first.out(), /the server stops; 1 agent keeps running in the pty host/);
+    assert.ok(alive(i.pid), 'the instance outlived the server');
+
+    const again = run(['--home', home, '--port', '0']);
+    const url2 = await started(again);
+    const adopted = (await api(url2, 'GET', `/api/instances/${i.id}`)).body;
+    assert.equal(adopted.pid, i.pid, 'the same program');
+    assert.ok(['starting', 'idle', 'active'].includes(adopted.status), adopted.status);
+    await api(url2, 'PUT', `/api/agents/${a.id}`, { settings: { autoStart: true, maxConcurrentInstances: 2 } });
+
+    // areyouj stop: the server goes, the agent stays.
+    const stop = run(['stop', '--home', home]);
+    assert.equal(await stop.exited, 0, stop.err());
+    assert.match(stop.out(), /stopped the server \(pid \d+\)/);
+    assert.equal(await again.exited, 0);
+    assert.ok(alive(i.pid));
+
+    // The next start adopts it again, and the autoStart agent gets a new instance.
     const third = run(['--home', home, '--port', '0']);
     const url3 = await started(third);
-    const crashed = (await api(url3, 'GET', `/api/instances/${j.id}`)).body;
-    assert.equal(crashed.status, 'error');
-    assert.equal(crashed.statusReason, 'server_restarted');
     const list = (await api(url3, 'GET', `/api/agents/${a.id}/instances`)).body;
-    const auto = list.find((x: any) => x.id !== i.id && x.id !== j.id);
+    const auto = list.find((x: any) => x.id !== i.id);
     assert.ok(auto, 'the autoStart agent got a new instance');
-    assert.ok(['starting', 'idle', 'active'].includes(auto.status));
-    third.child.kill('SIGINT');
+    assert.equal(list.find((x: any) => x.id === i.id).pid, i.pid);
+
+    // areyouj stop --all: the server, every agent and the pty host.
+    const all = run(['stop', '--all', '--home', home]);
+    assert.equal(await all.exited, 0, all.err());
+    assert.match(all.out(), /stopped 2 agents and the pty host \(pid \d+\)/);
     assert.equal(await third.exited, 0);
-    assert.ok(!alive(auto.pid));
+    assert.ok(!alive(i.pid) && !alive(auto.pid));
+    // The exits were kept by the pty host until a server reads them: the next server sees the instances terminated.
+    const fourth = run(['--home', home, '--port', '0']);
+    const url4 = await started(fourth);
+    await api(url4, 'PUT', `/api/agents/${a.id}`, { settings: { autoStart: false } });
+    const ended = (await api(url4, 'GET', `/api/instances/${i.id}`)).body;
+    assert.deepEqual([ended.status, ended.statusReason], ['terminated', 'stopped_all']);
+    const done = run(['stop', '--all', '--home', home]);
+    assert.equal(await done.exited, 0, done.err());
+    await fourth.exited;
   });
 });

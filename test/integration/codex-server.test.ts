@@ -10,7 +10,7 @@ import { startInstance } from '../helpers/cli-instance.js';
 import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 import { SseClient } from '../helpers/sse.js';
 import { HookCliDriver } from '../../src/server/integrations/hook-driver.js';
-import { HOOK_SECRET_HEADER } from '../../src/server/integrations/hook-transport.js';
+import { postHook } from '../helpers/hook-arrivals.js';
 import { CODEX_INPUT_GUARD_MS } from '../../src/server/integrations/codex/respond.js';
 
 const CODEX = await cliPath('codex');
@@ -91,27 +91,23 @@ describe('Codex CLI through the server', { timeout: 240_000 }, () => {
     assert.equal(tally.get('user|text|say hi'), 1);
     assert.equal(tally.get('agent|text|Hello from the fake API. You said: say hi'), 1);
 
-    // the hook endpoint: this instance's secret only; an unknown instance gets the same answer; no 500 on garbage
-    const url = `/api/hooks/codex/${c.id}`;
-    const secret = c.driver().secret;
-    const noSecret = await s.api('POST', url, { hook_event_name: 'Stop', session_id: 'x' });
-    const wrong = await s.api('POST', url, { hook_event_name: 'Stop', session_id: 'x' }, { [HOOK_SECRET_HEADER]: 'x'.repeat(secret.length) });
-    const unknown = await s.api('POST', '/api/hooks/codex/nope', { hook_event_name: 'Stop', session_id: 'x' }, { [HOOK_SECRET_HEADER]: secret });
-    assert.equal(noSecret.status, 401);
-    assert.deepEqual([wrong.status, wrong.body], [noSecret.status, noSecret.body]);
-    assert.deepEqual([unknown.status, unknown.body], [noSecret.status, noSecret.body]);
-    assert.equal((await s.api('POST', `/api/hooks/gemini/${c.id}`, {}, { [HOOK_SECRET_HEADER]: secret })).status, 401, "not another kind's route");
+    // hooks go to the pty host's socket: this instance's secret only; an unknown instance gets the same answer; the
+    // server's port takes none; garbage is ignored
+    const sock = s.link.paths.hooks;
+    const secret = c.driver().hookSecret;
+    const stop = JSON.stringify({ hook_event_name: 'Stop', session_id: 'x' });
+    assert.equal(await postHook(sock, c.id, stop), 401);
+    assert.equal(await postHook(sock, c.id, stop, 'x'.repeat(secret.length)), 401);
+    assert.equal(await postHook(sock, 'nope', stop, secret), 401);
+    assert.equal((await s.api('POST', `/api/hooks/codex/${c.id}`, { hook_event_name: 'Stop' })).status, 404, "the server's port takes no hooks");
     for (const body of ['{"hook_event_name":', '[1,2]', '{"hook_event_name":{"x":1}}', '{"hook_event_name":"Stop","session_id":7}', '']) {
-      const r = await s.api('POST', url, body, { [HOOK_SECRET_HEADER]: secret, 'content-type': 'application/json' });
-      assert.ok(r.status === 204 || r.status === 400, `${body} → ${r.status}`);
+      assert.equal(await postHook(sock, c.id, body, secret), 204, body);
     }
-    // a transcript path outside the instance's CODEX_HOME is not followed
-    await s.api(
-      'POST',
-      url,
-      { hook_event_name: 'SessionStart', session_id: 'evil', transcript_path: '/etc/passwd.jsonl' },
-      { [HOOK_SECRET_HEADER]: secret },
-    );
+    // a transcript path outside the instance's CODEX_HOME is not followed (the session id is taken)
+    const evil = sse.events.length;
+    const sent = JSON.stringify({ hook_event_name: 'SessionStart', session_id: 'evil', transcript_path: '/etc/passwd.jsonl' });
+    assert.equal(await postHook(sock, c.id, sent, secret), 204);
+    await c.event(evil, (e) => e.event === 'instance.updated' && e.data.instance.agentSessionId === 'evil', 'the session id from the hook');
     const saved = JSON.parse(fs.readFileSync(path.join(s.config.runDir, 'codex', c.id, 'session.json'), 'utf8'));
     assert.ok(saved.transcriptPath.startsWith(path.join(home, 'sessions')), saved.transcriptPath);
     assert.equal((await s.api('GET', `/api/instances/${c.id}`)).body.status, 'idle');

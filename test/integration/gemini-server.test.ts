@@ -11,7 +11,7 @@ import { startInstance } from '../helpers/cli-instance.js';
 import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 import { SseClient } from '../helpers/sse.js';
 import { HookCliDriver } from '../../src/server/integrations/hook-driver.js';
-import { HOOK_SECRET_HEADER } from '../../src/server/integrations/hook-transport.js';
+import { postHook } from '../helpers/hook-arrivals.js';
 
 const GEMINI = await cliPath('gemini');
 
@@ -114,20 +114,15 @@ describe('Gemini CLI through the server', { timeout: 300_000 }, () => {
       assert.equal(tally.get(want), 1, want);
     }
 
-    const url = `/api/hooks/gemini/${c.id}`;
-    const secret = c.driver().secret;
-    const wrong = await s.api('POST', url, { hook_event_name: 'AfterAgent', session_id: 'x' }, { [HOOK_SECRET_HEADER]: 'y'.repeat(secret.length) });
-    const unknown = await s.api(
-      'POST',
-      '/api/hooks/gemini/nope',
-      { hook_event_name: 'AfterAgent', session_id: 'x' },
-      { [HOOK_SECRET_HEADER]: secret },
-    );
-    assert.equal(wrong.status, 401);
-    assert.deepEqual([unknown.status, unknown.body], [wrong.status, wrong.body]);
+    // hooks go to the pty host's socket: this instance's secret only; an unknown instance gets the same answer
+    const sock = s.link.paths.hooks;
+    const secret = c.driver().hookSecret;
+    const end = JSON.stringify({ hook_event_name: 'AfterAgent', session_id: 'x' });
+    assert.equal(await postHook(sock, c.id, end, 'y'.repeat(secret.length)), 401);
+    assert.equal(await postHook(sock, 'nope', end, secret), 401);
+    assert.equal((await s.api('POST', `/api/hooks/gemini/${c.id}`, { hook_event_name: 'AfterAgent' })).status, 404, "the server's port takes no hooks");
     for (const body of ['{"hook_event_name":', '[1,2]', '{"hook_event_name":"AfterAgent"}', '']) {
-      const q = await s.api('POST', url, body, { [HOOK_SECRET_HEADER]: secret, 'content-type': 'application/json' });
-      assert.ok(q.status === 204 || q.status === 400, `${body} → ${q.status}`);
+      assert.equal(await postHook(sock, c.id, body, secret), 204, body);
     }
     assert.equal((await s.api('GET', `/api/instances/${c.id}`)).body.status, 'idle');
   });

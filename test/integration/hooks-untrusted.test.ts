@@ -1,4 +1,5 @@
-// Hook input is untrusted: anything running inside an instance can read its hook secret and post any payload. A
+// Hook input is untrusted: anything running inside an instance can read its hook secret and post any payload (to the
+// pty host's hooks socket, which relays it to the server). A
 // transcript_path naming a FIFO, a device, a symlink out, a file outside the instance's own Claude config folder or a
 // 40 MB line without a newline must leave the server answering (< 100 ms), read nothing it should not, and stop on
 // SIGTERM. The server runs as a child process so that a blocked one shows as unanswered requests, not a hung test.
@@ -7,9 +8,10 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startChildServer, tempDir, type ChildServer } from '../../bench/lib/server.js';
+import { startChildServer, stopHost, tempDir, type ChildServer } from '../../bench/lib/server.js';
+import { hostPaths } from '../../src/ptyhost/paths.js';
+import { postHook } from '../helpers/hook-arrivals.js';
 import { SseClient, type SseEvent } from '../helpers/sse.js';
-import { HOOK_SECRET_HEADER } from '../../src/server/integrations/claude/launch.js';
 
 /** The issue's bound for "the server keeps answering" while it deals with a hostile transcript. */
 const ANSWER_MS = 100;
@@ -51,16 +53,13 @@ describe('hook input is untrusted: transcript paths', { timeout: 120_000 }, () =
   after(async () => {
     sse?.close();
     if (s && s.proc.exitCode === null) s.proc.kill('SIGKILL'); // a server blocked for good (it was, before) ignores SIGTERM
+    if (s) await stopHost(s.home); // its agents outlive it, in the pty host
     console.log(figures.join('\n'));
   });
 
   const hook = async (transcriptPath: string) => {
-    const r = await fetch(`${s.url}/api/hooks/claude/${id}`, {
-      method: 'POST', headers: { 'content-type': 'application/json', [HOOK_SECRET_HEADER]: secret },
-      body: JSON.stringify({ hook_event_name: 'SessionStart', session_id: 'x', source: 'startup', transcript_path: transcriptPath }),
-      signal: AbortSignal.timeout(10_000),
-    });
-    assert.equal(r.status, 204);
+    const body = JSON.stringify({ hook_event_name: 'SessionStart', session_id: 'x', source: 'startup', transcript_path: transcriptPath });
+    assert.equal(await postHook(hostPaths(s.home).hooks, id, body, secret), 204);
   };
   const message = (pred: (content: string) => boolean, what: string) =>
     sse.waitFor((e: SseEvent) => e.event === 'message.created' && e.data.message.instanceId === id && pred(e.data.message.content), 60_000, what);

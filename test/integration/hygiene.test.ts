@@ -1,6 +1,6 @@
 // Input hygiene: a repeated or malformed query parameter is a 400 (it was a 500), so is a repeated Host or
-// Authorization header; a refused WebSocket upgrade is closed at once; the hook route answers an unknown instance as it
-// answers a wrong secret; and no secret (the token, a session id, a hook secret) ever reaches a log line.
+// Authorization header; a refused WebSocket upgrade is closed at once; the hook endpoint (the pty host's hooks socket)
+// answers an unknown instance as it answers a wrong secret; and no secret (the token, a session id, a hook secret) ever reaches a log line.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -8,6 +8,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { startChildServer, tempDir, type ChildServer } from '../../bench/lib/server.js';
+import { hostPaths } from '../../src/ptyhost/paths.js';
 import { redactUrl } from '../../src/server/http/app.js';
 import { HOOK_SECRET_HEADER } from '../../src/server/integrations/claude/launch.js';
 
@@ -95,14 +96,21 @@ describe('input hygiene', { timeout: 120_000 }, () => {
     }
   });
 
-  test('the hook route answers an unknown instance exactly as a wrong or missing secret', async () => {
-    const post = (id: string, secret?: string) => get(`${s.url}/api/hooks/claude/${id}`,
-      { 'content-type': 'application/json', ...(secret !== undefined ? { [HOOK_SECRET_HEADER]: secret } : {}) }, 'POST', '{"hook_event_name":"Stop"}');
+  test('the hook endpoint answers an unknown instance exactly as a wrong or missing secret; the server\'s port takes no hooks', async () => {
+    const post = (id: string, secret?: string) => new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request({ socketPath: hostPaths(s.home).hooks, path: `/hooks/${id}`, method: 'POST', agent: false, headers: {
+        host: 'localhost', 'content-type': 'application/json', ...(secret !== undefined ? { [HOOK_SECRET_HEADER]: secret } : {}),
+      } }, (res) => { let b = ''; res.on('data', (d) => (b += d)); res.on('end', () => resolve({ status: res.statusCode!, body: b })); });
+      req.on('error', reject);
+      req.end('{"hook_event_name":"Stop"}');
+    });
     const answers = [await post('no-such-instance', hookSecret), await post('no-such-instance'), await post(instanceId, 'x'.repeat(hookSecret.length)),
       await post(instanceId), await post(instanceId, s.token)];
     for (const a of answers) assert.deepEqual([a.status, a.body], [answers[0].status, answers[0].body]);
     assert.equal(answers[0].status, 401);
     assert.equal((await post(instanceId, hookSecret)).status, 204);
+    const onPort = await get(`${s.url}/api/hooks/claude/${instanceId}`, { 'content-type': 'application/json', [HOOK_SECRET_HEADER]: hookSecret }, 'POST', '{"hook_event_name":"Stop"}');
+    assert.equal(onPort.status, 401, 'the server\'s port wants the token, as for any route');
   });
 
   test('no secret reaches a log line: the token, a session id and a hook secret carried by failing requests', async () => {

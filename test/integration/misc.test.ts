@@ -2,6 +2,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { SCHEMA_VERSION } from '../../src/server/agents/db.js';
+import { readVersion } from '../../src/server/config.js';
 import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
 
 describe('server info and the directory picker', () => {
@@ -13,7 +15,8 @@ describe('server info and the directory picker', () => {
     const r = await s.api('GET', '/api/info');
     assert.equal(r.body.home, s.home);
     assert.equal(r.body.maxInstances, 64);
-    assert.match(r.body.version, /^\d+\.\d+\.\d+/);
+    assert.equal(r.body.version, readVersion());
+    assert.equal(r.body.schemaVersion, SCHEMA_VERSION);
     assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
     assert.match(r.headers.get('content-security-policy')!, /script-src 'self'/);
   });

@@ -1,5 +1,5 @@
 // The real Claude Code CLI in a pty, offline against test/fakes/anthropic-api.ts, with the settings prepareClaudeLaunch
-// writes and a loopback receiver standing in for POST /api/hooks/claude/:instanceId.
+// writes and a receiver on a Unix socket standing in for the pty host's hooks socket (POST /hooks/<instance id>).
 // Covers: plain prompt, permission answered allow (the command runs), permission denied (no Stop: the transcript's
 // interrupt entry is the recovery signal), /exit.
 import { test } from 'node:test';
@@ -9,7 +9,6 @@ import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import pty from 'node-pty';
 import xterm from '@xterm/headless';
 import { startFakeAnthropic } from '../fakes/anthropic-api.js';
@@ -57,17 +56,18 @@ test('real Claude Code: hook sequence for a plain prompt, a permission allowed, 
       let body = '';
       req.on('data', (d) => { body += d; });
       req.on('end', () => {
-        if (req.headers[HOOK_SECRET_HEADER] !== secret || req.url !== '/api/hooks/claude/inst-1') { rejected++; res.writeHead(401).end(); return; }
+        if (req.headers[HOOK_SECRET_HEADER] !== secret || req.url !== '/hooks/inst-1') { rejected++; res.writeHead(401).end(); return; }
         res.writeHead(204).end();
         hooks.push(JSON.parse(body));
         w.poke();
       });
     });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const hookSocket = path.join(root, 'hooks.sock');
+    await new Promise<void>((r) => receiver.listen(hookSocket, r));
     const api = await startFakeAnthropic();
     const sessionId = randomUUID();
     const launch = prepareClaudeLaunch({
-      instanceId: 'inst-1', dataDir, serverUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`, secret, sessionId,
+      instanceId: 'inst-1', dataDir, hookSocket, secret, sessionId,
       userArgs: ['--permission-mode', 'default'],
     });
     assert.ok(launch.settingsPath.startsWith(dataDir));

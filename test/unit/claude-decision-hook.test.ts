@@ -1,4 +1,4 @@
-// The decision hook (a PermissionRequest hook for AskUserQuestion / ExitPlanMode that long-polls the server and prints
+// The decision hook (a PermissionRequest hook for AskUserQuestion / ExitPlanMode that long-polls the pty host's hooks socket and prints
 // its answer for Claude), with both transports: what it prints for each reply, and that it never fails Claude.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,7 +7,6 @@ import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
 import { spawn } from 'node:child_process';
-import type { AddressInfo } from 'node:net';
 import {
   DECISION_HOOK_TIMEOUT_S,
   DECISION_TOOLS_MATCHER,
@@ -32,13 +31,14 @@ const run = (command: string, stdin: string) =>
 
 test('the settings add the decision hook for AskUserQuestion and ExitPlanMode beside the reporting hook', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ayj-claude-'));
-  const l = prepareClaudeLaunch({ instanceId: 'i1', dataDir, serverUrl: 'http://127.0.0.1:9', secret: 's' });
+  const l = prepareClaudeLaunch({ instanceId: 'i1', dataDir, hookSocket: path.join(dataDir, 'hooks.sock'), secret: 's' });
   const pr = JSON.parse(fs.readFileSync(l.settingsPath, 'utf8')).hooks.PermissionRequest;
   assert.equal(pr.length, 2);
   assert.equal(pr[0].matcher, '');
   assert.equal(pr[1].matcher, DECISION_TOOLS_MATCHER);
   assert.equal(pr[1].hooks[0].timeout, DECISION_HOOK_TIMEOUT_S);
-  assert.match(pr[1].hooks[0].command, /\/api\/hooks\/claude\/i1\/decision/);
+  assert.match(pr[1].hooks[0].command, /\/hooks\/i1\/decision/);
+  assert.ok(pr[1].hooks[0].command.includes(path.join(dataDir, 'hooks.sock')), 'to the pty host\'s hooks socket');
   assert.ok(!pr[1].hooks[0].command.includes('/dev/null 2>&1;'), 'its stdout goes to Claude');
 });
 
@@ -65,10 +65,10 @@ for (const transport of ['curl', 'node'] as const) {
           });
         });
       });
-      await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+      const hookSocket = path.join(dataDir, 'hooks.sock');
+      await new Promise<void>((r) => srv.listen(hookSocket, r));
       t.after(() => srv.close());
-      const port = (srv.address() as AddressInfo).port;
-      const l = prepareClaudeLaunch({ instanceId: 'inst-1', dataDir, serverUrl: `http://127.0.0.1:${port}`, secret: 'top', transport });
+      const l = prepareClaudeLaunch({ instanceId: 'inst-1', dataDir, hookSocket, secret: 'top', transport });
       const cmd = JSON.parse(fs.readFileSync(l.settingsPath, 'utf8')).hooks.PermissionRequest[1].hooks[0].command;
       const ask = async () => {
         const held = new Promise<() => void>((r) => {
@@ -80,7 +80,7 @@ for (const transport of ['curl', 'node'] as const) {
       };
       assert.deepEqual(await ask(), { code: 0, out: '{"hookSpecificOutput":{"x":1}}' });
       assert.deepEqual(got[0], {
-        url: '/api/hooks/claude/inst-1/decision',
+        url: '/hooks/inst-1/decision',
         secret: 'top',
         body: '{"hook_event_name":"PermissionRequest","tool_name":"AskUserQuestion"}',
       });

@@ -6,7 +6,6 @@ import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
 import { spawn } from 'node:child_process';
-import type { AddressInfo } from 'node:net';
 import { mapClaudeHook, parseClaudeHookPayload, PromptEchoFilter, summarizeToolUse, type ClaudeHookPayload } from '../../src/server/integrations/claude/hooks.js';
 import { claudeTranscriptPath, hasSessionArg, prepareClaudeLaunch, HOOK_SECRET_HEADER } from '../../src/server/integrations/claude/launch.js';
 import { permissionKeys, readPermissionDialog, statusAfterAnswer } from '../../src/server/integrations/claude/respond.js';
@@ -144,16 +143,20 @@ test('readPermissionDialog reads the options off the recorded screen; respond ke
 
 test('prepareClaudeLaunch writes settings into the data dir and respects the user\'s session args', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ayj-claude-'));
-  const l = prepareClaudeLaunch({ instanceId: 'i1', dataDir, serverUrl: 'http://127.0.0.1:9/', secret: 's', sessionId: 'sid', userArgs: ['--model', 'x'] });
+  const l = prepareClaudeLaunch({ instanceId: 'i1', dataDir, hookSocket: '/run/h.sock', secret: 's', sessionId: 'sid', userArgs: ['--model', 'x'] });
   assert.deepEqual(l.args, ['--settings', path.join(dataDir, 'claude', 'i1', 'settings.json'), '--session-id', 'sid', '--model', 'x']);
-  assert.equal(l.hookUrl, 'http://127.0.0.1:9/api/hooks/claude/i1');
+  assert.equal(l.hookPath, '/hooks/i1');
+  // Resume: the same session id, with the CLI's own --resume (and the user's own session args dropped).
+  const r = prepareClaudeLaunch({ instanceId: 'i1', dataDir, hookSocket: '/run/h.sock', secret: 's', resume: 'old-id', userArgs: ['--model', 'x', '--session-id', 'y', '-c'] });
+  assert.deepEqual(r.args, ['--settings', path.join(dataDir, 'claude', 'i1', 'settings.json'), '--resume', 'old-id', '--model', 'x']);
+  assert.equal(r.sessionId, 'old-id');
   const settings = JSON.parse(fs.readFileSync(l.settingsPath, 'utf8'));
   for (const e of ['SessionStart', 'UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'PermissionRequest', 'Notification', 'Stop', 'SessionEnd']) {
     assert.equal(settings.hooks[e][0].hooks[0].type, 'command');
   }
   assert.equal(fs.statSync(path.join(l.dir, 'hook-headers')).mode & 0o077, 0);
   for (const a of [['--resume', 'x'], ['-c'], ['--continue'], ['--session-id=abc']]) {
-    const r = prepareClaudeLaunch({ instanceId: 'i2', dataDir, serverUrl: 'http://x', secret: 's', userArgs: a });
+    const r = prepareClaudeLaunch({ instanceId: 'i2', dataDir, hookSocket: '/run/h.sock', secret: 's', userArgs: a });
     assert.equal(r.sessionId, null);
     assert.ok(!r.args.includes('--session-id') || a[0].startsWith('--session-id'));
   }
@@ -172,23 +175,21 @@ const runHook = (command: string, stdin: string) => new Promise<number | null>((
 });
 
 for (const transport of ['curl', 'node'] as const) {
-  test(`the ${transport} hook command POSTs stdin with the secret, and exits 0 silently when the server is down`, async (t) => {
+  test(`the ${transport} hook command POSTs stdin with the secret to the hooks socket, and exits 0 silently when nothing listens`, async (t) => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ayj-claude-'));
+    const sock = path.join(dataDir, 'hooks.sock');
     const got: { url: string; secret: unknown; body: string }[] = [];
     const srv = http.createServer((req, res) => {
       let body = '';
       req.on('data', (d) => { body += d; });
       req.on('end', () => { got.push({ url: req.url!, secret: req.headers[HOOK_SECRET_HEADER], body }); res.end(); });
     });
-    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    await new Promise<void>((r) => srv.listen(sock, r));
     t.after(() => srv.close());
-    const port = (srv.address() as AddressInfo).port;
-    let l;
-    try { l = prepareClaudeLaunch({ instanceId: 'inst-1', dataDir, serverUrl: `http://127.0.0.1:${port}`, secret: 'top', transport }); }
-    catch (e) { t.skip(String(e)); return; }
+    const l = prepareClaudeLaunch({ instanceId: 'inst-1', dataDir, hookSocket: sock, secret: 'top', transport });
     const cmd = JSON.parse(fs.readFileSync(l.settingsPath, 'utf8')).hooks.Stop[0].hooks[0].command;
     assert.equal(await runHook(cmd, '{"hook_event_name":"Stop"}'), 0);
-    assert.deepEqual(got, [{ url: '/api/hooks/claude/inst-1', secret: 'top', body: '{"hook_event_name":"Stop"}' }]);
+    assert.deepEqual(got, [{ url: '/hooks/inst-1', secret: 'top', body: '{"hook_event_name":"Stop"}' }]);
     await new Promise<void>((r) => srv.close(() => r()));
     assert.equal(await runHook(cmd, '{"hook_event_name":"Stop"}'), 0);
   });

@@ -1,5 +1,5 @@
 // The real Codex CLI (test/clis, pinned) in a real pty, offline against test/fakes/openai-responses.ts, with the
-// CODEX_HOME prepareCodexLaunch makes and a loopback receiver standing in for POST /api/hooks/codex/:instanceId.
+// CODEX_HOME prepareCodexLaunch makes and a receiver on a Unix socket standing in for the pty host's hooks socket.
 // Covers: a plain prompt (active → idle, both messages read once), an approval allowed (the command runs and the
 // model receives its output), an approval denied (Interrupt, no Stop, back to idle; the model later gets "aborted"),
 // /exit, and Resume of the ended session (same session id, same rollout file, the history sent to the model).
@@ -37,7 +37,7 @@ test('real Codex CLI: plain prompt, approval allowed, approval denied, /exit, re
   let run: CliRun | null = null;
   const w = new Waiter(() => `screen:\n${run?.screen() ?? ''}\nhooks: ${rec.hooks.map((h) => h.body.hook_event_name).join(',')}`);
   const secret = 'hook-secret-codex';
-  const rec = await startHookReceiver({ path: '/api/hooks/codex/inst-1', header: HOOK_SECRET_HEADER, secret, onHook: () => w.poke() });
+  const rec = await startHookReceiver({ path: '/hooks/inst-1', header: HOOK_SECRET_HEADER, secret, onHook: () => w.poke() });
   const config = [
     'model = "gpt-fake"',
     'model_provider = "fake"',
@@ -55,7 +55,7 @@ test('real Codex CLI: plain prompt, approval allowed, approval denied, /exit, re
   ].join('\n');
   const runDir = path.join(root, 'run');
   const launch = (resumeSessionId?: string) =>
-    prepareCodexLaunch({ instanceId: 'inst-1', runDir, serverUrl: rec.url, secret, config, userHome: null, resumeSessionId });
+    prepareCodexLaunch({ instanceId: 'inst-1', runDir, hookSocket: rec.socket, secret, config, userHome: null, resumeSessionId });
   const env = (l: ReturnType<typeof launch>) => ({ ...process.env, ...l.env, FAKE_OPENAI_KEY: 'sk-fake', HOME: root });
 
   const first = launch();

@@ -171,7 +171,7 @@ test("the launch: an owner-only CODEX_HOME of its own, the user's config copied 
   const l = prepareCodexLaunch({
     instanceId: 'i1',
     runDir: run,
-    serverUrl: 'http://127.0.0.1:9/',
+    hookSocket: '/run/ayj/hooks.sock',
     secret: 'S3CRET',
     userHome: user,
     env: { PATH: process.env.PATH },
@@ -179,7 +179,7 @@ test("the launch: an owner-only CODEX_HOME of its own, the user's config copied 
   assert.equal(l.home, path.join(run, 'codex', 'i1', 'home'));
   assert.equal(l.env.CODEX_HOME, l.home);
   assert.deepEqual(l.args, ['--dangerously-bypass-hook-trust', '--enable', 'hooks']);
-  assert.equal(l.hookUrl, 'http://127.0.0.1:9/api/hooks/codex/i1');
+  assert.equal(l.hookPath, '/hooks/i1');
   for (const p of [l.dir, l.home]) assert.equal(fs.statSync(p).mode & 0o777, 0o700, p);
   for (const f of ['home/hooks.json', 'home/config.toml', 'hook-headers']) assert.equal(fs.statSync(path.join(l.dir, f)).mode & 0o777, 0o600, f);
   const hooksJson = JSON.parse(fs.readFileSync(path.join(l.home, 'hooks.json'), 'utf8'));
@@ -193,7 +193,7 @@ test("the launch: an owner-only CODEX_HOME of its own, the user's config copied 
   const again = prepareCodexLaunch({
     instanceId: 'i1',
     runDir: run,
-    serverUrl: 'http://127.0.0.1:9',
+    hookSocket: '/run/ayj/hooks.sock',
     secret: 'OTHER',
     userHome: user,
     resumeSessionId: 'abc',

@@ -1,5 +1,5 @@
 // The real Gemini CLI (test/clis, pinned) in a real pty, offline against test/fakes/gemini-api.ts, with the
-// GEMINI_CLI_HOME prepareGeminiLaunch makes and a loopback receiver standing in for POST /api/hooks/gemini/:instanceId.
+// GEMINI_CLI_HOME prepareGeminiLaunch makes and a receiver on a Unix socket standing in for the pty host's hooks socket.
 // Covers: a plain prompt (active → idle, both messages read once), an approval allowed (the command runs and the
 // model receives its output), an approval denied (no hook at all: the transcript's cancellation and the screen tell),
 // /quit, and Resume of the ended session (same session id, same transcript file, the history sent to the model).
@@ -39,11 +39,11 @@ test('real Gemini CLI: plain prompt, approval allowed, approval denied, /quit, r
   let run: CliRun | null = null;
   const w = new Waiter(() => `screen:\n${run?.screen() ?? ''}\nhooks: ${rec.hooks.map((h) => h.body.hook_event_name).join(',')}`);
   const secret = 'hook-secret-gemini';
-  const rec = await startHookReceiver({ path: '/api/hooks/gemini/inst-1', header: HOOK_SECRET_HEADER, secret, onHook: () => w.poke() });
+  const rec = await startHookReceiver({ path: '/hooks/inst-1', header: HOOK_SECRET_HEADER, secret, onHook: () => w.poke() });
   const settings = { security: { auth: { selectedType: 'gemini-api-key' }, folderTrust: { enabled: false } } };
   const runDir = path.join(root, 'run');
   const launch = (resumeSessionId?: string) =>
-    prepareGeminiLaunch({ instanceId: 'inst-1', runDir, serverUrl: rec.url, secret, settings, userHome: null, resumeSessionId });
+    prepareGeminiLaunch({ instanceId: 'inst-1', runDir, hookSocket: rec.socket, secret, settings, userHome: null, resumeSessionId });
   const env = (l: ReturnType<typeof launch>) => ({
     ...process.env,
     ...l.env,

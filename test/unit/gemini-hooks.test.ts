@@ -197,7 +197,7 @@ test("the launch: an owner-only GEMINI_CLI_HOME, the user's settings copied with
   );
   fs.writeFileSync(path.join(user, '.gemini', 'oauth_creds.json'), '{}');
   const run = path.join(root, 'run');
-  const l = prepareGeminiLaunch({ instanceId: 'i1', runDir: run, serverUrl: 'http://127.0.0.1:9', secret: 'S3CRET', userHome: user });
+  const l = prepareGeminiLaunch({ instanceId: 'i1', runDir: run, hookSocket: '/run/ayj/hooks.sock', secret: 'S3CRET', userHome: user });
   assert.equal(l.env.GEMINI_CLI_HOME, path.join(run, 'gemini', 'i1', 'home'));
   assert.deepEqual(l.args, []);
   for (const p of [l.dir, l.home, path.join(l.home, '.gemini')]) assert.equal(fs.statSync(p).mode & 0o777, 0o700, p);
@@ -218,7 +218,7 @@ test("the launch: an owner-only GEMINI_CLI_HOME, the user's settings copied with
   const again = prepareGeminiLaunch({
     instanceId: 'i1',
     runDir: run,
-    serverUrl: 'http://127.0.0.1:9',
+    hookSocket: '/run/ayj/hooks.sock',
     secret: 'OTHER',
     userHome: user,
     resumeSessionId: 'sid',

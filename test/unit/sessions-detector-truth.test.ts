@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_AWAITING_PATTERNS, DEFAULT_IDLE_PATTERNS } from '../../src/common/schema.js';
-import { PtySession } from '../../src/server/sessions/pty-session.js';
+import { PtySession, type ScreenState } from '../../src/ptyhost/pty-session.js';
 import { ScreenStateDetector, type StateChange, type DetectorSettings } from '../../src/server/sessions/detector.js';
 
 const FAKE_AGENT = fileURLToPath(new URL('../fixtures/agents/fake-agent.js', import.meta.url));
@@ -20,15 +20,19 @@ const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmp, LANG: 'C.UTF
 // what the screen says.
 const defaults: DetectorSettings = { quietMs: 150, echoMs: 10_000, idlePatterns: DEFAULT_IDLE_PATTERNS, awaitingPatterns: DEFAULT_AWAITING_PATTERNS };
 
-async function until(s: PtySession, pred: () => boolean): Promise<void> {
-  await s.whenParsed();
-  while (!pred()) {
-    await once(s, 'data');
-    await s.whenParsed();
+/** The screen as last read by until() (reads are asynchronous), for messages. */
+let last: ScreenState | null = null;
+/** Resolves once pred holds on the parsed screen. */
+async function until(s: PtySession, pred: (sc: ScreenState) => boolean): Promise<void> {
+  for (;;) {
+    const next = once(s, 'data');
+    last = await s.screen({ settle: true });
+    if (pred(last)) return;
+    await next;
   }
 }
-const screen = (s: PtySession) => s.screenLines().join('\n');
-const cursorLine = (s: PtySession) => s.screenLines()[s.cursor().y] ?? '';
+const screen = (_s: PtySession) => last?.lines.join('\n') ?? '';
+const cursorLine = (sc: ScreenState) => sc.lines[sc.cursor.y] ?? '';
 
 class Changes extends EventEmitter {
   all: StateChange[] = [];
@@ -76,7 +80,7 @@ test('an answered question above a running command is not a question (and the co
   s.write('sleep 30\r');
   assert.equal((await ch.next('active')).reason, 'input');
   // The submitted line is on the screen, the cursor below it: the command runs and prints nothing.
-  await until(s, () => /me@box:~\$ sleep 30$/.test(s.screenLines()[s.cursor().y - 1] ?? ''));
+  await until(s, (sc) => /me@box:~\$ sleep 30$/.test(sc.lines[sc.cursor.y - 1] ?? ''));
   await d.check();
   assert.equal(d.state, 'active', `a running sleep is active, not "${d.state}"\n${screen(s)}`);
   assert.deepEqual(ch.since(n), ['active']);
@@ -85,7 +89,7 @@ test('an answered question above a running command is not a question (and the co
   await ch.next('idle');
   s.write('sleep 30 #>\r');
   await ch.next('active');
-  await until(s, () => /sleep 30 #>$/.test(s.screenLines()[s.cursor().y - 1] ?? ''));
+  await until(s, (sc) => /sleep 30 #>$/.test(sc.lines[sc.cursor.y - 1] ?? ''));
   await d.check();
   assert.equal(d.state, 'active', 'the submitted line "… #>" is not an idle prompt');
   d.dispose();
@@ -102,7 +106,7 @@ test('a recalled history line holding [y/N] is input, not a question', async () 
   await ch.next('idle');
   const n = ch.all.length;
   s.write('\x1b[A'); // Up: bash puts the line back at the prompt
-  await until(s, () => /^me@box:~\$ echo "Deploy\? \[y\/N\]"$/.test(cursorLine(s)));
+  await until(s, (sc) => /^me@box:~\$ echo "Deploy\? \[y\/N\]"$/.test(cursorLine(sc)));
   await d.check();
   assert.equal(d.state, 'idle', 'the prompt holding a recalled line is still the idle prompt');
   assert.deepEqual(ch.since(n), []);
@@ -115,7 +119,7 @@ test('a recalled history line holding [y/N] is input, not a question', async () 
   await ch.next('idle');
   const m = ch.all.length;
   s.write('\x1b[A');
-  await until(s, () => /^x+"$/.test(cursorLine(s)));
+  await until(s, (sc) => /^x+"$/.test(cursorLine(sc)));
   await d.check();
   assert.equal(d.state, 'idle', 'a wrapped recalled line is input too');
   assert.deepEqual(ch.since(m), []);
@@ -133,7 +137,7 @@ test('an answered question, then quiet work: active, not awaiting_input', async 
   const n = ch.all.length;
   s.write('y\r');
   assert.equal((await ch.next('active')).reason, 'input');
-  await until(s, () => /Proceed\? \[y\/N\] y$/.test(s.screenLines()[s.cursor().y - 1] ?? ''));
+  await until(s, (sc) => /Proceed\? \[y\/N\] y$/.test(sc.lines[sc.cursor.y - 1] ?? ''));
   await d.check();
   assert.equal(d.state, 'active', 'the program got its answer and works quietly');
   assert.deepEqual(ch.since(n), ['active']);
@@ -144,7 +148,7 @@ test('an answered question, then quiet work: active, not awaiting_input', async 
 test('a pattern matches the line as printed: a trailing space is kept', async () => {
   const s = PtySession.start({ command: FAKE_AGENT, args: ['--prompt', 'agent> ', '--no-color'], cwd: tmp, env });
   const d = new ScreenStateDetector(s, { ...defaults, idlePatterns: ['^agent> $'] });
-  await until(s, () => cursorLine(s) === 'agent>' && s.cursor().x === 7);
+  await until(s, (sc) => cursorLine(sc) === 'agent>' && sc.cursor.x === 7);
   await d.check();
   assert.equal(d.state, 'idle');
   d.dispose();
@@ -162,7 +166,7 @@ test('a question is reported once while it stays the live prompt, even when othe
   await ch.next('awaiting_input');
   const n = ch.all.length;
   fs.writeFileSync(go, '');
-  await until(s, () => s.screenLines()[0].startsWith('tick'));
+  await until(s, (sc) => sc.lines[0].startsWith('tick'));
   await d.check();
   assert.equal(d.state, 'awaiting_input');
   assert.deepEqual(ch.since(n), [], 'no second awaiting_input (which would store the question again)');

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_AWAITING_PATTERNS, DEFAULT_IDLE_PATTERNS } from '../../src/common/schema.js';
-import { PtySession } from '../../src/server/sessions/pty-session.js';
+import { PtySession } from '../../src/ptyhost/pty-session.js';
 import { ScreenStateDetector, type StateChange, type DetectorSettings } from '../../src/server/sessions/detector.js';
 import { pasteText } from '../../src/server/sessions/keys.js';
 
@@ -16,15 +16,16 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ayj-detect-'));
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmp, LANG: 'C.UTF-8' };
 const defaults: DetectorSettings = { quietMs: 150, idlePatterns: DEFAULT_IDLE_PATTERNS, awaitingPatterns: DEFAULT_AWAITING_PATTERNS };
 
-/** Resolves once pred() holds on the parsed screen. */
-async function until(s: PtySession, pred: () => boolean): Promise<void> {
-  await s.whenParsed();
-  while (!pred()) {
-    await once(s, 'data');
-    await s.whenParsed();
+const screen = async (s: PtySession) => (await s.screen({ settle: true })).lines.join('\n');
+
+/** Resolves once pred(screen text) holds on the parsed screen. */
+async function until(s: PtySession, pred: (screen: string) => boolean): Promise<void> {
+  for (;;) {
+    const next = once(s, 'data');
+    if (pred(await screen(s))) return;
+    await next;
   }
 }
-const screen = (s: PtySession) => s.screenLines().join('\n');
 
 /** Records state changes; next(state) resolves with the first not-yet-consumed change to that state. */
 class Changes extends EventEmitter {
@@ -68,8 +69,8 @@ test('a shell: active while output flows, idle at its prompt, awaiting input on 
   await ch.next('active');
   const back = await ch.next('idle');
   assert.equal(back.previous, 'active');
-  assert.match(s.screenLines().join('\n'), /answer=y/);
-  assert.equal(d.classify()?.state, 'idle', 'the answered question above the prompt is not taken for a new one');
+  assert.match(await screen(s), /answer=y/);
+  assert.equal(d.classify(await s.screen())?.state, 'idle', 'the answered question above the prompt is not taken for a new one');
 
   d.dispose();
   await s.terminate(200);
@@ -82,7 +83,7 @@ test('echo of typing is not activity; a question stays a question while the answ
   await ch.next('idle');
   const before = ch.all.length;
   s.write('some text');
-  await until(s, () => /> some text/.test(screen(s)));
+  await until(s, (t) => /> some text/.test(t));
   await d.check();
   assert.equal(d.state, 'idle');
   assert.equal(ch.all.length, before, 'typing made no state change');
@@ -92,14 +93,14 @@ test('echo of typing is not activity; a question stays a question while the answ
   await ch.next('awaiting_input');
   const n = ch.all.length;
   s.write('y');
-  await until(s, () => /\[y\/N\] y/.test(screen(s)));
+  await until(s, (t) => /\[y\/N\] y/.test(t));
   await d.check();
   assert.equal(d.state, 'awaiting_input');
   assert.equal(ch.all.length, n);
   s.write('\r');
   await ch.next('active');
   await ch.next('idle');
-  assert.match(s.screenLines().join('\n'), /proceeded/);
+  assert.match(await screen(s), /proceeded/);
   s.write('exit 0\r');
   await s.whenExited();
 });
@@ -115,7 +116,7 @@ test('a whole conversation with the fake agent: messages, a question, the answer
   send('first message\nwith two lines');
   await ch.next('active');
   await ch.next('idle');
-  assert.match(s.screenLines().join('\n'), /done: first message\nwith two lines/);
+  assert.match(await screen(s), /done: first message\nwith two lines/);
 
   send('second message');
   await ch.next('active');
@@ -124,7 +125,7 @@ test('a whole conversation with the fake agent: messages, a question, the answer
   send('n');
   await ch.next('active');
   await ch.next('idle');
-  assert.match(s.screenLines().join('\n'), /cancelled/);
+  assert.match(await screen(s), /cancelled/);
 
   send('third');
   await ch.next('active');

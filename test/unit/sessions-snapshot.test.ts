@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import xtermHeadless from '@xterm/headless';
 import serializeAddon from '@xterm/addon-serialize';
-import { PtySession, type ExitInfo, type SessionClient } from '../../src/server/sessions/pty-session.js';
+import { DEFAULT_SCROLLBACK } from '../../src/common/limits.js';
+import { PtySession, type ExitInfo, type SessionClient } from '../../src/ptyhost/pty-session.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ayj-snap-'));
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmp, LANG: 'C.UTF-8' };
@@ -26,18 +27,22 @@ class Viewer {
   ser = new serializeAddon.SerializeAddon();
   bytes = 0;
   exit: ExitInfo | null = null;
+  private gotSnapshot!: () => void;
+  /** The snapshot comes asynchronously (the screen is serialized in the parser thread). */
+  readonly attached = new Promise<void>((r) => { this.gotSnapshot = r; });
   readonly client: SessionClient = {
     onSnapshot: (s) => {
-      this.term = new xtermHeadless.Terminal({ cols: s.cols, rows: s.rows, scrollback: 10_000, allowProposedApi: true });
+      this.term = new xtermHeadless.Terminal({ cols: s.cols, rows: s.rows, scrollback: DEFAULT_SCROLLBACK, allowProposedApi: true });
       this.term.loadAddon(this.ser as never);
       this.term.write(s.data);
+      this.gotSnapshot();
     },
     onData: (b) => { this.bytes += b.length; this.term!.write(b); },
     onResize: (c, r) => this.term!.write('', () => this.term!.resize(c, r)),
     onExit: (e) => { this.exit = e; },
   };
-  parsed(): Promise<void> { return new Promise((r) => this.term!.write('', r)); }
-  async state(): Promise<string> { await this.parsed(); return this.ser.serialize({ scrollback: 10_000 }); }
+  async parsed(): Promise<void> { await this.attached; return new Promise((r) => this.term!.write('', r)); }
+  async state(): Promise<string> { await this.parsed(); return this.ser.serialize({ scrollback: DEFAULT_SCROLLBACK }); }
   lines(): string[] {
     const b = this.term!.buffer.active;
     return Array.from({ length: this.term!.rows }, (_, y) => b.getLine(b.baseY + y)!.translateToString(true));
@@ -52,17 +57,26 @@ async function fresh(bytes: Buffer, cols: number, rows: number): Promise<string>
   return v.state();
 }
 
-/** Resolves once pred() holds on the parsed screen (checked after each output chunk is parsed). */
-async function onOutput(s: PtySession, pred: () => boolean): Promise<void> {
-  await s.whenParsed();
-  if (pred()) return;
+const lines = async (s: PtySession) => (await s.screen({ settle: true })).lines;
+
+/** Resolves once pred(screen lines) holds on the parsed screen (checked now and after each output chunk). */
+async function onOutput(s: PtySession, pred: (lines: string[]) => boolean): Promise<void> {
   await new Promise<void>((resolve, reject) => {
-    let done = false;
-    const f = () => void s.whenParsed().then(() => {
-      if (!done && pred()) { done = true; s.off('data', f); resolve(); }
-    });
-    s.on('data', f);
-    void s.whenExited().then(() => { if (!done) reject(new Error(`exited first: ${s.screenLines().join('|')}`)); });
+    let done = false, checking = false, again = false;
+    const finish = (err?: Error) => { done = true; s.off('data', onData); if (err) reject(err); else resolve(); };
+    async function run() {
+      if (checking) { again = true; return; }
+      checking = true;
+      do {
+        again = false;
+        if (pred(await lines(s)) && !done) return finish();
+      } while (again && !done);
+      checking = false;
+    }
+    const onData = () => void run();
+    s.on('data', onData);
+    void run();
+    void s.whenExited().then(async () => { if (!done && !pred(await lines(s))) finish(new Error(`exited first: ${(await lines(s)).join('|')}`)); else if (!done) finish(); });
   });
 }
 
@@ -76,18 +90,18 @@ const DRAWING = [
 test('the snapshot equals what a fresh terminal fed the same bytes shows (colours, cursor moves)', async () => {
   const n = logN + 1;
   const s = bash(`printf '${DRAWING}'; printf 'DONE'; read x`, 60, 16);
-  await onOutput(s, () => s.screenLines().join('').includes('DONE'));
+  await onOutput(s, (l) => l.join('').includes('DONE'));
   await s.whenParsed();
   const expected = await fresh(logOf(s, n), 60, 16);
-  assert.equal(s.snapshot(), expected);
+  assert.equal(await s.snapshot(), expected);
   const v = new Viewer();
   const detach = s.attach(v.client);
   assert.equal(await v.state(), expected, 'a viewer replaying the snapshot shows the same');
-  assert.deepEqual(v.lines(), s.screenLines());
-  assert.deepEqual(
-    { x: v.term!.buffer.active.cursorX, y: v.term!.buffer.active.cursorY }, s.cursor());
-  assert.match(s.screenLines()[1], /orange truecolor reverse/);
-  assert.equal(s.screenLines()[4].slice(9), 'at 5,10');
+  const screen = await s.screen();
+  assert.deepEqual(v.lines(), screen.lines);
+  assert.deepEqual({ x: v.term!.buffer.active.cursorX, y: v.term!.buffer.active.cursorY }, screen.cursor);
+  assert.match(screen.lines[1], /orange truecolor reverse/);
+  assert.equal(screen.lines[4].slice(9), 'at 5,10');
   detach();
   s.write('\r');
   await s.whenExited();
@@ -96,7 +110,7 @@ test('the snapshot equals what a fresh terminal fed the same bytes shows (colour
 test('the alternate screen (a full-screen program) survives a snapshot', async () => {
   const n = logN + 1;
   const s = bash(`printf 'shell line\\n\\e[?1049h\\e[H\\e[2J\\e[1;1H~\\e[2;1H~\\e[24;1H-- INSERT --\\e[1;1Hvim-like'; read x`, 80, 24);
-  await onOutput(s, () => s.screenLines()[23] === '-- INSERT --');
+  await onOutput(s, (l) => l[23] === '-- INSERT --');
   const v = new Viewer();
   s.attach(v.client);
   assert.equal(await v.state(), await fresh(logOf(s, n), 80, 24));
@@ -111,16 +125,16 @@ test('an escape sequence or UTF-8 character split at the attach point reaches th
   const v1 = new Viewer();
   s.attach(v1.client);
   s.write('\r');
-  await onOutput(s, () => s.screenLines()[0].includes('red'));
+  await onOutput(s, (l) => l[0].includes('red'));
   const v2 = new Viewer();
   s.attach(v2.client);
   s.write('\r');
-  await onOutput(s, () => s.screenLines()[0].includes('euro'));
+  await onOutput(s, (l) => l[0].includes('euro'));
   s.write('\r');
   await s.whenExited();
-  const final = s.snapshot();
+  const final = await s.snapshot();
   assert.match(final, /\x1b\[31mred/);
-  assert.match(s.screenLines()[0], /^red € euro$/);
+  assert.match((await lines(s))[0], /^red € euro$/);
   assert.equal(await v1.state(), final);
   assert.equal(await v2.state(), final);
 });
@@ -141,13 +155,13 @@ test('snapshot + live output stays consistent under heavy output, with viewers a
   const exit = await s.whenExited();
   assert.equal(exit.exitCode, 0);
   assert.ok(viewers.length >= 3, `${viewers.length} viewers attached`);
-  const final = s.snapshot();
+  const final = await s.snapshot();
   assert.equal(final, await fresh(logOf(s, n), 80, 24), 'the server screen equals a fresh replay of the log');
   for (const v of viewers) {
     assert.equal(await v.state(), final);
     assert.deepEqual(v.exit, exit);
   }
-  assert.match(s.screenLines().join('\n'), /3000 €ü/);
+  assert.match((await lines(s)).join('\n'), /3000 €ü/);
 });
 
 test('resizes reach viewers in stream order', async () => {
@@ -156,15 +170,15 @@ test('resizes reach viewers in stream order', async () => {
   s.attach(v1.client);
   s.resize(120, 12);
   s.write('\r');
-  await onOutput(s, () => s.screenLines().join('').includes('0'.repeat(100)));
+  await onOutput(s, (l) => l.join('').includes('0'.repeat(100)));
   const v2 = new Viewer();
   s.attach(v2.client);
   s.resize(90, 10);
   s.write('\r');
-  await onOutput(s, () => s.screenLines().some((l) => l.endsWith('1')));
+  await onOutput(s, (l) => l.some((x) => x.endsWith('1')));
   s.write('\r');
   await s.whenExited();
-  const final = s.snapshot();
+  const final = await s.snapshot();
   for (const v of [v1, v2]) {
     assert.equal(await v.state(), final);
     assert.equal(v.term!.cols, 90);

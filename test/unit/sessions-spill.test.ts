@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import xtermHeadless from '@xterm/headless';
 import serializeAddon from '@xterm/addon-serialize';
-import { PtySession, type ExitInfo, type SessionClient } from '../../src/server/sessions/pty-session.js';
+import { DEFAULT_SCROLLBACK } from '../../src/common/limits.js';
+import { PtySession, type ExitInfo, type SessionClient } from '../../src/ptyhost/pty-session.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ayj-spill-'));
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmp, LANG: 'C.UTF-8' };
@@ -20,22 +21,26 @@ class Viewer {
   chunks: Buffer[] = [];
   exit: ExitInfo | null = null;
   readyCalls = 0;
+  private gotSnapshot!: () => void;
+  readonly attached = new Promise<void>((r) => { this.gotSnapshot = r; });
   constructor(paced: boolean) {
     if (paced) this.client.ready = () => { this.readyCalls++; return new Promise<void>((r) => setImmediate(r)); };
   }
   readonly client: SessionClient = {
     onSnapshot: (s) => {
-      this.term = new xtermHeadless.Terminal({ cols: s.cols, rows: s.rows, scrollback: 10_000, allowProposedApi: true });
+      this.term = new xtermHeadless.Terminal({ cols: s.cols, rows: s.rows, scrollback: DEFAULT_SCROLLBACK, allowProposedApi: true });
       this.term.loadAddon(this.ser as never);
       this.term.write(s.data);
+      this.gotSnapshot();
     },
     onData: (b) => { this.chunks.push(Buffer.from(b)); this.term!.write(b); },
     onResize: (c, r) => this.term!.write('', () => this.term!.resize(c, r)),
     onExit: (e) => { this.exit = e; },
   };
   async state(): Promise<string> {
+    await this.attached;
     await new Promise<void>((r) => this.term!.write('', r));
-    return this.ser.serialize({ scrollback: 10_000 });
+    return this.ser.serialize({ scrollback: DEFAULT_SCROLLBACK });
   }
 }
 
@@ -68,8 +73,8 @@ test('a 32 MB burst: the parser lags, memory stays bounded, viewers attaching mi
   assert.ok(viewers.some((x) => x.behind > limit), 'a viewer attached while the parser was behind by more than the memory limit');
   const bytes = fs.readFileSync(log);
   assert.equal(bytes.length, s.outputBytes);
-  const final = s.snapshot();
-  assert.ok(s.screenLines().includes('END'));
+  const final = await s.snapshot();
+  assert.ok((await s.screen()).lines.includes('END'));
   assert.equal(s.bracketedPasteEnabled, true);
   assert.equal(s.cols, 90);
   for (const [i, { v }] of viewers.entries()) {
@@ -84,21 +89,28 @@ test('a 32 MB burst: the parser lags, memory stays bounded, viewers attaching mi
 
 test('the snapshot is cached per parsed state: new output and resizes invalidate it', async () => {
   const s = PtySession.start({ command: 'bash', args: ['--norc', '--noprofile', '-c', 'printf "\\e[31mhello\\e[0m\\n"; read a; printf "more\\n"; read b'], cwd: tmp, env, logFile: path.join(tmp, `${++n}.log`) });
-  const waitFor = async (pred: () => boolean) => { await s.whenParsed(); while (!pred()) { await new Promise((r) => s.once('data', r)); await s.whenParsed(); } };
-  await waitFor(() => s.screenLines()[0] === 'hello');
-  const a = s.snapshot(), count = s.memoryStats.serializations;
-  assert.equal(s.snapshot(), a);
+  const waitFor = async (pred: (lines: string[]) => boolean) => {
+    for (;;) {
+      const next = new Promise((r) => s.once('data', r));
+      if (pred((await s.screen({ settle: true })).lines)) return;
+      await next;
+    }
+  };
+  await waitFor((l) => l[0] === 'hello');
+  const a = await s.snapshot(), count = s.memoryStats.serializations;
+  assert.equal(await s.snapshot(), a);
   const v = new Viewer(false);
   s.attach(v.client);
+  await v.attached;
   assert.equal(s.memoryStats.serializations, count, 'a second snapshot and an attach reuse the cached one');
   s.write('\r');
-  await waitFor(() => s.screenLines().includes('more'));
-  const b = s.snapshot();
+  await waitFor((l) => l.includes('more'));
+  const b = await s.snapshot();
   assert.notEqual(b, a, 'new output: a new snapshot');
   assert.equal(s.memoryStats.serializations, count + 1);
   s.resize(40, 10);
   await s.whenParsed();
-  const c = s.snapshot();
+  const c = await s.snapshot();
   assert.equal(s.memoryStats.serializations, count + 2, 'a resize: a new snapshot');
   assert.equal(await v.state(), c);
   s.write('\r');

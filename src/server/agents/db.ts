@@ -2,6 +2,8 @@
 // Versioned migrations keyed on PRAGMA user_version; each runs once, in a transaction.
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
+import { readVersion } from '../config.js';
 import { openSqlite, type DB } from '../db/sqlite.js';
 
 // A migration's text never changes once released. (cols/rows DEFAULT 120/32 is DEFAULT_TERMINAL_SIZE in
@@ -93,8 +95,10 @@ const MIGRATIONS: string[] = [
     imported_at DATETIME NOT NULL
   );
   `,
-  // 4: agent kinds codex and gemini. SQLite cannot change a CHECK in place: the agents table is rebuilt (foreign keys
-  // off meanwhile, see migrate(); instances and settings keep referring to "agents" by name).
+  // 4: the agent CLI's own session id, to resume the conversation when its pty host was lost (issue 9).
+  `ALTER TABLE agent_instances ADD COLUMN agent_session_id TEXT NULL;`,
+  // 5: agent kinds codex and gemini (issue 11). SQLite cannot change a CHECK in place: the agents table is rebuilt
+  // (foreign keys off meanwhile, see migrate(); instances and settings keep referring to "agents" by name).
   `
   CREATE TABLE agents_new (
     id TEXT PRIMARY KEY,
@@ -116,12 +120,55 @@ const MIGRATIONS: string[] = [
   `,
 ];
 
-export function migrate(db: DB): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > MIGRATIONS.length) {
-    throw new Error(`agents.db is at schema version ${current}, newer than this AreYouJ (${MIGRATIONS.length}); upgrade AreYouJ`);
+/** The schema version this build writes: agents.db's PRAGMA user_version after every migration. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** agents.db was written by a newer AreYouJ (a schema version this build does not know): refused, never touched. */
+export class SchemaTooNewError extends Error {
+  constructor(readonly file: string, readonly found: number) {
+    super(`${file} has schema version ${found}, written by a newer AreYouJ; this AreYouJ (${readVersion()}) knows schema versions up to ${SCHEMA_VERSION}. ` +
+      'Upgrade AreYouJ (npm install -g areyouj@latest) or use another --home. The file was not changed.');
+    this.name = 'SchemaTooNewError';
   }
-  for (let v = current; v < MIGRATIONS.length; v++) {
+}
+
+const SQLITE_MAGIC = 'SQLite format 3\0';
+
+/**
+ * The schema version of an existing agents.db (null when there is none yet), read without changing anything: a file
+ * from a newer version must be left exactly as it was. The version is PRAGMA user_version, stored in the database
+ * header (4 bytes, big-endian, at offset 60), which is read directly: even a read-only SQLite connection to a WAL
+ * database creates -wal and -shm files beside it. Only when a WAL or rollback journal already holds changes not yet in
+ * the file is SQLite asked, through a read-only connection (those files exist already).
+ */
+export function readSchemaVersion(file: string): number | null {
+  let st: fs.Stats;
+  try { st = fs.statSync(file); } catch { return null; }
+  if (st.size === 0) return null;
+  const size = (f: string) => { try { return fs.statSync(f).size; } catch { return 0; } };
+  if (size(`${file}-wal`) > 0 || fs.existsSync(`${file}-journal`)) {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    try { return db.pragma('user_version', { simple: true }) as number; } finally { db.close(); }
+  }
+  const header = Buffer.alloc(100);
+  const fd = fs.openSync(file, 'r');
+  try { fs.readSync(fd, header, 0, 100, 0); } finally { fs.closeSync(fd); }
+  if (header.toString('latin1', 0, 16) !== SQLITE_MAGIC) throw new Error(`${file} is not a SQLite database`);
+  return header.readInt32BE(60);
+}
+
+/** Throws SchemaTooNewError when the file at `file` is from a newer version; returns its version (null: none yet). */
+export function checkSchema(file: string): number | null {
+  const v = readSchemaVersion(file);
+  if (v !== null && v > SCHEMA_VERSION) throw new SchemaTooNewError(file, v);
+  return v;
+}
+
+/** Runs the migrations the database lacks, in order, each in its own transaction, up to `target` (tests build older homes). */
+export function migrate(db: DB, target = SCHEMA_VERSION): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) throw new SchemaTooNewError(db.name, current);
+  for (let v = current; v < Math.min(target, SCHEMA_VERSION); v++) {
     // Table rebuilds need foreign keys off (a DROP would cascade); the pragma has no effect inside a transaction.
     db.pragma('foreign_keys = OFF');
     try {
@@ -137,10 +184,13 @@ export function migrate(db: DB): void {
   }
 }
 
+export const agentsDbPath = (home: string) => path.join(home, 'docs', 'agents.db');
+
 export function openAgentsDb(home: string): DB {
-  const dir = path.join(home, 'docs');
-  fs.mkdirSync(dir, { recursive: true });
-  const db = openSqlite(path.join(dir, 'agents.db'));
+  const file = agentsDbPath(home);
+  checkSchema(file); // before anything opens it for writing (WAL would change its header)
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const db = openSqlite(file);
   migrate(db);
   return db;
 }

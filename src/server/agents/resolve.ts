@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import type { CommandResolution } from '../../common/schema.js';
 import { conflict } from '../errors.js';
 import { agentBaseEnv } from '../instances/agent-env.js';
-import { resolveCommand, SpawnError } from '../sessions/spawn-check.js';
+import { resolveCommand, SpawnError } from '../../ptyhost/spawn-check.js';
 
 export const VERSION_DEADLINE_MS = 5000;
 const MAX_OUTPUT = 4096;

@@ -31,6 +31,11 @@ function write(file: string, token: string): void {
   fs.renameSync(tmp, file);
 }
 
+/** The home's token as its file holds it, or null (none yet, unreadable or unusable); never makes one. */
+export function readToken(runDir: string): string | null {
+  return read(tokenFileOf(runDir));
+}
+
 /** The home's token, made now when there is none (or it is unusable). */
 export function ensureToken(runDir: string): string {
   const file = tokenFileOf(runDir);

@@ -1,11 +1,13 @@
-// `areyouj [serve]`: parse the options, start the server, stop every instance gracefully on SIGINT/SIGTERM.
+// `areyouj [serve]`: parse the options, start the server. SIGINT/SIGTERM stop the server only: the agents go on in the
+// pty host and the next server re-adopts them (`areyouj stop --all` stops them).
 import { parseArgs } from 'node:util';
 import { DEFAULT_SCROLLBACK, MAX_SCROLLBACK } from '../../common/limits.js';
+import { SCHEMA_VERSION, SchemaTooNewError } from '../agents/db.js';
 import { makeConfig, readVersion } from '../config.js';
 import { DEFAULT_MAX_INSTANCES } from '../limits.js';
 import { validToken } from '../auth/token.js';
-import { startServer } from '../server.js';
 import { fail } from './fail.js';
+import { openInBrowser } from './open.js';
 
 export const SERVE_HELP = `areyouj: mission control for AI coding agents
 
@@ -21,8 +23,9 @@ Usage: areyouj [serve] [options]     start the server (the default command)
   --max-instances N    live instances at most, across all agents (default ${DEFAULT_MAX_INSTANCES})
   --scrollback N       lines of scrollback kept per instance for snapshots (default ${DEFAULT_SCROLLBACK}; about 2 KB
                        of memory per line at 120 columns; the full output is always in docs/logs)
+  --open               open the dashboard in the browser once the server listens (xdg-open, open or start)
   --help               this text
-  --version            the version
+  --version            the version, and the agents.db schema version it reads and writes
 `;
 
 export async function serve(argv: string[], help: string): Promise<void> {
@@ -32,12 +35,12 @@ export async function serve(argv: string[], help: string): Promise<void> {
       args: argv, strict: true, allowPositionals: false,
       options: {
         home: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, token: { type: 'string' },
-        'max-instances': { type: 'string' }, scrollback: { type: 'string' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
+        'max-instances': { type: 'string' }, scrollback: { type: 'string' }, open: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
       },
     }));
   } catch (e) { fail((e as Error).message); }
   if (values.help) { process.stdout.write(help); return; }
-  if (values.version) { process.stdout.write(`${readVersion()}\n`); return; }
+  if (values.version) { process.stdout.write(`areyouj ${readVersion()} (agents.db schema ${SCHEMA_VERSION})\n`); return; }
 
   const port = Number(values.port ?? 3001);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a number from 0 to 65535, not ${JSON.stringify(values.port)}`);
@@ -50,9 +53,19 @@ export async function serve(argv: string[], help: string): Promise<void> {
   if (token !== null && !validToken(token)) fail('the token must be 8 to 512 printable characters without spaces');
 
   const config = makeConfig({ home: values.home ?? process.cwd(), host, port, token, maxInstances, scrollback });
+  // Loaded only now: --help, --version and the other commands (doctor above all) work when a native module does not load.
+  let startServer, ServerBusyError, HostError;
+  try { ({ startServer, ServerBusyError } = await import('../server.js')); ({ HostError } = await import('../sessions/host-client.js')); } catch (e) {
+    process.stderr.write(`areyouj: cannot load the server: ${String((e as Error).message).split('\n')[0]}\n  run \`areyouj doctor\` to see what is missing\n`);
+    process.exit(1);
+  }
   let server;
   try { server = await startServer(config); } catch (e) {
     const err = e as NodeJS.ErrnoException;
+    if (err instanceof SchemaTooNewError || e instanceof ServerBusyError || (e instanceof HostError && e.code === 'busy')) {
+      process.stderr.write(`areyouj: ${err.message}\n`);
+      process.exit(1);
+    }
     fail(err.code === 'EADDRINUSE' ? `port ${port} is in use (try --port 0 or another port)` : err.message);
   }
   process.stdout.write(`AreYouJ ${config.version} listening on ${server.url}\n  home: ${config.home}\n`);
@@ -64,10 +77,17 @@ export async function serve(argv: string[], help: string): Promise<void> {
   const stop = async (sig: string) => {
     if (stopping) { process.stderr.write('areyouj: forced exit\n'); process.exit(1); }
     stopping = true;
-    process.stdout.write(`areyouj: ${sig}, stopping every instance…\n`);
+    const running = server.manager.live.size;
+    process.stdout.write(`areyouj: ${sig}: the server stops; ${running} agent${running === 1 ? '' : 's'} keep${running === 1 ? 's' : ''} running in the pty host`
+      + `${running ? ' (the next `areyouj` re-adopts them; `areyouj stop --all` stops them)' : ''}\n`);
     await server.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  // After the signal handlers: a SIGTERM while the opener starts still stops the server gracefully.
+  if (values.open) {
+    const why = await openInBrowser(server.loginUrl(), config.runDir); // the token goes through an owner-only page
+    if (why) process.stderr.write(`areyouj: ${why}\n`);
+  }
 }

@@ -1,5 +1,5 @@
-// Who may talk to the server: the user, and nobody else. Every request but the agents' own hook routes and task tools
-// (which carry a per-instance secret: hook-auth.ts, mcp/access.ts) needs either `Authorization: Bearer <token>`
+// Who may talk to the server: the user, and nobody else. Every request but the agents' task tools
+// (which carry a per-instance secret: mcp/access.ts) needs either `Authorization: Bearer <token>`
 // (scripts, tests, the CLI) or a session cookie, which a browser gets once by opening the login URL `/?token=<token>`
 // (printed at start, shown by `areyouj token`). The cookie holds a random session id (never the token), is named after the port (cookies ignore
 // ports: another server on 127.0.0.1 never gets ours), HttpOnly, SameSite=Strict, with an expiry. `?token=` is taken
@@ -54,14 +54,15 @@ export class Auth {
   currentToken(): string { return this.token.get(); }
 
   /**
-   * Authenticates a request (onRequest, after the guard). Hook routes are left to their own secret check. Throws 401;
+   * Authenticates a request (onRequest, after the guard); every route needs it (agents' hooks go to the pty host's
+   * socket, not to this port). Throws 401;
    * the login URL and the unauthenticated app shell are answered here (the reply is then sent).
    */
   check(req: FastifyRequest, reply: FastifyReply): 'pass' | 'answered' {
-    // The agents' hook routes and their task tools (/api/mcp/:instanceId) take that instance's own secret, checked by
-    // the route; the user's token or cookie opens neither.
+    // The agents' task tools (/api/mcp/:instanceId) take that instance's own secret, checked by the route; the user's
+    // token or cookie does not open them. (Hooks reach the pty host's owner-only socket, not this port.)
     const route = req.routeOptions.url;
-    if (route?.startsWith('/api/hooks/') || route?.startsWith('/api/mcp/')) return 'pass';
+    if (route?.startsWith('/api/mcp/')) return 'pass';
     const path = req.url.split('?', 1)[0];
     const query = queryOf(req);
     if (req.method === 'GET' && path === '/' && query.token !== undefined) return this.login(req, reply, query.token);

@@ -8,7 +8,8 @@ export class ApiError extends Error {
 }
 
 // failed: a program we ran (git, gh) or what it talked to: 502, like a gateway whose upstream failed.
-const STATUS: Record<DomainError['kind'], number> = { not_found: 404, conflict: 409, invalid: 400, failed: 502 };
+// unavailable: the pty host does not answer (503).
+const STATUS: Record<DomainError['kind'], number> = { not_found: 404, conflict: 409, invalid: 400, unavailable: 503, failed: 502 };
 
 /** A domain error as the API answers it; null for anything else. */
 export function toApiError(err: unknown): ApiError | null {

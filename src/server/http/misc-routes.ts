@@ -2,12 +2,26 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { SCHEMA_VERSION } from '../agents/db.js';
 import { ApiError } from './errors.js';
 import type { Config } from '../config.js';
 import type { EventBus } from '../events/bus.js';
 
-export function miscRoutes(app: FastifyInstance, deps: { config: Pick<Config, 'version' | 'home' | 'maxInstances'>; bus: EventBus }) {
-  app.get('/api/info', async () => ({ version: deps.config.version, home: deps.config.home, maxInstances: deps.config.maxInstances, lastEventId: deps.bus.lastId }));
+export interface MiscDeps {
+  config: Pick<Config, 'version' | 'home' | 'maxInstances'>;
+  bus: EventBus;
+  /** The pty host's state (connected, answering, pid). */
+  ptyHost: () => { connected: boolean; responsive: boolean; pid: number | null; startedAt: string | null };
+}
+
+export function miscRoutes(app: FastifyInstance, deps: MiscDeps) {
+  app.get('/api/info', async () => {
+    const { connected, responsive, pid, startedAt } = deps.ptyHost();
+    return {
+      version: deps.config.version, schemaVersion: SCHEMA_VERSION, home: deps.config.home, maxInstances: deps.config.maxInstances, lastEventId: deps.bus.lastId,
+      ptyHost: { connected, responsive, pid, startedAt },
+    };
+  });
 
   // Lists sub-directories only (never files), for choosing an agent's project path.
   app.get<{ Querystring: { path?: string; hidden?: string } }>('/api/fs/dirs', async (req) => {

@@ -38,7 +38,11 @@ export class GenericDriver implements Driver {
   start(host: DriverHost): void {
     this.host = host;
     const s = host.agent.settings;
-    this.detector = new ScreenStateDetector(host.session, { quietMs: s.quietMs, idlePatterns: s.idlePatterns, awaitingPatterns: s.awaitingPatterns });
+    // Re-adopted after a server restart: it goes on from the stored state (and the open question's options).
+    const status = host.status();
+    const initial = host.adopted && (status === 'idle' || status === 'active' || status === 'awaiting_input') ? status : 'starting';
+    if (initial === 'awaiting_input') this.options = questionOptions(host.openQuestion()?.message.content ?? '');
+    this.detector = new ScreenStateDetector(host.session, { quietMs: s.quietMs, idlePatterns: s.idlePatterns, awaitingPatterns: s.awaitingPatterns }, initial);
     this.detector.on('change', (c) => {
       if (c.state === 'starting') return;
       if (c.state === 'awaiting_input') {

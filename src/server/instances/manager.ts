@@ -1,5 +1,7 @@
-// The instance manager: starts agents in pseudo-terminals, keeps their state, delivers their messages.
-// One Live record per running instance; the database row is the truth that clients read.
+// The instance manager: starts agents in pseudo-terminals (in the pty host), keeps their state, delivers their messages.
+// One Live record per running instance; the database row is the truth that clients read. The programs run in the pty
+// host and outlive the server: on start the manager re-adopts the ones still running, applies the exits that happened
+// while no server was up, and marks the ones its host lost `host_lost` (Resume continues a Claude Code conversation).
 import { agentBaseEnv } from './agent-env.js';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,14 +10,17 @@ import {
   type NotificationKind, type WorktreeOnDelete,
 } from '../../common/schema.js';
 import { DEFAULT_TERMINAL_SIZE } from '../../common/limits.js';
-import { conflict, invalid } from '../errors.js';
+import { conflict, invalid, unavailable } from '../errors.js';
 import { checkProjectPath } from '../agents/store.js';
-import { PtySession, SpawnError, type ExitInfo } from '../sessions/pty-session.js';
+import type { SessionInfo } from '../../ptyhost/protocol.js';
 import type { AgentStore } from '../agents/store.js';
 import type { Config } from '../config.js';
 import type { EventBus } from '../events/bus.js';
 import type { TaskService } from '../tasks/service.js';
-import type { Driver, DriverHost, LaunchOptions, LaunchSpec } from './driver.js';
+import { HostError } from '../sessions/host-client.js';
+import type { PtyHostLink } from '../sessions/pty-host-link.js';
+import type { ExitInfo, RemoteSession } from '../sessions/remote-session.js';
+import type { Driver, DriverHost, LaunchSpec } from './driver.js';
 import { GenericDriver } from './generic-driver.js';
 import { repoInfo } from '../git/repo.js';
 import { createWorktree, cwdIn, discardWorktree, unmergedWork } from '../git/worktree.js';
@@ -25,7 +30,7 @@ import type { InstancePatch, InstanceStore, MessagePatch, NewMessage } from './s
 export interface Live {
   id: string;
   agent: Agent;
-  session: PtySession;
+  session: RemoteSession;
   driver: Driver;
   /** Set by terminate(): the exit is then `terminated` with this reason. */
   terminateReason: string | null;
@@ -38,17 +43,23 @@ export interface ManagerDeps {
   agents: AgentStore;
   instances: InstanceStore;
   tasks: TaskService;
+  link: PtyHostLink;
   /** The changes watcher: told when an agent prints (look at its files soon) and when an instance goes. */
   changes: { nudge(id: string): void; forget(id: string): void };
 }
 
 export type DriverFactory = (agent: Agent, instanceId: string) => Driver;
 export interface DriverKindOptions {
-  /** Whether an ended instance of this kind can continue its CLI session (POST /api/instances/:id/resume). */
-  resumable?: (instanceId: string) => boolean;
+  /** Whether an ended instance of this kind can continue its CLI session (its agent_session_id; POST .../resume). */
+  resumable?: boolean;
   /** Called when an instance is deleted: remove what the kind keeps for it (e.g. the CLI's home). */
   removed?: (instanceId: string) => void;
 }
+
+/** The reasons an instance ends with that the pty host does not tell: the host lost, a session nobody owns. */
+export const HOST_LOST = 'host_lost';
+/** What the spawn errors of the pty host are called (they become the instance's error reason as they are). */
+const SPAWN_ERRORS = new Set(['command_not_found', 'cwd_not_found', 'log_failed', 'spawn_failed']);
 
 const ACTIVITY_EVERY_MS = 5000; // output refreshes last_activity_at at most this often
 const AUTO_NAME = 'auto'; // the name of an agent's auto-started instance
@@ -57,30 +68,81 @@ export class InstanceManager {
   url = '';
   readonly live = new Map<string, Live>();
   private drivers: Partial<Record<Agent['kind'], DriverFactory>> = { generic: () => new GenericDriver() };
-  private kindOptions: Partial<Record<Agent['kind'], DriverKindOptions>> = {};
+  /** Kinds whose ended instances Resume can continue (the CLI resumes its own session id). */
+  private resumable = new Set<Agent['kind']>();
+  private removers: Partial<Record<Agent['kind'], (instanceId: string) => void>> = {};
 
-  constructor(private readonly deps: ManagerDeps) {}
+  constructor(private readonly deps: ManagerDeps) {
+    deps.link.on('connected', (hello) => this.reconcile(hello.sessions));
+    deps.link.on('lost', (sids) => { for (const sid of sids) { const l = this.live.get(sid); if (l) this.lost(l); } });
+    deps.link.on('hook', (sid, seq, body) => this.onHook(sid, seq, body));
+    deps.link.on('decision', (sid, did, body) => void this.onDecision(sid, did, body));
+    deps.link.on('decision_gone', (did) => this.decisionsWaiting.get(did)?.abort());
+  }
 
   registerDriver(kind: Agent['kind'], f: DriverFactory, opts: DriverKindOptions = {}) {
     this.drivers[kind] = f;
-    this.kindOptions[kind] = opts;
+    if (opts.resumable) this.resumable.add(kind);
+    if (opts.removed) this.removers[kind] = opts.removed;
   }
 
   logFile(id: string) { return path.join(this.deps.config.logsDir, `${id}.log`); }
 
-  /** On start: instances a crashed server left live are marked error (server_restarted); then autoStart agents start. */
+  /**
+   * On start: connects to the pty host (starting it when none runs; rejects when another server drives it), re-adopts
+   * the instances still running there (reconcile, on the link's `connected`), then autoStart agents start.
+   */
   async recover(url: string): Promise<void> {
     this.url = url;
-    for (const i of this.deps.instances.list({ statuses: LIVE_STATUSES })) {
-      this.update(i.id, { status: 'error', statusReason: 'server_restarted', completedAt: new Date().toISOString(), pid: null });
-      this.cancelQueue(i.id, 'server_restarted');
-    }
+    await this.deps.link.connect();
     for (const agent of this.deps.agents.list()) {
       if (!agent.settings.autoStart) continue;
       try { await this.autoStart(agent.id); } catch (e) {
         process.stderr.write(`[areyouj] auto-start of ${agent.name} failed: ${(e as Error).message}\n`);
       }
     }
+  }
+
+  /**
+   * The host's sessions against the instances the database says are live: running ones are adopted, ended ones get
+   * their exit, the ones the host lost (or never had) end as host_lost; sessions no live instance owns are ended.
+   */
+  private reconcile(sessions: (SessionInfo & { lost?: boolean })[]) {
+    const bySid = new Map(sessions.map((s) => [s.id, s]));
+    const release = (sid: string) => void this.deps.link.release(sid).catch((e: Error) => process.stderr.write(`[areyouj] release ${sid}: ${e.message}\n`));
+    for (const inst of this.deps.instances.list({ statuses: LIVE_STATUSES })) {
+      const info = bySid.get(inst.id);
+      bySid.delete(inst.id);
+      if (this.live.has(inst.id)) continue;
+      if (info && !info.exit && !info.lost) { this.adopt(inst, info); continue; }
+      const exit = info?.exit;
+      if (exit) this.ended(inst.id, exit, null);
+      else {
+        this.update(inst.id, { status: 'error', statusReason: HOST_LOST, completedAt: new Date().toISOString(), pid: null });
+        this.cancelQueue(inst.id, HOST_LOST);
+      }
+      if (info) release(inst.id);
+    }
+    for (const info of bySid.values()) {
+      if (this.live.has(info.id)) continue;
+      if (info.exit || info.lost) { release(info.id); continue; }
+      // Running, but no live instance owns it (deleted, or ended by a server that lost the host for a moment): end it.
+      const s = this.deps.link.adopt(info);
+      void s.whenExited().then(() => release(info.id));
+      s.terminate(this.deps.config.graceMs, 'orphaned').catch(() => { /* host gone: reaped by the next one */ });
+    }
+  }
+
+  /** A program the host still runs, from a previous server: the same instance goes on. */
+  private adopt(inst: Instance, info: SessionInfo) {
+    const agent = this.deps.agents.get(inst.agentId);
+    const driver = (this.drivers[agent.kind] ?? this.drivers.generic!)(agent, inst.id);
+    try { driver.adopt?.(info.meta); } catch (e) { process.stderr.write(`[areyouj] adopting ${inst.id}: ${(e as Error).message}\n`); }
+    const session = this.deps.link.adopt(info);
+    this.track(inst, agent, session, driver, true);
+    if (info.outputBytes > 0) this.update(inst.id, { pid: session.pid }, false);
+    // It may have gone idle while no server was up: deliver what was queued.
+    if (this.deps.instances.get(inst.id).status === 'idle') void this.deliverNext(this.live.get(inst.id)!);
   }
 
   /**
@@ -118,6 +180,10 @@ export class InstanceManager {
       if (place.worktree) await discardWorktree(place.worktree.repoRoot, { dir: place.worktree.path, branch: place.worktree.branch, base: place.worktree.base }, true).catch(() => undefined);
       throw e;
     }
+    try { await this.hostReady(); } catch (e) {
+      if (place.worktree) await discardWorktree(place.worktree.repoRoot, { dir: place.worktree.path, branch: place.worktree.branch, base: place.worktree.base }, true).catch(() => undefined);
+      throw e;
+    }
     let inst = this.deps.instances.create({
       agentId, name: req.name ?? nextNumberName(this.deps.instances.names(agentId)), projectPath, cols: req.cols ?? DEFAULT_TERMINAL_SIZE.cols, rows: req.rows ?? DEFAULT_TERMINAL_SIZE.rows,
       taskId: req.taskId ?? null, taskProject, worktree: place.worktree, worktreeNote: place.note,
@@ -127,7 +193,9 @@ export class InstanceManager {
       inst = this.deps.instances.get(inst.id);
       this.deps.bus.publish('instance.updated', { instance: this.deps.instances.get(continueFrom.id) });
     }
-    return this.launch(agent, inst, req);
+    this.deps.bus.publish('instance.created', { instance: inst });
+    if (req.prompt) this.addMessage(inst.id, { senderType: 'user', content: req.prompt, delivery: 'queued' });
+    return this.launch(inst, agent, {});
   }
 
   /** Where a new instance works: its own worktree (git project, ownWorktree on) or the project itself, with a note. */
@@ -149,6 +217,24 @@ export class InstanceManager {
     return { worktree: { path: w.dir, branch: w.branch, base: w.base, baseOid: w.baseOid, repoRoot: w.repoRoot, state: 'open' }, note: null };
   }
 
+  /**
+   * Starts an ended instance again as the same conversation: the agent CLI resumes its own session id (Claude Code:
+   * `claude --resume <id>`, in the same directory). The instance keeps its id, messages and log.
+   */
+  async resume(id: string): Promise<Instance> {
+    const inst = this.deps.instances.get(id);
+    if (this.live.has(id) || isLive(inst.status)) throw conflict('running', `instance ${id} is ${inst.status}; only an ended instance can be resumed`);
+    const agent = this.deps.agents.get(inst.agentId);
+    if (!this.resumable.has(agent.kind) || !inst.agentSessionId) {
+      throw conflict('not_resumable', `instance ${id} cannot be resumed: ${this.resumable.has(agent.kind) ? 'its agent never reported a session id' : `agents of kind ${agent.kind} have no resume`}`);
+    }
+    this.checkLimits(agent);
+    await this.hostReady();
+    await this.deps.link.release(id); // the lost host's record, if any
+    const again = this.update(id, { status: 'starting', statusReason: 'resumed', startedAt: new Date().toISOString(), completedAt: null, exitCode: null, pid: null });
+    return this.launch(again, agent, { resume: inst.agentSessionId });
+  }
+
   private checkLimits(agent: Agent) {
     const agentId = agent.id;
     const perAgent = this.deps.instances.countLive(agentId);
@@ -163,53 +249,42 @@ export class InstanceManager {
     }
   }
 
-  private launch(agent: Agent, created: Instance, req: InstanceCreate): Instance {
-    this.deps.bus.publish('instance.created', { instance: created });
-    if (req.prompt) this.addMessage(created.id, { senderType: 'user', content: req.prompt, delivery: 'queued' });
-    return this.spawn(agent, created, {});
-  }
-
-  /**
-   * Continues an ended instance's CLI session in the same instance (and its worktree, if it has one), with the CLI's
-   * own resume command (kinds whose driver supports it: codex, gemini). Its conversation goes on in the same messages.
-   */
-  resume(id: string): Instance {
-    const inst = this.deps.instances.get(id);
-    if (this.live.has(id) || isLive(inst.status)) throw conflict('already_running', `instance ${id} is ${inst.status}`);
-    const agent = this.deps.agents.get(inst.agentId);
-    const resumable = this.kindOptions[agent.kind]?.resumable;
-    if (!resumable) throw conflict('not_resumable', `instances of kind ${agent.kind} cannot be resumed; restart starts a new session`);
-    if (!resumable(id)) throw conflict('not_resumable', `instance ${id} has no ${agent.kind} session to resume (it never started one)`);
-    if (inst.worktree && (inst.worktree.state === 'removed' || !fs.existsSync(inst.worktree.path))) {
-      throw conflict('not_resumable', `instance ${id}'s worktree is gone`);
+  /** The pty host is connected (or can be started): 503 host_unavailable otherwise. */
+  private async hostReady() {
+    if (this.deps.link.status.connected) return;
+    try { await this.deps.link.connect(); } catch (e) {
+      throw unavailable('host_unavailable', `the pty host is not available: ${(e as Error).message}`);
     }
-    this.checkLimits(agent);
-    const started = this.update(id, { status: 'starting', statusReason: 'resumed', exitCode: null, completedAt: null });
-    return this.spawn(agent, started, { resume: true });
   }
 
-  /** Prepares the driver and starts the program for an instance row in `starting`. */
-  private spawn(agent: Agent, created: Instance, opts: LaunchOptions): Instance {
-    let inst = created;
-    const projectPath = inst.worktree ? cwdIn(inst.worktree.path, inst.worktree.repoRoot, inst.projectPath) : inst.projectPath;
+  private async launch(inst: Instance, agent: Agent, opts: { resume?: string }): Promise<Instance> {
     const driver = (this.drivers[agent.kind] ?? this.drivers.generic!)(agent, inst.id);
     let spec: LaunchSpec = {
       command: agent.command, args: agent.args,
       env: { ...agentBaseEnv(), ...agent.env, AREYOUJ_INSTANCE_ID: inst.id, AREYOUJ_URL: this.url },
     };
-    let session: PtySession;
+    // It runs in its worktree when it has one (a resume, too: the same directory as the conversation it continues).
+    const cwd = inst.worktree && inst.worktree.state !== 'removed' ? cwdIn(inst.worktree.path, inst.worktree.repoRoot, inst.projectPath) : inst.projectPath;
+    let session: RemoteSession;
     try {
       spec = driver.prepare?.(spec, opts) ?? spec;
-      session = PtySession.start({
-        ...spec, cwd: projectPath, cols: inst.cols, rows: inst.rows, logFile: this.logFile(inst.id), scrollback: this.deps.config.scrollback,
+      session = await this.deps.link.spawn({
+        sid: inst.id, ...spec, cwd, cols: inst.cols, rows: inst.rows, scrollback: this.deps.config.scrollback,
+        ...(driver.hookSecret ? { hookSecret: driver.hookSecret } : {}), meta: driver.meta?.() ?? {},
       });
     } catch (e) {
       driver.dispose();
-      const reason = e instanceof SpawnError ? e.message : `cannot start: ${(e as Error).message}`;
+      const err = e as Error & { code?: string };
+      const reason = e instanceof HostError && SPAWN_ERRORS.has(err.code ?? '') ? err.message : `cannot start: ${err.message}`;
       this.cancelQueue(inst.id, 'start_failed');
       return this.update(inst.id, { status: 'error', statusReason: reason, completedAt: new Date().toISOString() });
     }
-    inst = this.update(inst.id, { pid: session.pid, ptySessionId: String(session.pid) }, false);
+    const started = this.update(inst.id, { pid: session.pid, ptySessionId: inst.id, agentSessionId: driver.agentSessionId ?? null }, false);
+    this.track(started, agent, session, driver, false);
+    return started;
+  }
+
+  private track(inst: Instance, agent: Agent, session: RemoteSession, driver: Driver, adopted: boolean) {
     const live: Live = { id: inst.id, agent, session, driver, terminateReason: null, lastActivityWrite: Date.now() };
     this.live.set(inst.id, live);
     // Queued messages an ended instance of this agent still holds (an imported queue) come to this one, once it runs.
@@ -217,8 +292,7 @@ export class InstanceManager {
     // A redraw for a viewer (right after a resize) is not activity: it does not touch lastActivityAt.
     session.on('data', () => { if (!session.viewOnlyOutput()) this.touch(live); this.deps.changes.nudge(live.id); });
     session.on('exit', (info) => this.onExit(live, info));
-    driver.start(this.makeHost(live));
-    return inst;
+    driver.start(this.makeHost(live, adopted));
   }
 
   get(id: string): Live | undefined { return this.live.get(id); }
@@ -239,7 +313,10 @@ export class InstanceManager {
       return inst;
     }
     live.terminateReason = reason;
-    await live.session.terminate(this.deps.config.graceMs);
+    try { await live.session.terminate(this.deps.config.graceMs, reason); } catch (e) {
+      live.terminateReason = null;
+      throw unavailable('host_unavailable', `cannot terminate ${id}: ${(e as Error).message}`);
+    }
     await this.exited(id);
     return this.deps.instances.get(id);
   }
@@ -270,24 +347,31 @@ export class InstanceManager {
     this.deps.instances.delete(id);
     fs.rmSync(this.logFile(id), { force: true });
     const kind = this.deps.agents.find(inst.agentId)?.kind;
-    if (kind) this.kindOptions[kind]?.removed?.(id);
+    if (kind) this.removers[kind]?.(id);
     this.deps.bus.publish('instance.deleted', { id });
   }
 
   /** Before an agent is deleted: its live instances are stopped and every instance's log goes (the database cascades the rest). */
-  /** Before an agent's rows go (the database cascades its instances): its live instances stopped, their logs and what
-   *  their kind keeps for them (Codex's and Gemini CLI's homes) removed. */
   async removeAgent(agentId: string): Promise<void> {
     await Promise.all([...this.live.values()].filter((l) => l.agent.id === agentId).map((l) => this.terminate(l.id, 'agent_deleted')));
     const kind = this.deps.agents.get(agentId).kind;
     for (const i of this.deps.instances.list({ agentId })) {
       fs.rmSync(this.logFile(i.id), { force: true });
-      this.kindOptions[kind]?.removed?.(i.id);
+      this.removers[kind]?.(i.id); // what the kind keeps for it (Codex's and Gemini CLI's homes)
     }
   }
 
-  async stopAll(): Promise<void> {
-    await Promise.all([...this.live.keys()].map((id) => this.terminate(id, 'server_stopped')));
+  /** Stop all: terminates every live instance; resolves with how many. */
+  async stopAll(reason = 'stopped_all'): Promise<number> {
+    const ids = [...this.live.keys()];
+    await Promise.all(ids.map((id) => this.terminate(id, reason)));
+    return ids.length;
+  }
+
+  /** The server stops: its view of the sessions goes, the programs go on in the pty host. */
+  detachAll(): void {
+    for (const live of this.live.values()) live.driver.dispose();
+    this.live.clear();
   }
 
   // ---------- state ----------
@@ -332,20 +416,77 @@ export class InstanceManager {
   }
 
   private onExit(live: Live, info: ExitInfo) {
+    if (this.live.get(live.id) !== live) return;
+    this.forget(live);
+    this.ended(live.id, info, live);
+    void this.deps.link.release(live.id).catch(() => { /* host gone */ });
+    this.wakeExitWaiters(live.id);
+  }
+
+  /** The pty host was lost with this instance's program: it ends as host_lost (its processes are reaped by the next host). */
+  private lost(live: Live) {
+    if (this.live.get(live.id) !== live) return;
+    this.forget(live);
+    this.cancelQueue(live.id, HOST_LOST);
+    try {
+      this.update(live.id, { status: 'error', statusReason: HOST_LOST, completedAt: new Date().toISOString(), pid: null });
+      this.notify(live, 'error', 'its pty host was lost');
+    } catch { /* deleted meanwhile */ }
+    this.wakeExitWaiters(live.id);
+  }
+
+  private forget(live: Live) {
     live.driver.dispose();
+    live.driver.ended?.();
     this.live.delete(live.id);
     this.settleQuestions(live.id);
+  }
+
+  private wakeExitWaiters(id: string) {
+    for (const w of this.exitWaiters.get(id) ?? []) w();
+    this.exitWaiters.delete(id);
+  }
+
+  /** Records how a program ended (from its exit; `live` is null when it ended while no server was up). */
+  private ended(id: string, info: ExitInfo, live: Live | null) {
     const ok = info.exitCode === 0 && !info.signal;
-    const status: InstanceStatus = live.terminateReason !== null ? 'terminated' : ok ? 'completed' : 'error';
-    const reason = live.terminateReason !== null ? live.terminateReason
+    const terminated = live?.terminateReason ?? info.terminated ?? null;
+    const status: InstanceStatus = terminated !== null ? 'terminated' : ok ? 'completed' : 'error';
+    const reason = terminated !== null ? terminated
       : ok ? 'exited' : info.error ?? (info.signal ? `killed by signal ${info.signal}` : `exit code ${info.exitCode}`);
-    this.cancelQueue(live.id, status);
+    this.cancelQueue(id, status);
     try {
-      this.update(live.id, { status, statusReason: reason, exitCode: info.exitCode, completedAt: new Date().toISOString(), pid: null });
-      if (status === 'error') this.notify(live, 'error', reason);
+      this.update(id, { status, statusReason: reason, exitCode: info.exitCode, completedAt: new Date().toISOString(), pid: null });
+      if (status === 'error' && live) this.notify(live, 'error', reason);
     } catch { /* deleted meanwhile */ }
-    for (const w of this.exitWaiters.get(live.id) ?? []) w();
-    this.exitWaiters.delete(live.id);
+  }
+
+  /** Decision hooks waiting for the user, by the host's id: aborted when the agent stops waiting. */
+  private decisionsWaiting = new Map<number, AbortController>();
+
+  /** A decision hook (relayed by the pty host): the driver's answer, or none, goes back to the agent. */
+  private async onDecision(sid: string, did: number, body: string) {
+    const driver = this.live.get(sid)?.driver;
+    let out: object | null = null;
+    if (driver?.decision) {
+      const gone = new AbortController();
+      this.decisionsWaiting.set(did, gone);
+      try { out = await driver.decision(parseBody(body), gone.signal); } catch (e) {
+        process.stderr.write(`[areyouj] decision hook for ${sid} failed: ${(e as Error).message}\n`);
+      } finally { this.decisionsWaiting.delete(did); }
+      if (gone.signal.aborted) return;
+    }
+    this.deps.link.decided(did, out);
+  }
+
+  private onHook(sid: string, seq: number, body: string) {
+    const live = this.live.get(sid);
+    if (live?.driver.hook) {
+      try { live.driver.hook(parseBody(body)); } catch (e) {
+        process.stderr.write(`[areyouj] hook for ${sid} failed: ${(e as Error).stack ?? e}\n`);
+      }
+    }
+    this.deps.link.ackHook(sid, seq);
   }
 
   // ---------- messages ----------
@@ -401,9 +542,9 @@ export class InstanceManager {
     for (const m of this.deps.instances.queued(id)) this.updateMessage(m.id, { delivery: 'cancelled', metadata: { ...m.metadata, cancelReason: reason } });
   }
 
-  private makeHost(live: Live): DriverHost {
+  private makeHost(live: Live, adopted: boolean): DriverHost {
     return {
-      instanceId: live.id, agent: live.agent, session: live.session,
+      instanceId: live.id, agent: live.agent, session: live.session, adopted,
       status: () => this.deps.instances.get(live.id).status,
       setStatus: (status, opts) => this.setStatus(live, status, opts),
       addMessage: (m) => this.addMessage(live.id, m),
@@ -412,6 +553,13 @@ export class InstanceManager {
         if (cur) this.updateMessage(cur.id, { question });
       },
       notify: (kind, body) => this.notify(live, kind, body),
+      openQuestion: () => this.deps.instances.openQuestion(live.id),
+      sentUserMessages: () => this.deps.instances.sentUserMessages(live.id),
+      setAgentSessionId: (sessionId) => {
+        if (!this.live.has(live.id) || this.deps.instances.get(live.id).agentSessionId === sessionId) return;
+        this.update(live.id, { agentSessionId: sessionId });
+        this.deps.link.setMeta(live.id, live.driver.meta?.() ?? {}).catch(() => { /* the instance row has it */ });
+      },
     };
   }
 
@@ -426,5 +574,10 @@ export class InstanceManager {
 }
 
 const TITLES: Record<NotificationKind, string> = { awaiting_input: 'needs your input', turn_end: 'finished its turn', error: 'failed', idle_prompt: 'is waiting for you' };
+
+/** A hook's JSON body; null when it is not JSON (the driver ignores it). */
+function parseBody(body: string): unknown {
+  try { return JSON.parse(body); } catch { return null; }
+}
 
 

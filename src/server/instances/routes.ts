@@ -6,7 +6,7 @@ import { ApiError } from '../http/errors.js';
 import { intParam, parse } from '../http/validate.js';
 import { MESSAGE_PAGE, OUTPUT_READ } from '../limits.js';
 import { keysBytes } from '../sessions/keys.js';
-import { attachSocket } from '../sessions/terminal-channel.js';
+import { attachSocket, CLOSE_HOST_GONE } from '../sessions/terminal-channel.js';
 import type { AgentStore } from '../agents/store.js';
 import type { TaskService } from '../tasks/service.js';
 import type { InstanceManager } from './manager.js';
@@ -66,8 +66,14 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceRoutesDeps) {
     return m.update(req.params.id, patch);
   });
   app.post<P>('/api/instances/:id/terminate', async (req) => m.terminate(req.params.id));
-  // Continue an ended instance's CLI session (codex, gemini: the CLI's own resume command), in the same instance.
-  app.post<P>('/api/instances/:id/resume', async (req) => m.resume(req.params.id));
+  // Stop all: every live instance ends (the dashboard's "Stop all", `areyouj stop --all` while a server runs).
+  app.post('/api/instances/stop-all', async () => ({ stopped: await m.stopAll() }));
+  // Resume: an ended instance starts again as the same conversation (claude --resume, codex resume, gemini --resume
+  // of its agent_session_id).
+  app.post<P>('/api/instances/:id/resume', async (req, reply) => {
+    reply.status(201);
+    return m.resume(req.params.id);
+  });
   app.post<P>('/api/instances/:id/restart', async (req, reply) => {
     reply.status(201);
     return m.restart(req.params.id);
@@ -138,11 +144,13 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceRoutesDeps) {
     if (!inst) return socket.close(4404, 'no such instance');
     const live = m.get(inst.id);
     if (live) return void attachSocket(live.session, socket);
+    // Live but its program not there yet (starting, resuming, or re-adopted in a moment): the client comes back.
+    if (isLive(inst.status)) return socket.close(CLOSE_HOST_GONE, 'starting: reconnect');
     // Ended: the screen it left, rebuilt from its log, then the exit notice.
     const data = await replaySnapshot(m.logFile(inst.id), inst.cols, inst.rows, deps.scrollback);
     if (socket.readyState !== socket.OPEN) return;
     socket.send(JSON.stringify({ type: 'snapshot', data, cols: inst.cols, rows: inst.rows }));
     socket.send(JSON.stringify({ type: 'exit', exitCode: inst.exitCode, signal: null, status: inst.status }));
-    socket.close(1000, isLive(inst.status) ? 'not running' : 'program exited');
+    socket.close(1000, 'program exited');
   });
 }

@@ -12,6 +12,7 @@ interface InstanceRow {
   id: string; agent_id: string; agent_name: string; name: string; status: InstanceStatus; status_reason: string | null;
   project_path: string; pty_session_id: string | null; pid: number | null; exit_code: number | null; task_id: string | null;
   task_project: string | null; cols: number; rows: number; started_at: string; completed_at: string | null; last_activity_at: string;
+  agent_session_id: string | null;
   worktree_path: string | null; worktree_branch: string | null; worktree_base: string | null; worktree_base_oid: string | null;
   worktree_repo: string | null; worktree_state: WorktreeState | null; worktree_note: string | null;
   lm_id: number | null; lm_sender: 'user' | 'agent'; lm_kind: Message['kind']; lm_content: string; lm_at: string;
@@ -31,7 +32,7 @@ const toInstance = (r: InstanceRow): Instance => ({
   id: r.id, agentId: r.agent_id, agentName: r.agent_name, name: r.name, status: r.status, statusReason: r.status_reason,
   projectPath: r.project_path, ptySessionId: r.pty_session_id, pid: r.pid, exitCode: r.exit_code, taskId: r.task_id,
   taskProject: r.task_project, cols: r.cols, rows: r.rows, startedAt: r.started_at, completedAt: r.completed_at,
-  lastActivityAt: r.last_activity_at,
+  lastActivityAt: r.last_activity_at, agentSessionId: r.agent_session_id,
   lastMessage: r.lm_id === null ? null : { id: r.lm_id, senderType: r.lm_sender, kind: r.lm_kind, content: r.lm_content, createdAt: r.lm_at },
   worktree: r.worktree_path === null ? null : {
     path: r.worktree_path, branch: r.worktree_branch!, base: r.worktree_base!, baseOid: r.worktree_base_oid!, repoRoot: r.worktree_repo!,
@@ -65,7 +66,7 @@ export interface NewInstance {
 export interface InstancePatch {
   name?: string; taskId?: string | null; taskProject?: string | null;
   status?: InstanceStatus; statusReason?: string | null; ptySessionId?: string | null; pid?: number | null; exitCode?: number | null;
-  cols?: number; rows?: number; completedAt?: string | null; lastActivityAt?: string;
+  cols?: number; rows?: number; startedAt?: string; completedAt?: string | null; lastActivityAt?: string; agentSessionId?: string | null;
   worktreeState?: WorktreeState; worktreeNote?: string | null;
 }
 export interface NewMessage {
@@ -79,8 +80,8 @@ export interface MessagePatch {
 const PATCH_COLUMNS: Record<keyof InstancePatch, string> = {
   name: 'name', taskId: 'task_id', taskProject: 'task_project',
   status: 'status', statusReason: 'status_reason', ptySessionId: 'pty_session_id', pid: 'pid', exitCode: 'exit_code',
-  cols: 'cols', rows: 'rows', completedAt: 'completed_at', lastActivityAt: 'last_activity_at',
-  worktreeState: 'worktree_state', worktreeNote: 'worktree_note',
+  cols: 'cols', rows: 'rows', startedAt: 'started_at', completedAt: 'completed_at', lastActivityAt: 'last_activity_at',
+  agentSessionId: 'agent_session_id', worktreeState: 'worktree_state', worktreeNote: 'worktree_note',
 };
 
 export class InstanceStore {
@@ -236,6 +237,20 @@ export class InstanceStore {
   }
 
   /** Clears requires_user_input on every open question of an instance (it was answered or the turn moved on). */
+  /** The newest question still waiting for the user, if any, with its external key. */
+  openQuestion(instanceId: string): { message: Message; externalKey: string | null } | undefined {
+    const r = this.db.prepare(`SELECT id, external_key FROM agent_messages WHERE agent_instance_id = ? AND requires_user_input = 1
+      ORDER BY id DESC LIMIT 1`).get(instanceId) as { id: number; external_key: string | null } | undefined;
+    return r ? { message: this.getMessage(r.id), externalKey: r.external_key } : undefined;
+  }
+
+  /** User messages typed into the program on the API's behalf (sent), newest last. */
+  sentUserMessages(instanceId: string, limit = 200): Message[] {
+    const rows = this.db.prepare(`SELECT id FROM agent_messages WHERE agent_instance_id = ? AND sender_type = 'user' AND delivery = 'sent'
+      ORDER BY id DESC LIMIT ?`).all(instanceId, limit) as { id: number }[];
+    return rows.reverse().map((r) => this.getMessage(r.id));
+  }
+
   settleQuestions(instanceId: string): Message[] {
     const open = this.db.prepare('SELECT id FROM agent_messages WHERE agent_instance_id = ? AND requires_user_input = 1').all(instanceId) as { id: number }[];
     if (!open.length) return [];

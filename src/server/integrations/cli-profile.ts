@@ -28,7 +28,8 @@ export function entryTime(e: unknown): number | undefined {
 export interface CliLaunchInput {
   instanceId: string;
   runDir: string;
-  serverUrl: string;
+  /** The pty host's hooks socket. */
+  hookSocket: string;
   secret: string;
   userArgs: string[];
   env: NodeJS.ProcessEnv;

@@ -21,7 +21,8 @@ export interface HookCliDeps {
   instanceId: string;
   /** AreYouJ's run dir (config.runDir): the instance's home and secret go under <runDir>/<kind>/<instanceId>/. */
   runDir: string;
-  serverUrl: () => string;
+  /** The pty host's hooks socket: hooks go there (the host checks the secret and relays them to the server). */
+  hookSocket: string;
 }
 
 const PROMPT_WAIT_MS = 20_000;
@@ -45,9 +46,15 @@ interface SessionFile {
   sessionId: string;
   transcriptPath: string | null;
 }
+/** What the driver keeps with the session in the pty host (re-adopted after a server restart). */
+interface HookCliMeta {
+  session: SessionFile | null;
+  home: string;
+  dir: string;
+}
 
 export class HookCliDriver implements Driver {
-  readonly secret = randomBytes(24).toString('base64url');
+  readonly hookSecret = randomBytes(24).toString('base64url');
   private echo = new PromptEchoFilter();
   private host!: DriverHost;
   private home = '';
@@ -62,6 +69,10 @@ export class HookCliDriver implements Driver {
   private mapEntry: (e: unknown) => TranscriptEffects;
   private stored = new Set<string>();
   private waiters = new Set<ScreenWaiter>();
+  /** The screen as last read from the pty host (screen reads are asynchronous: the screen lives in the host). */
+  private lastScreen = '';
+  private refreshing = false;
+  private refreshAgain = false;
   private readonly startedAt = Date.now();
   private disposed = false;
   // The approval dialog, while awaiting_input.
@@ -99,17 +110,22 @@ export class HookCliDriver implements Driver {
     }
   }
 
+  /** The CLI's own session id, once a hook has told it (Resume continues it: manager.ts, agent_session_id). */
+  get agentSessionId(): string | null {
+    return this.session?.sessionId ?? null;
+  }
+
   prepare(spec: LaunchSpec, opts: LaunchOptions = {}): LaunchSpec {
     if (opts.resume) {
-      this.session = HookCliDriver.savedSession(this.deps.runDir, this.profile.kind, this.deps.instanceId);
-      if (!this.session) throw conflict('not_resumable', `no ${this.profile.name} session of this instance to resume`);
+      const saved = HookCliDriver.savedSession(this.deps.runDir, this.profile.kind, this.deps.instanceId);
+      this.session = { sessionId: opts.resume, transcriptPath: saved?.sessionId === opts.resume ? saved.transcriptPath : null };
       this.resumed = true;
     }
     const l = this.profile.launch({
       instanceId: this.deps.instanceId,
       runDir: this.deps.runDir,
-      serverUrl: this.deps.serverUrl(),
-      secret: this.secret,
+      hookSocket: this.deps.hookSocket,
+      secret: this.hookSecret,
       userArgs: spec.args,
       env: spec.env,
       resumeSessionId: this.session?.sessionId ?? null,
@@ -117,6 +133,21 @@ export class HookCliDriver implements Driver {
     this.home = l.home;
     this.dir = l.dir;
     return { command: spec.command, args: l.args, env: { ...spec.env, ...l.env } };
+  }
+
+  meta(): Record<string, unknown> {
+    const m: HookCliMeta = { session: this.session, home: this.home, dir: this.dir };
+    return { hookCli: m };
+  }
+
+  /** The server restarted and the CLI still runs: its session and files as the last server left them. */
+  adopt(meta: Record<string, unknown>): void {
+    const m = (meta.hookCli ?? {}) as Partial<HookCliMeta>;
+    const s = m.session;
+    this.session = s && typeof s.sessionId === 'string' ? { sessionId: s.sessionId, transcriptPath: typeof s.transcriptPath === 'string' ? s.transcriptPath : null } : null;
+    if (typeof m.home === 'string') this.home = m.home;
+    if (typeof m.dir === 'string') this.dir = m.dir;
+    this.ready = true;
   }
 
   start(host: DriverHost): void {
@@ -136,8 +167,9 @@ export class HookCliDriver implements Driver {
     }
     host.session.on('data', () => {
       if (this.ready && !this.awaiting && !this.waiters.size) return;
-      void host.session.whenParsed().then(() => this.onScreen());
+      this.refresh();
     });
+    if (!this.ready) this.refresh();
     host.session.on('input', () => {
       if (this.dialogSeenAt !== null) this.inputSinceDialog = true;
     });
@@ -175,7 +207,9 @@ export class HookCliDriver implements Driver {
     if (okPath) this.follow(okPath);
     const next: SessionFile = { sessionId, transcriptPath: okPath ?? this.session?.transcriptPath ?? null };
     if (this.session?.sessionId === next.sessionId && this.session.transcriptPath === next.transcriptPath) return;
+    const changed = this.session?.sessionId !== next.sessionId;
     this.session = next;
+    if (changed) this.host.setAgentSessionId(next.sessionId);
     try {
       fs.writeFileSync(path.join(this.dir, 'session.json'), JSON.stringify(next), { mode: 0o600 });
     } catch {
@@ -232,7 +266,7 @@ export class HookCliDriver implements Driver {
         question,
       },
     });
-    queueMicrotask(() => this.onScreen());
+    this.refresh();
   }
 
   // ---------- transcript ----------
@@ -281,8 +315,36 @@ export class HookCliDriver implements Driver {
   }
 
   // ---------- the screen ----------
+  /** The screen as last read (refresh() and waitScreen() read it anew from the pty host). */
   private screen(): string {
-    return this.host.session.screenLines().join('\n');
+    return this.lastScreen;
+  }
+
+  /** The screen's lines (read from the pty host, once everything received so far is parsed); '' while the host is away. */
+  private async readScreen(): Promise<string> {
+    try {
+      return (await this.host.session.screen({ settle: true })).lines.join('\n');
+    } catch {
+      return '';
+    }
+  }
+
+  /** Reads the screen and acts on it; output that arrives during a read triggers one more read after it. */
+  private refresh() {
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return;
+    }
+    this.refreshing = true;
+    void this.readScreen().then((screen) => {
+      this.refreshing = false;
+      this.lastScreen = screen;
+      this.onScreen();
+      if (this.refreshAgain) {
+        this.refreshAgain = false;
+        if (!this.disposed && (!this.ready || this.awaiting || this.waiters.size)) this.refresh();
+      }
+    });
   }
 
   private onScreen() {
@@ -332,9 +394,8 @@ export class HookCliDriver implements Driver {
     return this.terminalAnswerAt !== null && Date.now() - this.terminalAnswerAt < TERMINAL_ANSWER_MS;
   }
 
-  /** Resolves true once pred(screen) holds (checked now and after each parsed output), false after timeoutMs. */
+  /** Resolves true once pred(screen) holds (on a fresh read now, and after each parsed output), false after timeoutMs. */
   private waitScreen(pred: (screen: string) => boolean, timeoutMs: number): Promise<boolean> {
-    if (pred(this.screen())) return Promise.resolve(true);
     return new Promise((resolve) => {
       const w: ScreenWaiter = {
         pred,
@@ -345,6 +406,7 @@ export class HookCliDriver implements Driver {
         }, timeoutMs),
       };
       this.waiters.add(w);
+      this.refresh();
     });
   }
 

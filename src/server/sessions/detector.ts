@@ -21,13 +21,15 @@
 //   awaiting program `active`; the screen is checked again after the quiet period. A submission (Enter,
 //   Ctrl-C…) while idle or awaiting input makes it `active` at once: the program got work, and the next
 //   `idle` is the end of that turn (so a caller delivering a queue always sees idle → active → idle).
-// - Viewing is not activity: output right after a resize (PtySession.viewOnlyOutput: the program redrawing for a
+// - Viewing is not activity: output right after a resize (the session's viewOnlyOutput: the program redrawing for a
 //   viewer that attached or changed size) is treated as echo.
+// - The screen lives in the pty host: every read is asynchronous (session.screen()). The rows at a submission or at
+//   the first keystroke are read right after the write, so before its echo is parsed.
 //
 // Timers only (one re-armed timeout), no polling. dispose() stops it; it also stops when the session exits.
 import { EventEmitter } from 'node:events';
 import { isTerminalReport } from './keys.js';
-import type { PtySession } from './pty-session.js';
+import type { ScreenState, TerminalSession } from './session.js';
 
 export type DetectedState = 'starting' | 'active' | 'idle' | 'awaiting_input';
 
@@ -83,12 +85,15 @@ export class ScreenStateDetector extends EventEmitter<{ change: [StateChange] }>
   /** The question reported (buffer row and text), while awaiting_input. */
   private questionKey: string | null = null;
   private rechecking = false;
+  /** Counts submissions: a screen read for an older one does not overwrite what a newer one recorded. */
+  private submissions = 0;
+  private inputReading = false;
   private disposed = false;
   private readonly onData = () => this.handleOutput();
   private readonly onInput = (d: string | Buffer) => this.handleInput(d);
   private readonly onExit = () => this.dispose();
 
-  constructor(private readonly session: PtySession, settings: DetectorSettings, initial: DetectedState = 'starting') {
+  constructor(private readonly session: TerminalSession, settings: DetectorSettings, initial: DetectedState = 'starting') {
     super();
     this._state = initial;
     this.quietMs = settings.quietMs;
@@ -109,9 +114,10 @@ export class ScreenStateDetector extends EventEmitter<{ change: [StateChange] }>
   /** Examines the screen now (after pending output is parsed) and updates the state. */
   async check(): Promise<void> {
     const gen = this.generation;
-    await this.session.whenParsed();
+    let screen: ScreenState;
+    try { screen = await this.session.screen({ settle: true }); } catch { return; } // the host is away: the next output checks again
     if (this.disposed || gen !== this.generation || this.session.exited) return; // more output came: wait again
-    const r = this.classify();
+    const r = this.classify(screen);
     if (!r) return;
     if (r.state === 'awaiting_input') {
       if (this._state === 'awaiting_input' && r.key === this.questionKey) return;
@@ -131,14 +137,14 @@ export class ScreenStateDetector extends EventEmitter<{ change: [StateChange] }>
     this.removeAllListeners();
   }
 
-  /** The state the screen shows now, or null when it shows neither a prompt nor a question. */
-  classify(): { state: 'idle' | 'awaiting_input'; text?: string; key?: string } | null {
-    const lines = this.session.screenLines();
-    const top = this.session.viewportTop();
-    const cursorY = Math.min(this.session.cursor().y, lines.length - 1);
+  /** The state a screen shows, or null when it shows neither a prompt nor a question. */
+  classify(screen: ScreenState): { state: 'idle' | 'awaiting_input'; text?: string; key?: string } | null {
+    const lines = screen.lines;
+    const top = screen.top;
+    const cursorY = Math.min(screen.cursor.y, lines.length - 1);
     // The lines as printed (the cursor's with its trailing spaces), without what the user typed or recalled since the
     // last submission: from where the typing began to the cursor (a long line wraps onto the rows below).
-    const cursorText = this.session.cursorLine();
+    const cursorText = screen.cursorLine ?? lines[cursorY] ?? '';
     const input = this.inputStart && this.inputStart.row <= top + cursorY ? this.inputStart : null;
     const text = (y: number) => {
       const l = y === cursorY ? cursorText : lines[y];
@@ -184,7 +190,7 @@ export class ScreenStateDetector extends EventEmitter<{ change: [StateChange] }>
     if (this.disposed) return;
     this.generation++;
     const quietState = this._state === 'idle' || this._state === 'awaiting_input';
-    const echo = quietState && (Date.now() - this.lastKeyAt < this.echoMs || this.session.viewOnlyOutput());
+    const echo = quietState && (Date.now() - this.lastKeyAt < this.echoMs || !!this.session.viewOnlyOutput?.());
     if (!echo) this.inputStart = null;
     if (!echo && this._state === 'awaiting_input') this.recheckQuestion();
     else if (!echo && this._state !== 'active') this.set('active', 'output');
@@ -195,22 +201,27 @@ export class ScreenStateDetector extends EventEmitter<{ change: [StateChange] }>
   private recheckQuestion(): void {
     if (this.rechecking) return;
     this.rechecking = true;
-    void this.session.whenParsed().then(() => {
+    this.session.screen({ settle: true }).then((screen) => {
       this.rechecking = false;
       if (this.disposed || this._state !== 'awaiting_input' || this.session.exited) return;
-      const r = this.classify();
+      const r = this.classify(screen);
       if (r?.state !== 'awaiting_input' || r.key !== this.questionKey) this.set('active', 'output');
-    });
+    }, () => { this.rechecking = false; /* the host is away: the next output checks again */ });
   }
 
   private handleInput(data: string | Buffer): void {
     if (this.disposed || isTerminalReport(data)) return; // a viewer's terminal answering a query: nobody typed
     if (isSubmission(data)) {
       this.lastKeyAt = -Infinity;
-      const top = this.session.viewportTop();
-      this.submitRow = top + this.session.cursor().y;
-      this.submitLines = new Map(this.session.screenLines().map((l, y) => [top + y, l]));
+      // The screen as it stands when the submission is written (requested right after the write, so before its echo
+      // is parsed).
+      const mark = ++this.submissions;
       this.inputStart = null;
+      this.session.screen().then((s) => {
+        if (this.disposed || mark !== this.submissions) return;
+        this.submitRow = s.top + s.cursor.y;
+        this.submitLines = new Map(s.lines.map((l, y) => [s.top + y, l]));
+      }, () => { /* host away */ });
       if (this._state === 'idle' || this._state === 'awaiting_input') {
         this.generation++;
         this.set('active', 'input');
@@ -218,7 +229,15 @@ export class ScreenStateDetector extends EventEmitter<{ change: [StateChange] }>
       }
     } else {
       this.lastKeyAt = Date.now();
-      if (!this.inputStart) this.inputStart = { row: this.session.viewportTop() + this.session.cursor().y, x: this.session.cursor().x };
+      if (!this.inputStart && !this.inputReading) {
+        // Where the typing begins: the cursor before this keystroke's echo is parsed.
+        const mark = this.submissions;
+        this.inputReading = true;
+        this.session.screen().then((s) => {
+          this.inputReading = false;
+          if (!this.disposed && mark === this.submissions && !this.inputStart) this.inputStart = { row: s.top + s.cursor.y, x: s.cursor.x };
+        }, () => { this.inputReading = false; });
+      }
     }
   }
 

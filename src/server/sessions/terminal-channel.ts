@@ -1,4 +1,4 @@
-// The terminal channel: one WebSocket watching and driving one PtySession.
+// The terminal channel: one WebSocket watching and driving one session of the pty host (RemoteSession).
 //
 // ---------------------------------------------------------------------------------------------------
 // Terminal channel framing (one WebSocket per instance: /api/instances/:id/terminal)
@@ -10,7 +10,7 @@
 //   2. Then BINARY frames: the program's raw output bytes, in order, each byte exactly once after the
 //      snapshot. Write them to the terminal as they come (Uint8Array; a frame may start or end in the
 //      middle of an escape sequence or UTF-8 character: the terminal's parser handles that). Right after the
-//      snapshot, the output the server's parser had not reached yet is replayed (paced by the socket) before
+//      snapshot, the output the pty host's parser had not reached yet is replayed (paced by the socket) before
 //      live output; to the client it is all the same byte stream.
 //   3. TEXT {"type":"resize","cols":n,"rows":n} when the pty is resized (by any viewer), in stream order.
 //   4. TEXT {"type":"exit","exitCode":n,"signal":n|null} when the program has exited; the server then
@@ -30,34 +30,29 @@
 //     `window-size latest`; the others show it at that size (viewer-sizes.ts).
 // Close codes
 //   1000  the program exited: do not reconnect (the final screen is what you have).
-//   4408  slow consumer: the client fell more than maxBacklogBytes (default 4 MB) behind. Reconnect at
+//   1012  not available now (the pty host is away, or the program is starting): reconnect with backoff.
+//   4408  slow consumer: the client fell more than MAX_VIEWER_LAG (8 MB) behind. Reconnect at
 //         once: the new attach starts from a fresh snapshot, so nothing is lost on screen.
 //   other (1001/1006…) the connection broke: reconnect with backoff.
 // Terminal queries (e.g. ESC[c, ESC[6n) the program sends are answered by the viewers' terminals for
-// output they received; output nobody watched is answered by the server (PtySession queryReplies).
+// output they received; output nobody watched is answered by the pty host's screen (PtySession queryReplies).
 // ---------------------------------------------------------------------------------------------------
 import type { WebSocket, RawData } from 'ws';
 import { TERMINAL_SIZE_LIMITS as L, validTerminalSize } from '../../common/limits.js';
-import type { ExitInfo, PtySession } from './pty-session.js';
+import type { ExitInfo, RemoteSession } from './remote-session.js';
 import { isTerminalReport } from './keys.js';
 import { joinViewer } from './viewer-sizes.js';
 
 export const CLOSE_EXITED = 1000;
+export const CLOSE_HOST_GONE = 1012;
 export const CLOSE_SLOW_CONSUMER = 4408;
 export const SLOW_CONSUMER_REASON = 'slow consumer: reattach for a fresh snapshot';
 const MAX_TEXT_INPUT = 1 << 20;
 /** A socket that does not finish its close handshake in this time is destroyed. */
 const CLOSE_TIMEOUT_MS = 5000;
-/** While a viewer catches up after attach, the next block waits until at most this much is unsent. */
-const READY_AT = 512 * 1024;
-/** A viewer this far behind is dropped (4408) and reattaches from a fresh snapshot, rather than slowing the program or the
- * other viewers: a bounded cost per viewer, far above what a full redraw of even a 1000×500 screen sends. */
-const MAX_BACKLOG = 4 * 1024 * 1024;
 
-export interface AttachOptions {
-  /** Bytes the socket may hold unsent before it is dropped with 4408 (default 4 MB). */
-  maxBacklogBytes?: number;
-}
+/** What the channel needs from a session. */
+export type ChannelSession = Pick<RemoteSession, 'write' | 'resize' | 'attach' | 'exited'>;
 
 function rawToBuffer(data: RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
@@ -65,18 +60,15 @@ function rawToBuffer(data: RawData): Buffer {
   return Buffer.from(data);
 }
 
-/** Attaches a WebSocket to a session; returns a function that detaches it (without closing it). */
-export function attachSocket(session: PtySession, ws: WebSocket, opts: AttachOptions = {}): () => void {
-  const maxBacklog = opts.maxBacklogBytes ?? MAX_BACKLOG;
+/**
+ * Attaches a WebSocket to a session; returns a function that detaches it (without closing it). Flow control is the
+ * pty host's: it sends a viewer at most STREAM_WINDOW bytes the socket has not written yet (acknowledged from the
+ * send callbacks), so a slow browser costs the server a bounded buffer; one that falls MAX_VIEWER_LAG behind is
+ * dropped by the host and closed here with 4408 (it reattaches to a fresh snapshot).
+ */
+export function attachSocket(session: ChannelSession, ws: WebSocket): () => void {
   if (ws.readyState !== ws.OPEN) return () => {};
-  let allowance = 0; // the snapshot, while it is being sent, does not count against the backlog
   let done = false;
-  let unsent = 0; // output bytes handed to ws.send whose write has not completed
-  let readyWaiter: (() => void) | null = null;
-  const sentCb = (n: number) => () => {
-    unsent -= n;
-    if (readyWaiter && unsent <= READY_AT) { const r = readyWaiter; readyWaiter = null; r(); }
-  };
   let detach: () => void = () => {};
   const viewer = joinViewer(session);
 
@@ -96,9 +88,6 @@ export function attachSocket(session: PtySession, ws: WebSocket, opts: AttachOpt
     setTimeout(() => { if (ws.readyState !== ws.CLOSED) ws.terminate(); }, CLOSE_TIMEOUT_MS).unref();
   };
   const sendText = (obj: unknown) => { if (!done && ws.readyState === ws.OPEN) ws.send(JSON.stringify(obj)); };
-  const checkBacklog = () => {
-    if (!done && ws.bufferedAmount > maxBacklog + allowance) close(CLOSE_SLOW_CONSUMER, SLOW_CONSUMER_REASON);
-  };
 
   const onMessage = (data: RawData, isBinary: boolean) => {
     if (done) return;
@@ -123,7 +112,7 @@ export function attachSocket(session: PtySession, ws: WebSocket, opts: AttachOpt
       if (!validTerminalSize(cols, rows)) {
         return sendText({ type: 'error', message: `resize needs integer cols ${L.minCols}..${L.maxCols} and rows ${L.minRows}..${L.maxRows}` });
       }
-      viewer.report(cols as number, rows as number);
+      viewer.report(cols as number, rows as number); // resizes the pty (in the pty host) if this viewer holds the size
     } else {
       sendText({ type: 'error', message: `unknown message type: ${String(msg.type)}` });
     }
@@ -134,25 +123,21 @@ export function attachSocket(session: PtySession, ws: WebSocket, opts: AttachOpt
   ws.on('error', () => { /* the close event follows */ });
 
   detach = session.attach({
-    onSnapshot: (s) => {
-      const json = JSON.stringify({ type: 'snapshot', data: s.data, cols: s.cols, rows: s.rows });
-      allowance = Buffer.byteLength(json);
-      ws.send(json, () => { allowance = 0; checkBacklog(); });
-    },
-    onData: (chunk) => {
+    onSnapshot: (s) => sendText({ type: 'snapshot', data: s.data, cols: s.cols, rows: s.rows }),
+    onData: (chunk, sent) => {
       if (done || ws.readyState !== ws.OPEN) return;
-      unsent += chunk.length;
-      ws.send(chunk, { binary: true }, sentCb(chunk.length));
-      checkBacklog();
+      ws.send(chunk, { binary: true }, () => sent());
     },
-    // Catching up after attach (the parser was behind): pace the replay by the socket, not the backlog limit.
-    ready: () => (done || unsent <= READY_AT ? undefined : new Promise<void>((r) => { readyWaiter = r; })),
     onResize: (cols, rows) => sendText({ type: 'resize', cols, rows }),
     onExit: (e: ExitInfo) => {
       sendText({ type: 'exit', exitCode: e.exitCode, signal: e.signal });
       close(CLOSE_EXITED, 'program exited');
     },
+    onDrop: (reason) => {
+      if (reason === 'slow') close(CLOSE_SLOW_CONSUMER, SLOW_CONSUMER_REASON);
+      else close(CLOSE_HOST_GONE, 'the pty host is unavailable: reconnect');
+    },
   });
-  if (done) detach(); // closed during attach (ended session, or dropped at once)
+  if (done) detach(); // closed during attach
   return () => { finish(); };
 }

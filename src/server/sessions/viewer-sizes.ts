@@ -5,7 +5,13 @@
 // took it (or joined) most recently before gets it back. The others get the
 // resize frame and show the program at its size, letterboxed or clipped, not refitted to their pane: opening an instance on
 // a phone does not rewrap the desktop's view, and the desktop takes its size back with a click.
-import type { PtySession } from './pty-session.js';
+// The policy lives here, in the server; the resize it decides is relayed to the pty host (RemoteSession.resize).
+
+/** What the policy needs of a session (RemoteSession in the server). */
+export interface SizedSession {
+  readonly exited: boolean;
+  resize(cols: number, rows: number): void;
+}
 
 export interface ViewerSize {
   /** The viewer's pane size changed (a resize message): applied if this viewer holds the size or nobody does. */
@@ -20,7 +26,7 @@ class Sizes {
   holder: Viewer | null = null;
   /** The viewers, least recently claimed (or joined) first. */
   readonly recent: Viewer[] = [];
-  constructor(readonly session: PtySession) {}
+  constructor(readonly session: SizedSession) {}
   touch(v: Viewer): void {
     const i = this.recent.indexOf(v);
     if (i >= 0) this.recent.splice(i, 1);
@@ -58,14 +64,15 @@ class Viewer implements ViewerSize {
   }
 
   private apply(): void {
-    if (this.size && !this.sizes.session.exited) this.sizes.session.resize(this.size.cols, this.size.rows);
+    if (!this.size || this.sizes.session.exited) return;
+    try { this.sizes.session.resize(this.size.cols, this.size.rows); } catch { /* the host is away: the next report applies */ }
   }
 }
 
-const bySession = new WeakMap<PtySession, Sizes>();
+const bySession = new WeakMap<SizedSession, Sizes>();
 
 /** A new viewer of the session, for the size policy above. */
-export function joinViewer(session: PtySession): ViewerSize {
+export function joinViewer(session: SizedSession): ViewerSize {
   let sizes = bySession.get(session);
   if (!sizes) bySession.set(session, (sizes = new Sizes(session)));
   return new Viewer(sizes);

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { isLive } from '../../common/constants.js';
 import type { Instance } from '../../common/schema.js';
-import { closeAllTabs, closeEndedTabs, closeTab, openTab } from '../lib/actions.js';
+import { canResume, closeAllTabs, closeEndedTabs, closeTab, confirmStopAll, openTab, resumeAll } from '../lib/actions.js';
 import { setNotifications } from '../lib/notify.js';
 import { useRoute } from '../lib/router.js';
 import { openDialog, setState, useStore } from '../lib/store.js';
@@ -20,6 +20,9 @@ export function TopBar() {
   const notificationsOn = useStore((s) => s.notificationsOn);
   const route = useRoute();
   const current = route.page === 'instance' ? route.id : null;
+  const all = Object.values(instances);
+  const running = all.filter((i) => isLive(i.status)).length;
+  const lost = all.filter((i) => i.statusReason === 'host_lost' && canResume(i, agents[i.agentId])).length;
   const strip = useRef<HTMLDivElement>(null);
 
   // The current tab is always in view.
@@ -67,6 +70,13 @@ export function TopBar() {
       </div>
       {open.length > 0 && <TabsMenu open={open} current={current} />}
       <div className="top-actions">
+        {lost > 0 && (
+          <button className="btn small primary" onClick={() => void resumeAll()} data-testid="resume-all"
+            title="Their pty host was lost (a reboot?): start each again as the same conversation">Resume all ({lost})</button>
+        )}
+        {running > 0 && (
+          <button className="btn small ghost" onClick={confirmStopAll} data-testid="stop-all" title="Stop every running instance">Stop all</button>
+        )}
         <button className="btn small ghost palette-btn" onClick={() => openDialog({ type: 'palette' })} title="Jump to anything (Ctrl+Shift+K; Ctrl+K outside a terminal)" data-testid="palette-button">
           <Icon name="search" size={13} /><span className="hide-narrow"> Jump to…</span> <kbd className="hide-narrow">Ctrl Shift K</kbd>
         </button>

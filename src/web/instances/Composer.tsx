@@ -2,7 +2,7 @@ import { useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { Instance } from '../../common/schema.js';
 import { isLive } from '../../common/constants.js';
 import { api, type SendMode } from '../lib/api.js';
-import { attempt } from '../lib/actions.js';
+import { attempt, canResume } from '../lib/actions.js';
 import { mergeMessages, NONE, useStore } from '../lib/store.js';
 
 
@@ -17,6 +17,7 @@ export function Composer({ instance }: { instance: Instance }) {
   const recall = useRef<{ index: number; draft: string } | null>(null);
   const area = useRef<HTMLTextAreaElement>(null);
   const all = useStore((s) => s.messages[instance.id] ?? NONE);
+  const resumable = useStore((s) => canResume(instance, s.agents[instance.agentId]));
   const history = useMemo(() => all.filter((m) => m.senderType === 'user' && m.delivery !== 'cancelled').map((m) => m.content), [all]);
   const live = isLive(instance.status);
 
@@ -60,7 +61,7 @@ export function Composer({ instance }: { instance: Instance }) {
   return (
     <form className="composer" onSubmit={(e) => { e.preventDefault(); void send(queue ? 'queue' : 'auto'); }} data-testid="composer">
       <textarea ref={area} value={text} rows={Math.min(8, Math.max(2, text.split('\n').length))} data-testid="composer-input"
-        placeholder={live ? `Message ${instance.agentName}… (Enter sends, Shift+Enter: newline, ↑: history)` : 'This instance has ended — restart it to continue'}
+        placeholder={live ? `Message ${instance.agentName}… (Enter sends, Shift+Enter: newline, ↑: history)` : resumable ? 'This instance has ended — Resume continues its conversation' : 'This instance has ended — restart it to continue'}
         disabled={!live} onChange={(e) => { setText(e.target.value); }} onKeyDown={onKeyDown} aria-label="Message" />
       <div className="composer-bar">
         <label className="toggle" title="Queue the message until the instance is idle, even if it is idle now">

@@ -1,6 +1,6 @@
 import { lazy, Suspense, useEffect, useState } from 'react';
 import { isLive } from '../../common/constants.js';
-import { closeTab, confirmDeleteInstance, restart, terminate } from '../lib/actions.js';
+import { canResume, closeTab, confirmDeleteInstance, restart, resume, terminate } from '../lib/actions.js';
 import { ago, fullTime, shortPath, useNow } from '../lib/format.js';
 import { navigate } from '../lib/router.js';
 import { useStore } from '../lib/store.js';
@@ -65,8 +65,12 @@ export function InstancePane({ id, active }: { id: string; active: boolean }) {
           </button>
         </div>
         <div className="pane-actions">
+          {canResume(inst, agent) && (
+            <button className="btn small primary" onClick={() => void resume(inst)} data-testid="resume"
+              title="Start it again as the same conversation (claude --resume)">Resume</button>
+          )}
           {live ? <button className="btn small" onClick={() => void terminate(inst)} data-testid="terminate">Stop</button>
-            : <button className="btn small" onClick={() => void restart(inst)} data-testid="restart">Restart</button>}
+            : <button className="btn small" onClick={() => void restart(inst)} data-testid="restart" title="Start a new instance of this agent">Restart</button>}
           <button className="btn small ghost" onClick={() => confirmDeleteInstance(inst)} data-testid="delete-instance">Delete</button>
           <button className="btn small ghost panel-toggle" onClick={() => setPanel(!panel)} aria-pressed={panel} title="Show or hide the messages panel">Messages</button>
           <button className="icon-btn" onClick={() => closeTab(id)} aria-label="Close tab" title="Close tab (the instance keeps running)">×</button>
@@ -75,7 +79,8 @@ export function InstancePane({ id, active }: { id: string; active: boolean }) {
       <AwaitingBanner instance={inst} />
       <div className="pane-body">
         <div className="term-col" hidden={view !== 'terminal'}>
-          <TerminalView instanceId={id} active={active && view === 'terminal'} />
+          {/* A resumed instance (same id) gets a fresh terminal on its new program. */}
+          <TerminalView key={inst.startedAt} instanceId={id} active={active && view === 'terminal'} />
           <KeyRow instanceId={id} disabled={!live} />
         </div>
         {view === 'changes' && (

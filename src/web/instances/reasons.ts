@@ -9,6 +9,10 @@ const ENDED: Record<string, string> = {
   agent_deleted: 'Stopped: its agent was deleted',
   server_stopped: 'Stopped when the server shut down',
   server_restarted: 'Cut off: the server stopped while it ran',
+  host_lost: 'Cut off: its pty host was lost', // a reboot, or the host was killed: Resume continues a Claude Code conversation
+  stopped_all: 'Stopped by Stop all',
+  host_shutdown: 'Stopped with the pty host',
+  orphaned: 'Stopped: no instance owned it any more',
   start_failed: 'Failed to start',
   exited: 'Finished',
 };

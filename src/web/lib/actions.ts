@@ -1,9 +1,9 @@
 // User actions that touch the server and the UI together (open a tab, start/stop an instance, …).
 import { DEFAULT_TERMINAL_SIZE } from '../../common/limits.js';
-import type { Instance } from '../../common/schema.js';
+import { isLive } from '../../common/constants.js';
+import type { Agent, Instance } from '../../common/schema.js';
 import { api, ApiError } from './api.js';
 import { navigate, parseRoute, type Route } from './router.js';
-import { isLive } from '../../common/constants.js';
 import { agentGone, deleting, instanceGone } from './gone.js';
 import { getState, openDialog, setState, toast, upsertInstance } from './store.js';
 import { loadHistory } from './sync.js';
@@ -76,6 +76,37 @@ export async function restart(i: Instance) {
     openTab(r.id);
     toast(`Restarted ${i.agentName} · ${i.name} as ${r.name}`, 'info');
   }
+}
+
+/** Whether Resume can continue this ended instance's conversation (a Claude Code instance whose session id is known). */
+export function canResume(i: Instance, agent: Agent | undefined): boolean {
+  return !isLive(i.status) && !!i.agentSessionId && agent?.kind === 'claude';
+}
+
+export async function resume(i: Instance) {
+  const r = await attempt(() => api.resume(i.id));
+  if (r) upsertInstance(r);
+}
+
+/** Resume every instance its pty host lost (a reboot, a killed host) that can be resumed. */
+export async function resumeAll() {
+  const s = getState();
+  const lost = Object.values(s.instances).filter((i) => i.statusReason === 'host_lost' && canResume(i, s.agents[i.agentId]));
+  for (const i of lost) await resume(i);
+}
+
+/** Stop all: every running instance ends (after a confirmation). */
+export function confirmStopAll() {
+  const n = Object.values(getState().instances).filter((i) => isLive(i.status)).length;
+  openDialog({
+    type: 'confirm',
+    title: `Stop all ${n} running instance${n === 1 ? '' : 's'}?`,
+    body: 'Every running agent gets SIGTERM (SIGKILL after a grace period). Their messages and logs stay. '
+      + '(Stopping the server with Ctrl-C does not stop them: they go on in the pty host.)',
+    confirmLabel: 'Stop all',
+    danger: true,
+    onConfirm: async () => { await api.stopAll(); },
+  });
 }
 
 /** Close the tabs of instances that have ended (the instances stay, in the sidebar and the overview). */

@@ -103,7 +103,7 @@ export function exportUrl(project: string | undefined, o: { format: 'csv' | 'xls
 const q = (project?: string) => (project ? `?project=${encodeURIComponent(project)}` : '');
 const enc = encodeURIComponent;
 
-export interface Info { version: string; home: string; maxInstances: number }
+export interface Info { version: string; schemaVersion: number; home: string; maxInstances: number }
 export interface DirListing { path: string; parent: string | null; dirs: { name: string; path: string }[] }
 export type SendMode = 'auto' | 'now' | 'queue';
 
@@ -136,6 +136,9 @@ export const api = {
   updateInstance: (id: string, body: InstanceUpdate) => request<Instance>('PUT', `/api/instances/${enc(id)}`, body),
   terminate: (id: string) => request<Instance>('POST', `/api/instances/${enc(id)}/terminate`),
   restart: (id: string) => request<Instance>('POST', `/api/instances/${enc(id)}/restart`),
+  /** An ended instance starts again as the same conversation (Claude Code: claude --resume <its session id>). */
+  resume: (id: string) => request<Instance>('POST', `/api/instances/${enc(id)}/resume`),
+  stopAll: () => request<{ stopped: number }>('POST', '/api/instances/stop-all'),
   deleteInstance: (id: string, worktree: 'keep' | 'discard' | 'discard-force' = 'keep') => request<unknown>('DELETE', `/api/instances/${enc(id)}?worktree=${worktree}`),
 
   messages: (id: string, after?: number, limit = 500) =>

@@ -12,14 +12,27 @@ import { getState, mergeMessages, setState, upsertAgent, upsertInstance } from '
 
 const byId = <T extends { id: string }>(list: T[]) => Object.fromEntries(list.map((x) => [x.id, x]));
 
+/** Instance events applied so far, and the count at each instance's last one: a refetch never undoes a newer event. */
+let instanceEvents = 0;
+const instanceTouched = new Map<string, number>();
+
 export async function loadAll() {
-  const [info, agents, instances] = await Promise.all([api.info(), api.agents(), api.instances()]);
+  const since = instanceEvents;
+  const [info, agents, fetched] = await Promise.all([api.info(), api.agents(), api.instances()]);
+  // An event that came while the list was on its way is newer than the list (a Stop all right after a reconnect's
+  // `reset`): keep what it said.
+  const instances = byId(fetched);
+  const now = getState().instances;
+  for (const [id, n] of instanceTouched) {
+    if (n <= since) continue;
+    if (now[id]) instances[id] = now[id]; else delete instances[id];
+  }
   setState((s) => ({
     info,
     agents: byId(agents),
-    instances: byId(instances),
+    instances,
     loaded: true,
-    openTabs: s.openTabs.filter((id) => instances.some((i) => i.id === id)),
+    openTabs: s.openTabs.filter((id) => id in instances),
   }));
   const s = getState();
   // Full histories only for open tabs (the overview shows each instance's `lastMessage`); for an instance waiting
@@ -27,7 +40,7 @@ export async function loadAll() {
   const want = new Set([...s.openTabs, ...Object.keys(s.historyLoaded)]);
   await Promise.all([
     ...[...want].map((id) => loadHistory(id).catch(() => undefined)),
-    ...instances.filter((i) => i.status === 'awaiting_input' && !want.has(i.id)).map((i) => loadAwaiting(i.id).catch(() => undefined)),
+    ...Object.values(instances).filter((i) => i.status === 'awaiting_input' && !want.has(i.id)).map((i) => loadAwaiting(i.id).catch(() => undefined)),
     ...Object.keys(s.tasks).map((p) => loadTasks(p)),
   ]);
 }
@@ -60,6 +73,7 @@ function onMessage(m: Message) {
 
 /** An instance from an event: never step back to an older lastMessage than a message event already gave us. */
 function onInstance(inst: Instance) {
+  instanceTouched.set(inst.id, ++instanceEvents);
   const prev = getState().instances[inst.id]?.lastMessage;
   const next = prev && (!inst.lastMessage || inst.lastMessage.id < prev.id) ? { ...inst, lastMessage: prev } : inst;
   upsertInstance(next);
@@ -131,7 +145,7 @@ const handlers: Handlers = {
   'agent.deleted': (d) => agentGone(d.id, 'elsewhere'),
   'instance.created': (d) => onInstance(d.instance),
   'instance.updated': (d) => onInstance(d.instance),
-  'instance.deleted': (d) => instanceGone(d.id, 'elsewhere'),
+  'instance.deleted': (d) => { instanceTouched.set(d.id, ++instanceEvents); instanceGone(d.id, 'elsewhere'); },
   'instance.changes': (d) => emitChangesEvent(d),
   'message.created': (d) => onMessage(d.message),
   'message.updated': (d) => onMessage(d.message),

@@ -1,5 +1,5 @@
 // The channel through which AreYouJ answers Claude Code's question and plan dialogs: a PermissionRequest hook for
-// AskUserQuestion / ExitPlanMode that POSTs the payload to /api/hooks/claude/:id/decision and waits for the reply
+// AskUserQuestion / ExitPlanMode that POSTs the payload to the pty host's hooks socket (/hooks/<id>/decision; relayed to the server) and waits for the reply
 // (a long poll). The reply body is the hook's output: Claude applies it as if the user had answered the dialog.
 // Answered in the terminal, the question is settled here with no output, and the hook exits without effect.
 // One pending request per dialog key; bounded in number.

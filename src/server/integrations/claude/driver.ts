@@ -23,8 +23,8 @@ export interface ClaudeDriverDeps {
   instanceId: string;
   /** AreYouJ's data dir (config.runDir): the per-instance settings and secret go under <dataDir>/claude/<id>/. */
   dataDir: string;
-  /** The server's URL, known once it listens (manager.url). */
-  serverUrl: () => string;
+  /** The pty host's hooks socket: hooks go there (the host checks the secret and relays them to the server). */
+  hookSocket: string;
   /** The instance's working directory (for the transcript path before the first hook). */
   projectPath: string;
   /** The task tools' MCP endpoint for this instance (written into its --mcp-config). */
@@ -40,11 +40,24 @@ const STALE_ENTRY_MS = 5000;
 
 interface ScreenWaiter { pred: (screen: string) => boolean; resolve: (ok: boolean) => void; timer: NodeJS.Timeout }
 
+/** What the driver keeps with the session in the pty host (re-adopted after a server restart). */
+interface ClaudeMeta { sessionId: string | null; transcript: string | null; dir: string | null; projects: string | null }
+
 export class ClaudeDriver implements Driver {
-  readonly secret = randomBytes(24).toString('base64url');
+  readonly hookSecret = randomBytes(24).toString('base64url');
   readonly echo = new PromptEchoFilter();
   private launch: ClaudeLaunch | null = null;
   private env: Record<string, string> = {};
+  /** The Claude session id (--session-id or --resume, then SessionStart's) and its transcript. */
+  private sessionId: string | null = null;
+  private transcript: string | null = null;
+  private dir: string | null = null;
+  /** The instance's own Claude config folder's projects dir: the only place transcripts are read from. */
+  private projects: string | null = null;
+  /** Resumed (--resume): the transcript's history is in the database already; follow it from its end. */
+  private resumed = false;
+  /** The screen as last read from the pty host (screen reads are asynchronous: the screen lives in the host). */
+  private lastScreen = '';
   private host!: DriverHost;
   /** Follows transcripts inside the instance's own Claude config folder only (prepare() knows its environment). */
   private tailer = new TranscriptTailer({ pollMs: 500, root: claudeProjectsDir() });
@@ -87,14 +100,41 @@ export class ClaudeDriver implements Driver {
 
   constructor(private deps: ClaudeDriverDeps) {}
 
-  prepare(spec: LaunchSpec): LaunchSpec {
+  get agentSessionId(): string | null { return this.sessionId; }
+
+  prepare(spec: LaunchSpec, opts: { resume?: string } = {}): LaunchSpec {
     this.env = spec.env;
-    this.tailer = new TranscriptTailer({ pollMs: 500, root: claudeProjectsDir({ env: spec.env }) });
+    this.projects = claudeProjectsDir({ env: spec.env });
+    this.tailer = new TranscriptTailer({ pollMs: 500, root: this.projects });
     this.launch = prepareClaudeLaunch({
-      instanceId: this.deps.instanceId, dataDir: this.deps.dataDir, serverUrl: this.deps.serverUrl(), secret: this.secret,
-      userArgs: spec.args, env: spec.env, mcp: this.deps.mcp?.(),
+      instanceId: this.deps.instanceId, dataDir: this.deps.dataDir, hookSocket: this.deps.hookSocket, secret: this.hookSecret,
+      userArgs: spec.args, env: spec.env, mcp: this.deps.mcp?.(), ...(opts.resume ? { resume: opts.resume } : {}),
     });
+    this.resumed = !!opts.resume;
+    this.sessionId = this.launch.sessionId;
+    this.dir = this.launch.dir;
+    this.transcript = this.sessionId ? claudeTranscriptPath({ cwd: this.deps.projectPath, sessionId: this.sessionId, env: this.env }) : null;
     return { command: spec.command, args: this.launch.args, env: { ...spec.env, ...this.launch.env } };
+  }
+
+  meta(): Record<string, unknown> {
+    const m: ClaudeMeta = { sessionId: this.sessionId, transcript: this.transcript, dir: this.dir, projects: this.projects };
+    return { claude: m };
+  }
+
+  /** The server restarted and Claude Code still runs: its session, transcript and files as the last server left them. */
+  adopt(meta: Record<string, unknown>): void {
+    const m = (meta.claude ?? {}) as Partial<ClaudeMeta>;
+    this.sessionId = typeof m.sessionId === 'string' ? m.sessionId : null;
+    this.transcript = typeof m.transcript === 'string' ? m.transcript : null;
+    this.dir = typeof m.dir === 'string' ? m.dir : null;
+    this.projects = typeof m.projects === 'string' ? m.projects : claudeProjectsDir();
+    this.tailer = new TranscriptTailer({ pollMs: 500, root: this.projects });
+  }
+
+  /** The program is gone for good: its settings and hook secret go too. */
+  ended(): void {
+    if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
   }
 
   start(host: DriverHost): void {
@@ -102,12 +142,22 @@ export class ClaudeDriver implements Driver {
     this.tailer.on('mapped', (m, e) => this.onTranscript(m, e));
     this.tailer.on('error', () => { /* unreadable for now: the poll retries */ });
     this.tailer.on('note', (text, key) => this.store({ senderType: 'agent', kind: 'system', content: text, externalKey: `transcript-note:${key.slice(0, 200)}` }));
-    if (this.launch?.sessionId) {
-      this.tailer.follow(claudeTranscriptPath({ cwd: this.deps.projectPath, sessionId: this.launch.sessionId, env: this.env }));
+    if (host.adopted) {
+      // What the last server typed is in the transcript too: not stored twice. Entries already stored are skipped by key.
+      for (const m of host.sentUserMessages()) this.echo.sent(m.content);
+      const q = host.openQuestion();
+      if (host.status() === 'awaiting_input' && q?.message.question?.type === 'permission' && q.externalKey) {
+        this.awaiting = true;
+        this.permission = { key: q.externalKey, question: q.message.question };
+        this.stored.add(q.externalKey);
+        this.refresh();
+      }
     }
+    // A resumed conversation's history is stored already: only what it writes from now on.
+    if (this.transcript) this.tailer.follow(this.transcript, { fromEnd: this.resumed });
     host.session.on('data', () => {
       if (!this.awaiting && !this.waiters.size && !this.watch.armed) return;
-      void host.session.whenParsed().then(() => this.onScreen());
+      this.refresh();
     });
     host.session.on('input', (data: string | Buffer) => {
       if (this.dialogSeenAt !== null) this.inputSinceDialog = true;
@@ -132,7 +182,13 @@ export class ClaudeDriver implements Driver {
     const status = this.host.status();
     if (p.hook_event_name === 'PreToolUse') this.dialogs.preToolUse(p);
     const fx = mapClaudeHook(p, { status, transcript: this.tailer.path !== null, toolUseId: this.dialogs.toolUseIdFor(p) });
-    if (fx.transcriptPath && (p.hook_event_name === 'SessionStart' || this.tailer.path === null)) this.tailer.follow(fx.transcriptPath);
+    if (fx.transcriptPath && (p.hook_event_name === 'SessionStart' || this.tailer.path === null)) {
+      if (this.tailer.follow(fx.transcriptPath)) this.transcript = fx.transcriptPath;
+    }
+    if (p.hook_event_name === 'SessionStart' && p.session_id && p.session_id !== this.sessionId) {
+      this.sessionId = p.session_id; // a new conversation (/clear): Resume continues this one
+      this.host.setAgentSessionId(p.session_id);
+    }
     const seq = fx.status ? ++this.hookSeq : this.hookSeq; // a later state change cancels a deferred idle
     await this.tailer.read(); // the transcript's entries of this turn go in before the state that follows them (~1 ms)
     if (this.disposed) return;
@@ -178,7 +234,7 @@ export class ClaudeDriver implements Driver {
       this.permission = { key: m.externalKey, question: m.question };
       this.host.setStatus('awaiting_input', { reason, question: m });
     }
-    queueMicrotask(() => this.onScreen());
+    this.refresh();
   }
 
   // ---------- transcript ----------
@@ -231,7 +287,30 @@ export class ClaudeDriver implements Driver {
   }
 
   // ---------- the screen ----------
-  private screen(): string { return this.host.session.screenLines().join('\n'); }
+  /** The screen as last read (refresh() and waitScreen() read it anew from the pty host). */
+  private screen(): string { return this.lastScreen; }
+
+  /** The screen's lines (read from the pty host, once everything received so far is parsed); '' while the host is away. */
+  private async readScreen(settle = true): Promise<string> {
+    try { return (await this.host.session.screen({ settle })).lines.join('\n'); } catch { return ''; }
+  }
+
+  private refreshing = false;
+  private refreshAgain = false;
+  /** Reads the screen and acts on it; output that arrives during a read triggers one more read after it. */
+  private refresh() {
+    if (this.refreshing) { this.refreshAgain = true; return; }
+    this.refreshing = true;
+    void this.readScreen().then((screen) => {
+      this.refreshing = false;
+      this.lastScreen = screen;
+      this.onScreen();
+      if (this.refreshAgain) {
+        this.refreshAgain = false;
+        if (!this.disposed && (this.awaiting || this.waiters.size || this.watch.armed)) this.refresh();
+      }
+    });
+  }
 
   /** The open dialog is on the screen (the permission dialog, or Claude's question or plan dialog). */
   private dialogVisible(screen: string): boolean {
@@ -276,12 +355,12 @@ export class ClaudeDriver implements Driver {
     }
   }
 
-  /** Resolves true once pred(screen) holds (checked now and after each parsed output), false after timeoutMs. */
+  /** Resolves true once pred(screen) holds (on a fresh read now, and after each parsed output), false after timeoutMs. */
   private waitScreen(pred: (screen: string) => boolean, timeoutMs: number): Promise<boolean> {
-    if (pred(this.screen())) return Promise.resolve(true);
     return new Promise((resolve) => {
       const w: ScreenWaiter = { pred, resolve, timer: setTimeout(() => { this.waiters.delete(w); resolve(false); }, timeoutMs) };
       this.waiters.add(w);
+      this.refresh();
     });
   }
 
@@ -328,7 +407,7 @@ export class ClaudeDriver implements Driver {
     return d?.outcome ? alreadyAnswered(d) : null;
   }
 
-  /** The decision hook's long poll (POST /api/hooks/claude/:id/decision): the hook's output, or null for none. */
+  /** The decision hook's long poll (POST /hooks/<id>/decision on the pty host's socket, relayed): the hook's output, or null for none. */
   decision(body: unknown, signal?: AbortSignal): Promise<object | null> {
     const p = parseClaudeHookPayload(body);
     if (!p || this.disposed) return Promise.resolve(null);
@@ -345,6 +424,5 @@ export class ClaudeDriver implements Driver {
     this.waiters.clear();
     for (const w of this.replyWaiters) { clearTimeout(w.timer); w.resolve(); }
     this.replyWaiters.clear();
-    if (this.launch) fs.rmSync(this.launch.dir, { recursive: true, force: true });
   }
 }

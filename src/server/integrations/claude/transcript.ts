@@ -234,8 +234,11 @@ export class TranscriptTailer extends EventEmitter<TranscriptTailerEvents> {
     });
   }
 
-  /** Starts following `file` from its beginning (entries already stored are skipped by their external keys); false when the path is refused. */
-  follow(file: string): boolean {
+  /**
+   * Starts following `file` from its beginning (entries already stored are skipped by their external keys), or with
+   * fromEnd from its current end (a resumed conversation: its history is stored already); false when the path is refused.
+   */
+  follow(file: string, opts: { fromEnd?: boolean } = {}): boolean {
     if (this.closed || file === this.file) return !this.closed;
     if (!this.allowed(file)) {
       this.note(`Claude Code reported a transcript outside its own config folder (${JSON.stringify(file.slice(0, 300))}): it is not read.`, `refused:${file.slice(0, 300)}`);
@@ -244,6 +247,7 @@ export class TranscriptTailer extends EventEmitter<TranscriptTailerEvents> {
     this.unwatch();
     this.file = file;
     this.offset = 0;
+    if (opts.fromEnd) { try { this.offset = fs.statSync(file).size; } catch { /* not there yet: from its start */ } }
     this.splitter = this.newSplitter();
     this.watch();
     this.poll = setInterval(() => void this.read(), this.opts.pollMs ?? 1000);

@@ -1,7 +1,7 @@
 // Launching Codex CLI as a codex-kind instance: a per-instance CODEX_HOME made by AreYouJ under
 // <home>/docs/run/codex/<instanceId>/home (owner-only), never the user's own ~/.codex. It holds config.toml (seeded
 // once: Codex writes back into it, so it stays writable and is kept across Resume), hooks.json (command hooks that
-// POST to the server with the instance's secret) and Codex's own state: sessions/…/rollout-*.jsonl, the transcript
+// POST to the pty host's hooks socket with the instance's secret) and Codex's own state: sessions/…/rollout-*.jsonl, the transcript
 // that `codex resume <id>` continues. Observed with Codex CLI 0.171.0: see docs/codex.md.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -26,7 +26,8 @@ export interface CodexLaunchOptions {
   instanceId: string;
   /** AreYouJ's run dir (config.runDir); the instance's files go to <runDir>/codex/<instanceId>/. */
   runDir: string;
-  serverUrl: string;
+  /** The pty host's hooks socket. */
+  hookSocket: string;
   secret: string;
   userArgs?: readonly string[];
   /** Continue this Codex session: `codex resume <id>` (same rollout file). */
@@ -52,7 +53,8 @@ export interface CodexLaunch {
   home: string;
   /** <runDir>/codex/<instanceId>: remove it when the instance is deleted (it holds the transcript Resume needs). */
   dir: string;
-  hookUrl: string;
+  /** The hook's HTTP path on the pty host's hooks socket. */
+  hookPath: string;
   transport: 'curl' | 'node';
 }
 
@@ -87,7 +89,7 @@ export function prepareCodexLaunch(o: CodexLaunchOptions): CodexLaunch {
     instanceId: o.instanceId,
     root,
     dir,
-    serverUrl: o.serverUrl,
+    hookSocket: o.hookSocket,
     secret: o.secret,
     transport: o.transport,
     env,
@@ -110,7 +112,7 @@ export function prepareCodexLaunch(o: CodexLaunchOptions): CodexLaunch {
   const args = ['--dangerously-bypass-hook-trust', '--enable', 'hooks'];
   if (o.resumeSessionId) args.push('resume', o.resumeSessionId);
   args.push(...(o.userArgs ?? []));
-  return { args, env: { CODEX_HOME: home, AREYOUJ_INSTANCE_ID: o.instanceId }, home, dir, hookUrl: hook.hookUrl, transport: hook.transport };
+  return { args, env: { CODEX_HOME: home, AREYOUJ_INSTANCE_ID: o.instanceId }, home, dir, hookPath: hook.hookPath, transport: hook.transport };
 }
 
 /** The rollout file of a session in a Codex home: sessions/YYYY/MM/DD/rollout-<time>-<session id>.jsonl, or null. */

@@ -26,7 +26,8 @@ export interface GeminiLaunchOptions {
   instanceId: string;
   /** AreYouJ's run dir (config.runDir); the instance's files go to <runDir>/gemini/<instanceId>/. */
   runDir: string;
-  serverUrl: string;
+  /** The pty host's hooks socket. */
+  hookSocket: string;
   secret: string;
   userArgs?: readonly string[];
   /** Continue this Gemini session: `gemini --resume <id>` (same transcript file). */
@@ -49,7 +50,8 @@ export interface GeminiLaunch {
   settingsPath: string;
   /** <runDir>/gemini/<instanceId>: remove it when the instance is deleted (it holds the transcript Resume needs). */
   dir: string;
-  hookUrl: string;
+  /** The hook's HTTP path on the pty host's hooks socket. */
+  hookPath: string;
   transport: 'curl' | 'node';
 }
 
@@ -95,7 +97,7 @@ export function prepareGeminiLaunch(o: GeminiLaunchOptions): GeminiLaunch {
     instanceId: o.instanceId,
     root,
     dir,
-    serverUrl: o.serverUrl,
+    hookSocket: o.hookSocket,
     secret: o.secret,
     transport: o.transport,
     env,
@@ -121,7 +123,7 @@ export function prepareGeminiLaunch(o: GeminiLaunchOptions): GeminiLaunch {
     home,
     settingsPath,
     dir,
-    hookUrl: hook.hookUrl,
+    hookPath: hook.hookPath,
     transport: hook.transport,
   };
 }

@@ -85,13 +85,19 @@ export class LogFile {
   }
 }
 
+/**
+ * The memory all log-backed OutputBuffers of this process may hold together: past it, a buffer that grows drops
+ * its oldest chunks to the log even below its own limit. The pty host sets it (--memory); unbounded otherwise.
+ */
+export const memoryPool = { total: 0, max: Infinity };
+
 /** Chunks kept in memory (those some reader has not consumed), bounded when a log file backs them. */
 export class OutputBuffer {
   /** Bytes received (the stream's length). */
   received = 0;
   /** Sequence number of the last resize. */
   resizeSeq = 0;
-  private chunks: { start: number; buf: Buffer }[] = [];
+  private chunks: { start: number; buf: Buffer; pooled: boolean }[] = [];
   private head = 0;
   private mem = 0;
   private resizes: { at: number; seq: number; cols: number; rows: number }[] = [];
@@ -111,9 +117,11 @@ export class OutputBuffer {
     const start = this.received;
     this.received += buf.length;
     if (!this.readers.size) return; // nobody behind: nothing to keep
-    this.chunks.push({ start, buf });
+    const pooled = this.maxMemory !== Infinity;
+    this.chunks.push({ start, buf, pooled });
     this.mem += buf.length;
-    while (this.mem > this.maxMemory && this.head < this.chunks.length) this.drop();
+    if (pooled) memoryPool.total += buf.length;
+    while ((this.mem > this.maxMemory || (pooled && memoryPool.total > memoryPool.max)) && this.head < this.chunks.length) this.drop();
     if (this.mem > this.peakMemory) this.peakMemory = this.mem;
   }
 
@@ -155,8 +163,15 @@ export class OutputBuffer {
     if (k) this.resizes.splice(0, k);
   }
 
+  /** Forgets everything held (the session is over). */
+  clear(): void {
+    while (this.head < this.chunks.length) this.drop();
+  }
+
   private drop(): void {
-    this.mem -= this.chunks[this.head].buf.length;
+    const c = this.chunks[this.head];
+    this.mem -= c.buf.length;
+    if (c.pooled) memoryPool.total -= c.buf.length;
     this.head++;
     if (this.head === this.chunks.length) { this.chunks = []; this.head = 0; }
     else if (this.head > 1024 && this.head * 2 > this.chunks.length) { this.chunks = this.chunks.slice(this.head); this.head = 0; }

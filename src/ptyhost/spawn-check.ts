@@ -136,3 +136,40 @@ export function signalTree(pgid: number, sig: NodeJS.Signals, extra: Iterable<nu
     try { process.kill(pid, sig); } catch { /* gone */ }
   }
 }
+
+// ---------- descriptor isolation ----------
+// No program may inherit a descriptor of another: node-pty (1.1.0, the latest stable release) leaves every pty master
+// it opens without FD_CLOEXEC, so each program it starts inherits the masters of all the terminals opened before it
+// (node-pty #657) and could read or type into them. Node cannot call fcntl(2) to mark them close-on-exec, and the
+// upstream fix (1.2.0 pre-releases, PR #867: close_range in the child) is, in the published Linux prebuild, the
+// fallback loop that stops at the first closed descriptor above 15 (measured: a child still saw 16 of 19 masters).
+// So on Linux every program starts through this bash trampoline: it closes every descriptor above 2 listed in
+// /proc/self/fd, then execs the program (same pid, argv[0] as given; ~2 ms). --posix: bash reads no startup
+// file (not even $BASH_ENV) and leaves the environment as it is. macOS: node-pty spawns with
+// POSIX_SPAWN_CLOEXEC_DEFAULT, nothing to do.
+// bash unsets PS1 and PS2 (non-interactive) and adds PWD: the trampoline gets them through AREYOUJ_X_* and puts the
+// environment back as it was given (SHLVL=0 is added when the environment had none: equivalent for every shell).
+const TRAMPOLINE = 'for f in /proc/self/fd/*; do n=${f##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done; '
+  + '[ -n "${AREYOUJ_X_PS1+x}" ] && export PS1="$AREYOUJ_X_PS1"; [ -n "${AREYOUJ_X_PS2+x}" ] && export PS2="$AREYOUJ_X_PS2"; '
+  + 'for v in $AREYOUJ_X_UNSET; do unset "$v"; done; unset AREYOUJ_X_PS1 AREYOUJ_X_PS2 AREYOUJ_X_UNSET; '
+  + 'a0=$1; shift; exec -a "$a0" "$@"';
+export const TRAMPOLINE_NAME = 'areyouj-exec';
+let bashPath: string | null | undefined;
+
+/**
+ * The file, arguments and environment that start `file` (resolved) with `args` and `env`, with nothing inherited
+ * above fd 2.
+ */
+export function isolatedSpawn(file: string, argv0: string, args: string[], env: Record<string, string>):
+  { file: string; args: string[]; env: Record<string, string>; isolated: boolean } {
+  if (process.platform !== 'linux') return { file, args, env, isolated: true };
+  if (bashPath === undefined) {
+    bashPath = ['/bin/bash', '/usr/bin/bash', '/usr/local/bin/bash'].find(isExecutableFile) ?? null;
+    if (!bashPath) console.error('[ptyhost] bash not found: programs may inherit other terminals\' descriptors (node-pty #657)');
+  }
+  if (!bashPath) return { file, args, env, isolated: false };
+  const e = { ...env };
+  for (const k of ['PS1', 'PS2']) if (k in e) { e[`AREYOUJ_X_${k}`] = e[k]; delete e[k]; }
+  if (!('PWD' in e)) e.AREYOUJ_X_UNSET = 'PWD';
+  return { file: bashPath, args: ['--posix', '-c', TRAMPOLINE, TRAMPOLINE_NAME, argv0, file, ...args], env: e, isolated: true };
+}
