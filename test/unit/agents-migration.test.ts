@@ -1,4 +1,4 @@
-// agents.db migration 4 (kinds codex and gemini) rebuilds the agents table: a version-1 database keeps its agents,
+// agents.db migration 5 (kinds codex and gemini) rebuilds the agents table: a version-1 database keeps its agents,
 // settings, instances and messages, foreign keys still cascade, and the new kinds are accepted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { openAgentsDb } from '../../src/server/agents/db.js';
+import { openAgentsDb, SCHEMA_VERSION } from '../../src/server/agents/db.js';
 
 const V1_AGENTS = `CREATE TABLE agents (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, project_path TEXT NOT NULL, description TEXT,
   command TEXT NOT NULL DEFAULT 'claude', args TEXT NOT NULL DEFAULT '[]', env TEXT NOT NULL DEFAULT '{}',
@@ -37,7 +37,9 @@ test('migrations 2-4 keep a version-1 database whole; kinds codex and gemini are
   v1.close();
 
   const db = openAgentsDb(home);
-  assert.equal(db.pragma('user_version', { simple: true }), 4);
+  assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+  assert.equal(SCHEMA_VERSION, 5, 'migrations: 3 projects, 4 agent_session_id, 5 the kinds codex and gemini');
+  assert.ok((db.pragma('table_info(agent_instances)') as { name: string }[]).some((c) => c.name === 'agent_session_id'));
   assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
   assert.deepEqual(db.prepare(`SELECT id, name, kind FROM agents`).all(), [{ id: 'a1', name: 'old', kind: 'claude' }]);
   assert.equal((db.prepare(`SELECT max_concurrent_instances m FROM agent_settings WHERE agent_id = 'a1'`).get() as any).m, 3);
