@@ -13,7 +13,7 @@ const V1_AGENTS = `CREATE TABLE agents (id TEXT PRIMARY KEY, name TEXT NOT NULL 
   kind TEXT NOT NULL DEFAULT 'claude' CHECK (kind IN ('claude','generic')), color TEXT,
   created_at DATETIME DEFAULT CURRENT_TIMESTAMP, updated_at DATETIME DEFAULT CURRENT_TIMESTAMP)`;
 
-test('migrations 2-4 keep a version-1 database whole; kinds codex and gemini are accepted', () => {
+test('migrations 2-5 keep a version-1 database whole; kinds codex and gemini are accepted', () => {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'ayj-migrate-'));
   fs.mkdirSync(path.join(home, 'docs'));
   // A version-1 database: migration 1 as released, with one agent, its settings, an instance and a message.
