@@ -199,7 +199,7 @@ describe('Codex CLI through the server', { timeout: 240_000 }, () => {
 
     from = sse.events.length;
     const r = await s.api('POST', `/api/instances/${c.id}/resume`);
-    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.status, 201, JSON.stringify(r.body));
     assert.equal(r.body.id, c.id);
     await c.status(from, 'idle');
     assert.equal((await s.api('POST', `/api/instances/${c.id}/resume`)).status, 409, 'a running instance is not resumed');

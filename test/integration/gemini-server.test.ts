@@ -175,7 +175,7 @@ describe('Gemini CLI through the server', { timeout: 300_000 }, () => {
 
     from = sse.events.length;
     const res = await s.api('POST', `/api/instances/${c.id}/resume`);
-    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.status, 201, JSON.stringify(res.body));
     await c.status(from, 'idle', 90_000);
     await c.send('say after');
     await c.reply(from, 'You said: say after');
