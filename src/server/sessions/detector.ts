@@ -88,6 +88,8 @@ export class ScreenStateDetector extends EventEmitter<{ change: [StateChange] }>
   /** Counts submissions: a screen read for an older one does not overwrite what a newer one recorded. */
   private submissions = 0;
   private inputReading = false;
+  /** The newest screen read so far (its `pos`: the output it reflects). */
+  private lastSeen: ScreenState | null = null;
   private disposed = false;
   private readonly onData = () => this.handleOutput();
   private readonly onInput = (d: string | Buffer) => this.handleInput(d);
@@ -116,6 +118,7 @@ export class ScreenStateDetector extends EventEmitter<{ change: [StateChange] }>
     const gen = this.generation;
     let screen: ScreenState;
     try { screen = await this.session.screen({ settle: true }); } catch { return; } // the host is away: the next output checks again
+    this.seen(screen);
     if (this.disposed || gen !== this.generation || this.session.exited) return; // more output came: wait again
     const r = this.classify(screen);
     if (!r) return;
@@ -203,6 +206,7 @@ export class ScreenStateDetector extends EventEmitter<{ change: [StateChange] }>
     this.rechecking = true;
     this.session.screen({ settle: true }).then((screen) => {
       this.rechecking = false;
+      this.seen(screen);
       if (this.disposed || this._state !== 'awaiting_input' || this.session.exited) return;
       const r = this.classify(screen);
       if (r?.state !== 'awaiting_input' || r.key !== this.questionKey) this.set('active', 'output');
@@ -213,12 +217,19 @@ export class ScreenStateDetector extends EventEmitter<{ change: [StateChange] }>
     if (this.disposed || isTerminalReport(data)) return; // a viewer's terminal answering a query: nobody typed
     if (isSubmission(data)) {
       this.lastKeyAt = -Infinity;
-      // The screen as it stands when the submission is written (requested right after the write, so before its echo
-      // is parsed).
+      // The screen as it stands when the submission is written (requested right after the write, so normally before
+      // its echo is parsed). A read that reflects output which came after the write (a fast program on a loaded
+      // machine) would put the submission below the program's answer: then the newest screen read before the write
+      // (the prompt the program was idle at) stands for it.
       const mark = ++this.submissions;
+      const before = this.lastSeen;
+      const posAtWrite = this.session.outputBytes;
       this.inputStart = null;
-      this.session.screen().then((s) => {
+      this.session.screen().then((read) => {
         if (this.disposed || mark !== this.submissions) return;
+        const late = posAtWrite !== undefined && read.pos > posAtWrite && before !== null && before.pos <= posAtWrite;
+        const s = late ? before : read;
+        this.seen(read);
         this.submitRow = s.top + s.cursor.y;
         this.submitLines = new Map(s.lines.map((l, y) => [s.top + y, l]));
       }, () => { /* host away */ });
@@ -235,10 +246,15 @@ export class ScreenStateDetector extends EventEmitter<{ change: [StateChange] }>
         this.inputReading = true;
         this.session.screen().then((s) => {
           this.inputReading = false;
+          this.seen(s);
           if (!this.disposed && mark === this.submissions && !this.inputStart) this.inputStart = { row: s.top + s.cursor.y, x: s.cursor.x };
         }, () => { this.inputReading = false; });
       }
     }
+  }
+
+  private seen(s: ScreenState): void {
+    if (!this.lastSeen || s.pos >= this.lastSeen.pos) this.lastSeen = s;
   }
 
   private arm(): void {

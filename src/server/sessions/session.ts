@@ -8,6 +8,8 @@ export type { ScreenState } from '../../ptyhost/protocol.js';
 export interface TerminalSession {
   readonly pid: number;
   readonly exited: boolean;
+  /** The output received so far (bytes), as this side knows it. */
+  readonly outputBytes?: number;
   /** Terminal modes as of the parsed output (bracketed paste: DECSET 2004; application cursor keys: DECCKM). */
   readonly bracketedPasteEnabled: boolean;
   readonly applicationCursorKeys: boolean;
