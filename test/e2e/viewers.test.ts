@@ -16,13 +16,14 @@ describe('viewers of different sizes', { timeout: 180_000 }, () => {
   let id: string;
   const size = async (page: Page) =>
     page.locator(`[data-testid="terminal-${id}"]`).evaluate((e) => `${(e as HTMLElement).dataset.cols}x${(e as HTMLElement).dataset.rows}`);
-  const waitSize = (page: Page, want: (cols: number) => boolean) =>
+  // The pane's columns above `gt` / below `lt` (bounds, not a function: the app's CSP forbids eval in the page).
+  const waitSize = (page: Page, want: { gt?: number; lt?: number }) =>
     page.waitForFunction(
-      ([tid, src]) => {
+      ([tid, gt, lt]) => {
         const c = Number((document.querySelector(`[data-testid="terminal-${tid}"]`) as HTMLElement | null)?.dataset.cols);
-        return c > 0 && (0, eval)(src)(c);
+        return c > 0 && c > gt && c < lt;
       },
-      [id, want.toString()] as const,
+      [id, want.gt ?? 0, want.lt ?? Number.MAX_SAFE_INTEGER] as const,
     );
 
   before(async () => {
@@ -43,7 +44,7 @@ describe('viewers of different sizes', { timeout: 180_000 }, () => {
   it('the phone opening changes nothing for the desktop; a tap takes the size; a click takes it back', async () => {
     await desk.goto(`${srv.url}/#/i/${id}`);
     await desk.waitForSelector(`[data-testid="terminal-${id}"][data-conn=open]`);
-    await waitSize(desk, (c) => c > 100); // the first viewer: the program gets the desktop's size
+    await waitSize(desk, { gt: 100 }); // the first viewer: the program gets the desktop's size
     const deskSize = await size(desk);
     await srv.api('POST', `/api/instances/${id}/input`, { text: 'seq -s " " 1 20', keys: ['enter'] });
     await waitForTerm(desk, id, /1 2 3 .* 20/);
@@ -58,14 +59,14 @@ describe('viewers of different sizes', { timeout: 180_000 }, () => {
     await shot(phone, '60-viewers-phone-at-desktop-size');
 
     await phone.locator(`[data-testid="terminal-${id}"]`).tap();
-    await waitSize(desk, (c) => c < 60);
-    await waitSize(phone, (c) => c < 60);
+    await waitSize(desk, { lt: 60 });
+    await waitSize(phone, { lt: 60 });
     await desk.waitForSelector('[data-testid=terminal-fit]');
     assert.equal(await phone.locator('[data-testid=terminal-fit]').count(), 0);
     await shot(desk, '61-viewers-desktop-at-phone-size');
 
     await desk.click('[data-testid=terminal-fit]');
-    await waitSize(desk, (c) => c > 100);
+    await waitSize(desk, { gt: 100 });
     assert.equal(await size(desk), deskSize);
     await desk.waitForSelector('[data-testid=terminal-fit]', { state: 'detached' });
     await phone.waitForSelector('[data-testid=terminal-fit]');
