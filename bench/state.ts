@@ -2,6 +2,7 @@
 // (target quietMs + 50 ms). (b) Claude Code (the real CLI, offline against test/fakes/anthropic-api.ts): its
 // PermissionRequest hook POST arriving at the server → awaiting_input at an SSE client (target < 300 ms), and, for
 // context, the fake API's tool_use reply → the same event (includes Claude Code's own work and the hook's curl).
+// (c) Codex CLI and Gemini CLI, the same way: bench/state-hooks.ts.
 import { hookArrivals } from '../test/helpers/hook-arrivals.js';
 import { SseClient, type SseEvent } from '../test/helpers/sse.js';
 import { startFakeAnthropic } from '../test/fakes/anthropic-api.js';
@@ -12,6 +13,7 @@ import { api, bearer, ok, startChildServer, tempDir } from './lib/server.js';
 import { startProbe } from './lib/probe.js';
 import { epochMs, fromRuns, type Row } from './lib/stats.js';
 import type { BenchContext } from './lib/context.js';
+import { hookCliLatency } from './state-hooks.js';
 
 async function generic(ctx: BenchContext): Promise<Row> {
   const reps = ctx.pick({ full: 20, quick: 4, smoke: 2 });
@@ -117,5 +119,6 @@ export async function stateLatency(ctx: BenchContext): Promise<Row[]> {
   } catch (e) {
     rows.push({ bench: '6 state latency', figure: 'Claude Code PermissionRequest → awaiting_input', unit: 'ms', value: NaN, met: false, note: `failed: ${(e as Error).message}` });
   }
+  rows.push(...await hookCliLatency(ctx)); // Codex CLI and Gemini CLI (bench/state-hooks.ts)
   return rows;
 }

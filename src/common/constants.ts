@@ -1,7 +1,7 @@
 // The plain constants of the schema, without zod, so that the web app can import them without the validator.
 export const TASK_STATUSES = ['pending', 'in-progress', 'done'] as const;
 export const TASK_PRIORITIES = ['high', 'medium', 'low'] as const;
-export const AGENT_KINDS = ['claude', 'generic'] as const;
+export const AGENT_KINDS = ['claude', 'codex', 'gemini', 'generic'] as const;
 export const INSTANCE_STATUSES = ['starting', 'idle', 'active', 'awaiting_input', 'completed', 'error', 'terminated'] as const;
 export const DEFAULT_IDLE_PATTERNS = ['[$#%>❯] ?$'];
 export const DEFAULT_AWAITING_PATTERNS = [

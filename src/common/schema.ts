@@ -132,6 +132,21 @@ export const AgentCreate = z.strictObject({
   settings: AgentSettingsPatch.optional(),
 });
 export type AgentCreate = z.infer<typeof AgentCreate>;
+/** GET /api/agents/resolve: which executable a command runs (for an agent in projectPath), and its --version. A
+ *  command that resolves to nothing is an answer (200, `path: null`, `error`), not a bad request. */
+export const ResolveQuery = z.strictObject({
+  command: agentFields.command,
+  projectPath: agentFields.projectPath.optional(),
+});
+export interface CommandResolution {
+  command: string;
+  /** The absolute path it resolves to, or null: then `error` says why (not found on the agents' PATH, not executable). */
+  path: string | null;
+  error: string | null;
+  /** The first line of its `--version` output, or null (then versionError says why, when it was asked). */
+  version: string | null;
+  versionError: string | null;
+}
 export const AgentUpdate = AgentCreate.partial();
 export type AgentUpdate = z.infer<typeof AgentUpdate>;
 

@@ -100,8 +100,12 @@ port.on('message', (m: ToWorker) => {
       if (!s) return post({ t: 'result', req: m.req, value: null });
       const t = s.term, buf = t.buffer.active, lines: string[] = [];
       for (let y = 0; y < t.rows; y++) lines.push(buf.getLine(buf.baseY + y)?.translateToString(true).trimEnd() ?? '');
+      // The cursor's line untrimmed up to the cursor (a prompt's trailing space), trimmed after it.
+      const raw = buf.getLine(buf.baseY + buf.cursorY)?.translateToString(false) ?? '';
+      const trimmed = lines[buf.cursorY] ?? '';
+      const cursorLine = raw.slice(0, Math.max(trimmed.length, Math.min(buf.cursorX, raw.length)));
       return post({ t: 'result', req: m.req, value: {
-        lines, cursor: { x: buf.cursorX, y: buf.cursorY }, top: buf.baseY, cols: t.cols, rows: t.rows, pos: s.pos,
+        lines, cursor: { x: buf.cursorX, y: buf.cursorY }, cursorLine, top: buf.baseY, cols: t.cols, rows: t.rows, pos: s.pos,
         bracketed: t.modes.bracketedPasteMode, appCursor: t.modes.applicationCursorKeysMode,
       } });
     }

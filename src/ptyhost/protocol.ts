@@ -94,6 +94,11 @@ export const Control = z.discriminatedUnion('t', [
 export interface ScreenState {
   lines: string[];
   cursor: { x: number; y: number };
+  /**
+   * The cursor's line as the program printed it: not trimmed up to the cursor (a prompt's trailing space is kept),
+   * trimmed after it.
+   */
+  cursorLine?: string;
   /** The buffer row (counting scrollback) of the viewport's first line. */
   top: number;
   cols: number; rows: number;
@@ -248,4 +253,12 @@ function decodeBody(body: Buffer): Frame {
     default:
       throw new ProtocolError(`unknown frame type ${type}`);
   }
+}
+
+/** Output this soon after a resize is the program redrawing for its viewers (viewOnlyOutput), not work. */
+export const VIEW_REDRAW_MS = 1000;
+
+/** Whether output at `outputAt` was a redraw for the viewers after the resize at `resizeAt`. */
+export function viewOnly(outputAt: number | null, resizeAt: number): boolean {
+  return outputAt !== null && outputAt >= resizeAt && outputAt - resizeAt < VIEW_REDRAW_MS;
 }

@@ -8,7 +8,7 @@ import { DEFAULT_SCROLLBACK, DEFAULT_TERMINAL_SIZE, TERMINATE_GRACE_MS, validTer
 import { drainBeforeDestroy } from './pty-drain.js';
 import { HeadlessScreen, type SnapshotResult } from './headless-screen.js';
 import { LogFile, OutputBuffer, type Cursor } from './output-log.js';
-import type { ScreenState } from './protocol.js';
+import { viewOnly, type ScreenState } from './protocol.js';
 import {
   SpawnError, TRAMPOLINE_NAME, checkCwd, descendants, ignoresSignal, isolatedSpawn, resolveCommand, signalTree, waitSessionGone,
 } from './spawn-check.js';
@@ -117,6 +117,8 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
   readonly isolated: boolean;
   outputBytes = 0;
   lastOutputAt: number | null = null;
+  /** When the pty was last resized (a viewer attaching or reshaping), or -Infinity. */
+  lastResizeAt = -Infinity;
   exitInfo: ExitInfo | null = null;
 
   private proc: pty.IPty;
@@ -251,6 +253,7 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
     }
     if (this.ending) return;
     if (cols === this.size.cols && rows === this.size.rows) return;
+    this.lastResizeAt = Date.now();
     try { this.proc.resize(cols, rows); } catch { /* exited meanwhile */ }
     this.size = { cols, rows };
     // The headless terminal (and lagging viewers) resize at this point of the stream.
@@ -258,6 +261,11 @@ export class PtySession extends EventEmitter<PtySessionEvents> {
     this.headless.wake();
     for (const v of this.live) this.safely(() => v.client.onResize?.(cols, rows));
     this.emit('resize', cols, rows);
+  }
+
+  /** Whether the latest output came within VIEW_REDRAW_MS after a resize: a redraw for the viewers, not activity. */
+  viewOnlyOutput(): boolean {
+    return viewOnly(this.lastOutputAt, this.lastResizeAt);
   }
 
   /** The parsed screen and scrollback, serialized (escape sequences that redraw it); cached per parsed state. */

@@ -20,6 +20,9 @@ import { miscRoutes } from './http/misc-routes.js';
 import { InstanceManager } from './instances/manager.js';
 import { instanceRoutes } from './instances/routes.js';
 import { registerClaude } from './integrations/claude/routes.js';
+import { codexProfile } from './integrations/codex/driver.js';
+import { geminiProfile } from './integrations/gemini/driver.js';
+import { registerHookCli } from './integrations/routes.js';
 import { InstanceStore } from './instances/store.js';
 import { McpAccess } from './mcp/access.js';
 import { MCP_PATH, mcpRoutes } from './mcp/routes.js';
@@ -88,7 +91,7 @@ export async function startServer(config: Config): Promise<Server> {
   authRoutes(app, auth);
   miscRoutes(app, { config, bus, ptyHost: () => link.status });
   taskRoutes(app, { tasks, instances });
-  agentRoutes(app, { agents, bus, manager });
+  agentRoutes(app, { agents, bus, manager, home: config.home });
   projectRoutes(app, {
     home: config.home, db, projects: new ProjectStore(db), agents, instances, bus, manager, resolveProject: (p) => tasks.resolveProject(p),
   });
@@ -101,6 +104,9 @@ export async function startServer(config: Config): Promise<Server> {
     mcp: (id) => ({ url: `${manager.url}${MCP_PATH}/${encodeURIComponent(id)}`, secret: mcp.secret(id) }),
   });
   changesRoutes(app, changes); // worktrees: changes, diffs, review, commit, merge, rebase, discard, pull requests
+  // `codex` and `gemini`: hooks through the pty host as Claude Code's; resumable (`codex resume`, `gemini --resume`).
+  registerHookCli({ manager, runDir: config.runDir, hookSocket: link.paths.hooks }, codexProfile);
+  registerHookCli({ manager, runDir: config.runDir, hookSocket: link.paths.hooks }, geminiProfile);
 
   // Upgrade sockets are detached from the HTTP server: track them so that close() never waits on one.
   const upgraded = new Set<import('node:stream').Duplex>();

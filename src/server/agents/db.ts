@@ -97,6 +97,27 @@ const MIGRATIONS: string[] = [
   `,
   // 4: the agent CLI's own session id, to resume the conversation when its pty host was lost (issue 9).
   `ALTER TABLE agent_instances ADD COLUMN agent_session_id TEXT NULL;`,
+  // 5: agent kinds codex and gemini (issue 11). SQLite cannot change a CHECK in place: the agents table is rebuilt
+  // (foreign keys off meanwhile, see migrate(); instances and settings keep referring to "agents" by name).
+  `
+  CREATE TABLE agents_new (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    project_path TEXT NOT NULL,
+    description TEXT,
+    command TEXT NOT NULL DEFAULT 'claude',
+    args TEXT NOT NULL DEFAULT '[]',
+    env TEXT NOT NULL DEFAULT '{}',
+    kind TEXT NOT NULL DEFAULT 'claude' CHECK (kind IN ('claude','codex','gemini','generic')),
+    color TEXT,
+    created_at DATETIME DEFAULT CURRENT_TIMESTAMP,
+    updated_at DATETIME DEFAULT CURRENT_TIMESTAMP
+  );
+  INSERT INTO agents_new (id, name, project_path, description, command, args, env, kind, color, created_at, updated_at)
+    SELECT id, name, project_path, description, command, args, env, kind, color, created_at, updated_at FROM agents;
+  DROP TABLE agents;
+  ALTER TABLE agents_new RENAME TO agents;
+  `,
 ];
 
 /** The schema version this build writes: agents.db's PRAGMA user_version after every migration. */
@@ -148,10 +169,18 @@ export function migrate(db: DB, target = SCHEMA_VERSION): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > SCHEMA_VERSION) throw new SchemaTooNewError(db.name, current);
   for (let v = current; v < Math.min(target, SCHEMA_VERSION); v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v]);
-      db.pragma(`user_version = ${v + 1}`);
-    }).immediate();
+    // Table rebuilds need foreign keys off (a DROP would cascade); the pragma has no effect inside a transaction.
+    db.pragma('foreign_keys = OFF');
+    try {
+      db.transaction(() => {
+        db.exec(MIGRATIONS[v]);
+        const broken = db.pragma('foreign_key_check') as unknown[];
+        if (broken.length) throw new Error(`agents.db migration ${v + 1} broke ${broken.length} foreign key references`);
+        db.pragma(`user_version = ${v + 1}`);
+      }).immediate();
+    } finally {
+      db.pragma('foreign_keys = ON');
+    }
   }
 }
 

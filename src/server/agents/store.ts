@@ -2,13 +2,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { AgentSettings, type Agent, type AgentCreate, type AgentUpdate } from '../../common/schema.js';
+import { AgentSettings, type Agent, type AgentCreate, type AgentKind, type AgentUpdate } from '../../common/schema.js';
 import type { DB } from '../db/sqlite.js';
 import { conflict, invalid, notFound } from '../errors.js';
 
 interface Row {
   id: string; name: string; project_path: string; description: string | null; command: string; args: string; env: string;
-  kind: 'claude' | 'generic'; color: string | null; created_at: string; updated_at: string;
+  kind: AgentKind; color: string | null; created_at: string; updated_at: string;
   auto_start: number | null; notification_enabled: number | null; max_concurrent_instances: number | null; settings_json: string | null;
 }
 
@@ -113,8 +113,9 @@ export class AgentStore {
   }
 }
 
-/** An agent whose command is Claude Code is of kind `claude`; anything else is `generic`. */
-export function guessKind(command: string): 'claude' | 'generic' {
-  return path.basename(command.trim().split(/\s+/)[0] ?? '') === 'claude' ? 'claude' : 'generic';
+/** An agent whose command is Claude Code, Codex CLI or Gemini CLI is of that kind; anything else is `generic`. */
+export function guessKind(command: string): AgentKind {
+  const name = path.basename(command.trim().split(/\s+/)[0] ?? '');
+  return name === 'claude' || name === 'codex' || name === 'gemini' ? name : 'generic';
 }
 

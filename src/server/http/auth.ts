@@ -1,5 +1,5 @@
-// Who may talk to the server: the user, and nobody else. Every request but the agents' own hook routes and task tools
-// (which carry a per-instance secret: hook-auth.ts, mcp/access.ts) needs either `Authorization: Bearer <token>`
+// Who may talk to the server: the user, and nobody else. Every request but the agents' task tools
+// (which carry a per-instance secret: mcp/access.ts) needs either `Authorization: Bearer <token>`
 // (scripts, tests, the CLI) or a session cookie, which a browser gets once by opening the login URL `/?token=<token>`
 // (printed at start, shown by `areyouj token`). The cookie holds a random session id (never the token), is named after the port (cookies ignore
 // ports: another server on 127.0.0.1 never gets ours), HttpOnly, SameSite=Strict, with an expiry. `?token=` is taken

@@ -26,13 +26,15 @@ export interface DriverHost {
 }
 
 export interface LaunchSpec { command: string; args: string[]; env: Record<string, string> }
+/** `resume`: the CLI session id to continue (its own resume command), not a new session. */
+export interface LaunchOptions { resume?: string }
 
 export interface Driver {
   /**
    * Adjusts the launch (e.g. Claude Code's --settings and --session-id; with `resume`, the CLI's own resume of that
    * session id). Called before the pty starts.
    */
-  prepare?(spec: LaunchSpec, opts?: { resume?: string }): LaunchSpec;
+  prepare?(spec: LaunchSpec, opts?: LaunchOptions): LaunchSpec;
   /** The secret the agent's hooks present to the pty host's hook endpoint (kinds that use hooks). */
   readonly hookSecret?: string;
   /** The agent CLI's own session id, once known (after prepare() or adopt()). */

@@ -12,7 +12,8 @@ export interface QuestionOption extends Option { send: string }
 export function questionOptions(text: string): QuestionOption[] {
   const last = text.split('\n').filter((l) => l.trim()).slice(-8);
   const joined = last.join('\n');
-  if (/[[(]\s*y(es)?\s*\/\s*n(o)?\s*[\])]/i.test(joined)) {
+  // [y/N], (yes/no)… and Aider's "(Y)es/(N)o".
+  if (/[[(]\s*y(es)?\s*\/\s*n(o)?\s*[\])]/i.test(joined) || /\(Y\)es\/\(N\)o/.test(joined)) {
     const words = /yes\s*\/\s*no/i.test(joined);
     return [
       { key: 'y', label: 'Yes', send: words ? 'yes\r' : 'y\r' },

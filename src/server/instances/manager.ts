@@ -2,6 +2,7 @@
 // One Live record per running instance; the database row is the truth that clients read. The programs run in the pty
 // host and outlive the server: on start the manager re-adopts the ones still running, applies the exits that happened
 // while no server was up, and marks the ones its host lost `host_lost` (Resume continues a Claude Code conversation).
+import { agentBaseEnv } from './agent-env.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -48,6 +49,12 @@ export interface ManagerDeps {
 }
 
 export type DriverFactory = (agent: Agent, instanceId: string) => Driver;
+export interface DriverKindOptions {
+  /** Whether an ended instance of this kind can continue its CLI session (its agent_session_id; POST .../resume). */
+  resumable?: boolean;
+  /** Called when an instance is deleted: remove what the kind keeps for it (e.g. the CLI's home). */
+  removed?: (instanceId: string) => void;
+}
 
 /** The reasons an instance ends with that the pty host does not tell: the host lost, a session nobody owns. */
 export const HOST_LOST = 'host_lost';
@@ -63,6 +70,7 @@ export class InstanceManager {
   private drivers: Partial<Record<Agent['kind'], DriverFactory>> = { generic: () => new GenericDriver() };
   /** Kinds whose ended instances Resume can continue (the CLI resumes its own session id). */
   private resumable = new Set<Agent['kind']>();
+  private removers: Partial<Record<Agent['kind'], (instanceId: string) => void>> = {};
 
   constructor(private readonly deps: ManagerDeps) {
     deps.link.on('connected', (hello) => this.reconcile(hello.sessions));
@@ -72,9 +80,10 @@ export class InstanceManager {
     deps.link.on('decision_gone', (did) => this.decisionsWaiting.get(did)?.abort());
   }
 
-  registerDriver(kind: Agent['kind'], f: DriverFactory, opts: { resumable?: boolean } = {}) {
+  registerDriver(kind: Agent['kind'], f: DriverFactory, opts: DriverKindOptions = {}) {
     this.drivers[kind] = f;
     if (opts.resumable) this.resumable.add(kind);
+    if (opts.removed) this.removers[kind] = opts.removed;
   }
 
   logFile(id: string) { return path.join(this.deps.config.logsDir, `${id}.log`); }
@@ -252,7 +261,7 @@ export class InstanceManager {
     const driver = (this.drivers[agent.kind] ?? this.drivers.generic!)(agent, inst.id);
     let spec: LaunchSpec = {
       command: agent.command, args: agent.args,
-      env: { ...cleanEnv(process.env), ...agent.env, AREYOUJ_INSTANCE_ID: inst.id, AREYOUJ_URL: this.url },
+      env: { ...agentBaseEnv(), ...agent.env, AREYOUJ_INSTANCE_ID: inst.id, AREYOUJ_URL: this.url },
     };
     // It runs in its worktree when it has one (a resume, too: the same directory as the conversation it continues).
     const cwd = inst.worktree && inst.worktree.state !== 'removed' ? cwdIn(inst.worktree.path, inst.worktree.repoRoot, inst.projectPath) : inst.projectPath;
@@ -280,7 +289,8 @@ export class InstanceManager {
     this.live.set(inst.id, live);
     // Queued messages an ended instance of this agent still holds (an imported queue) come to this one, once it runs.
     for (const m of this.deps.instances.adoptQueued(agent.id, inst.id)) this.deps.bus.publish('message.updated', { message: m });
-    session.on('data', () => { this.touch(live); this.deps.changes.nudge(live.id); });
+    // A redraw for a viewer (right after a resize) is not activity: it does not touch lastActivityAt.
+    session.on('data', () => { if (!session.viewOnlyOutput()) this.touch(live); this.deps.changes.nudge(live.id); });
     session.on('exit', (info) => this.onExit(live, info));
     driver.start(this.makeHost(live, adopted));
   }
@@ -336,13 +346,19 @@ export class InstanceManager {
     this.deps.changes.forget(id);
     this.deps.instances.delete(id);
     fs.rmSync(this.logFile(id), { force: true });
+    const kind = this.deps.agents.find(inst.agentId)?.kind;
+    if (kind) this.removers[kind]?.(id);
     this.deps.bus.publish('instance.deleted', { id });
   }
 
   /** Before an agent is deleted: its live instances are stopped and every instance's log goes (the database cascades the rest). */
   async removeAgent(agentId: string): Promise<void> {
     await Promise.all([...this.live.values()].filter((l) => l.agent.id === agentId).map((l) => this.terminate(l.id, 'agent_deleted')));
-    for (const i of this.deps.instances.list({ agentId })) fs.rmSync(this.logFile(i.id), { force: true });
+    const kind = this.deps.agents.get(agentId).kind;
+    for (const i of this.deps.instances.list({ agentId })) {
+      fs.rmSync(this.logFile(i.id), { force: true });
+      this.removers[kind]?.(i.id); // what the kind keeps for it (Codex's and Gemini CLI's homes)
+    }
   }
 
   /** Stop all: terminates every live instance; resolves with how many. */
@@ -559,18 +575,9 @@ export class InstanceManager {
 
 const TITLES: Record<NotificationKind, string> = { awaiting_input: 'needs your input', turn_end: 'finished its turn', error: 'failed', idle_prompt: 'is waiting for you' };
 
-/** The server's environment minus what must not leak into agents (our token, npm's script variables). */
 /** A hook's JSON body; null when it is not JSON (the driver ignores it). */
 function parseBody(body: string): unknown {
   try { return JSON.parse(body); } catch { return null; }
 }
 
-function cleanEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) {
-    if (v === undefined || k === 'AREYOUJ_TOKEN' || k.startsWith('npm_')) continue;
-    out[k] = v;
-  }
-  return out;
-}
 

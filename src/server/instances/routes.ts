@@ -68,7 +68,8 @@ export function instanceRoutes(app: FastifyInstance, deps: InstanceRoutesDeps) {
   app.post<P>('/api/instances/:id/terminate', async (req) => m.terminate(req.params.id));
   // Stop all: every live instance ends (the dashboard's "Stop all", `areyouj stop --all` while a server runs).
   app.post('/api/instances/stop-all', async () => ({ stopped: await m.stopAll() }));
-  // Resume: an ended instance starts again as the same conversation (Claude Code: claude --resume <its session id>).
+  // Resume: an ended instance starts again as the same conversation (claude --resume, codex resume, gemini --resume
+  // of its agent_session_id).
   app.post<P>('/api/instances/:id/resume', async (req, reply) => {
     reply.status(201);
     return m.resume(req.params.id);

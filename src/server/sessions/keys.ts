@@ -42,3 +42,14 @@ export function pasteText(text: string, bracketed: boolean): string[] {
   body = body.replace(/\x1b\[20[01]~/g, '');
   return [PASTE_START + body + PASTE_END, '\r'];
 }
+
+// A terminal's automatic reports: replies to the program's queries (device attributes, cursor position, status,
+// modes, kitty keyboard flags, OSC colours, DCS) and focus in/out. A viewer's terminal sends them as input, but no user
+// typed them: they neither take the pty's size (viewer-sizes.ts) nor count as keystrokes (detector.ts).
+const REPORT = /^(?:\x1b\[[?>=]?[\d;]*[cnR]|\x1b\[\?[\d;]*\$y|\x1b\[\?[\d;]*u|\x1b\[[IO]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1bP[^\x1b]*\x1b\\)+$/;
+
+/** Whether an input write is only terminal reports (see above), not something a user typed. */
+export function isTerminalReport(data: string | Buffer): boolean {
+  const s = typeof data === 'string' ? data : data.toString('latin1');
+  return s.length > 0 && REPORT.test(s);
+}

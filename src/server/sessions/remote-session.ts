@@ -4,7 +4,7 @@
 // needed after quiet periods and around dialogs, never per byte. Modes, size and output counts are mirrored.
 import { EventEmitter } from 'node:events';
 import { validTerminalSize } from '../../common/limits.js';
-import type { ScreenState, SessionInfo, WireExit } from '../../ptyhost/protocol.js';
+import { viewOnly, type ScreenState, type SessionInfo, type WireExit } from '../../ptyhost/protocol.js';
 import { HostError, type HostClient } from './host-client.js';
 
 export type { ScreenState } from '../../ptyhost/protocol.js';
@@ -38,6 +38,8 @@ export class RemoteSession extends EventEmitter<RemoteSessionEvents> {
   readonly startedAt: Date;
   outputBytes: number;
   lastOutputAt: number | null = null;
+  /** When a resize of the pty was requested or reported (a viewer attaching or reshaping), or -Infinity. */
+  lastResizeAt = -Infinity;
   exitInfo: ExitInfo | null;
   cols: number;
   rows: number;
@@ -88,6 +90,7 @@ export class RemoteSession extends EventEmitter<RemoteSessionEvents> {
   }
   /** @internal */ onResize(cols: number, rows: number) {
     if (cols === this.cols && rows === this.rows) return;
+    this.lastResizeAt = Date.now();
     this.cols = cols;
     this.rows = rows;
     this.emit('resize', cols, rows);
@@ -117,7 +120,13 @@ export class RemoteSession extends EventEmitter<RemoteSessionEvents> {
       throw new RangeError(`invalid terminal size ${cols}x${rows}`);
     }
     if (this.exitInfo) return;
+    if (cols !== this.cols || rows !== this.rows) this.lastResizeAt = Date.now();
     this.client().request('resize', { sid: this.id, cols, rows }).catch((e: Error) => console.error(`[areyouj] resize of ${this.id}: ${e.message}`));
+  }
+
+  /** Whether the latest output came within VIEW_REDRAW_MS after a resize: a redraw for the viewers, not activity. */
+  viewOnlyOutput(): boolean {
+    return viewOnly(this.lastOutputAt, this.lastResizeAt);
   }
 
   /** SIGTERM to the program's tree (SIGHUP to a shell), SIGKILL after graceMs; resolves on exit (whose `terminated` is the reason). */

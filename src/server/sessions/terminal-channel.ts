@@ -21,8 +21,13 @@
 // Client -> server
 //   - BINARY frame: raw input bytes, written to the pty as they are (keystrokes, xterm.js onData/onBinary).
 //   - TEXT {"type":"input","data":"<string>"}: the same, as a string.
-//   - TEXT {"type":"resize","cols":n,"rows":n}: resize the pty (cols 2..1000, rows 2..500). Every viewer
-//     gets the resize frame; the last resize wins.
+//   - TEXT {"type":"resize","cols":n,"rows":n}: the size of this viewer's pane (cols 2..1000, rows 2..500). It
+//     resizes the pty when this viewer holds the size, or when no viewer does (the first one to report, or after
+//     the holder left). Every viewer gets the resize frame.
+//   - TEXT {"type":"focus"}: the user focused this viewer (clicked or tapped its terminal): it takes the size. Input
+//     (binary or "input") takes it too, unless it is only a terminal's automatic report (a reply to a query, focus
+//     in/out: keys.ts isTerminalReport). So the pty has the size of the viewer who last typed or focused, as tmux's
+//     `window-size latest`; the others show it at that size (viewer-sizes.ts).
 // Close codes
 //   1000  the program exited: do not reconnect (the final screen is what you have).
 //   1012  not available now (the pty host is away, or the program is starting): reconnect with backoff.
@@ -35,6 +40,8 @@
 import type { WebSocket, RawData } from 'ws';
 import { TERMINAL_SIZE_LIMITS as L, validTerminalSize } from '../../common/limits.js';
 import type { ExitInfo, RemoteSession } from './remote-session.js';
+import { isTerminalReport } from './keys.js';
+import { joinViewer } from './viewer-sizes.js';
 
 export const CLOSE_EXITED = 1000;
 export const CLOSE_HOST_GONE = 1012;
@@ -45,7 +52,7 @@ const MAX_TEXT_INPUT = 1 << 20;
 const CLOSE_TIMEOUT_MS = 5000;
 
 /** What the channel needs from a session. */
-export type ChannelSession = Pick<RemoteSession, 'write' | 'resize' | 'attach'>;
+export type ChannelSession = Pick<RemoteSession, 'write' | 'resize' | 'attach' | 'exited'>;
 
 function rawToBuffer(data: RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
@@ -63,11 +70,13 @@ export function attachSocket(session: ChannelSession, ws: WebSocket): () => void
   if (ws.readyState !== ws.OPEN) return () => {};
   let done = false;
   let detach: () => void = () => {};
+  const viewer = joinViewer(session);
 
   const finish = () => {
     if (done) return false;
     done = true;
     detach();
+    viewer.leave();
     ws.off('message', onMessage);
     ws.off('close', finish);
     return true;
@@ -82,20 +91,28 @@ export function attachSocket(session: ChannelSession, ws: WebSocket): () => void
 
   const onMessage = (data: RawData, isBinary: boolean) => {
     if (done) return;
-    if (isBinary) { session.write(rawToBuffer(data)); return; }
+    if (isBinary) {
+      const bytes = rawToBuffer(data);
+      if (!isTerminalReport(bytes)) viewer.claim(); // a reply to the program's query is no user typing
+      session.write(bytes);
+      return;
+    }
     const text = rawToBuffer(data).toString('utf8');
     let msg: { type?: unknown; data?: unknown; cols?: unknown; rows?: unknown };
     try { msg = JSON.parse(text); } catch { return sendText({ type: 'error', message: 'not JSON' }); }
     if (!msg || typeof msg !== 'object') return sendText({ type: 'error', message: 'expected an object' });
     if (msg.type === 'input') {
       if (typeof msg.data !== 'string' || msg.data.length > MAX_TEXT_INPUT) return sendText({ type: 'error', message: 'input.data must be a string (at most 1 MiB)' });
+      if (!isTerminalReport(msg.data)) viewer.claim();
       session.write(msg.data);
+    } else if (msg.type === 'focus') {
+      viewer.claim();
     } else if (msg.type === 'resize') {
       const { cols, rows } = msg;
       if (!validTerminalSize(cols, rows)) {
         return sendText({ type: 'error', message: `resize needs integer cols ${L.minCols}..${L.maxCols} and rows ${L.minRows}..${L.maxRows}` });
       }
-      try { session.resize(cols as number, rows as number); } catch { /* the host is away: the next resize applies */ }
+      viewer.report(cols as number, rows as number); // resizes the pty (in the pty host) if this viewer holds the size
     } else {
       sendText({ type: 'error', message: `unknown message type: ${String(msg.type)}` });
     }

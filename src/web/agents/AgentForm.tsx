@@ -1,6 +1,7 @@
-import { useState } from 'react';
-import type { AgentCreate, AgentKind } from '../../common/schema.js';
+import { useEffect, useState } from 'react';
+import type { AgentCreate, AgentKind, CommandResolution } from '../../common/schema.js';
 import { AGENT_KINDS, DEFAULT_AWAITING_PATTERNS, DEFAULT_IDLE_PATTERNS } from '../../common/constants.js';
+import { AGENT_PRESETS, APPROVAL_MODES, joinApproval, splitApproval, type AgentPreset } from '../../common/presets.js';
 import { api, ApiError, fieldErrors } from '../lib/api.js';
 import { errorText } from '../lib/actions.js';
 import { getState, toast, upsertAgent, useStore } from '../lib/store.js';
@@ -10,19 +11,52 @@ import { Field } from '../ui/Field.js';
 
 const COLORS = ['#7aa2f7', '#9ece6a', '#e0af68', '#f7768e', '#bb9af7', '#7dcfff', '#ff9e64', '#73daca'];
 const lines = (s: string) => s.split('\n').map((l) => l.trim()).filter(Boolean);
+const KIND_LABELS: Record<AgentKind, string> = { claude: 'Claude Code', codex: 'Codex CLI', gemini: 'Gemini CLI', generic: 'Generic terminal program' };
+const KIND_HINTS: Record<AgentKind, string> = {
+  claude: 'Exact states from Claude Code’s hooks', codex: 'Exact states from Codex CLI’s hooks', gemini: 'Exact states from Gemini CLI’s hooks',
+  generic: 'States read from the screen with the patterns below',
+};
+/** The command a kind runs when the field is left empty. */
+const defaultCommand = (k: AgentKind) => AGENT_PRESETS.find((p) => p.kind === k)?.command ?? 'bash';
+
+/**
+ * Which executable the command runs for this agent (the agents' PATH, without AreYouJ's own tools), with its version,
+ * asked of the server a moment after typing stops. A command with a slash is relative to the project folder.
+ */
+function useResolution(command: string, projectPath: string): { state: 'checking' | 'done' | 'failed'; r?: CommandResolution; error?: string } {
+  const [res, setRes] = useState<{ key: string; state: 'checking' | 'done' | 'failed'; r?: CommandResolution; error?: string }>({ key: '', state: 'checking' });
+  const withPath = command.includes('/') && projectPath.startsWith('/');
+  const key = `${command}\0${withPath ? projectPath : ''}`;
+  useEffect(() => {
+    let live = true;
+    const t = setTimeout(() => {
+      api.resolveCommand(command, withPath ? projectPath : undefined)
+        .then((r) => { if (live) setRes({ key, state: 'done', r }); })
+        .catch((e: unknown) => { if (live) setRes({ key, state: 'failed', error: errorText(e) }); });
+    }, 400);
+    return () => { live = false; clearTimeout(t); };
+  }, [key, command, projectPath, withPath]);
+  return res.key === key ? res : { state: 'checking' };
+}
 
 /** Create or edit an agent. Validation is the server's: its errors appear next to the field they concern. */
 export function AgentForm({ agentId, onClose }: { agentId?: string; onClose: () => void }) {
   const existing = useStore((s) => (agentId ? s.agents[agentId] : undefined));
   const home = useStore((s) => s.info?.home ?? '');
   const used = Object.keys(getState().agents).length;
-  const [f, setF] = useState(() => ({
+  const [f, setF] = useState(() => {
+    const kind = (existing?.kind ?? 'claude') as AgentKind;
+    // The approval mode is a choice of its own; the other arguments stay in the text box.
+    const { mode, rest } = existing ? splitApproval(kind, existing.args) : { mode: APPROVAL_MODES[kind]?.initial ?? '', rest: [] };
+    return {
+    preset: existing ? '' : 'claude',
+    approval: mode,
     name: existing?.name ?? '',
     color: existing?.color ?? COLORS[used % COLORS.length],
-    kind: (existing?.kind ?? 'claude') as AgentKind,
+    kind,
     projectPath: existing?.projectPath ?? home,
     command: existing?.command ?? '',
-    args: (existing?.args ?? []).join('\n'),
+    args: rest.join('\n'),
     env: Object.entries(existing?.env ?? {}).map(([k, v]) => `${k}=${v}`).join('\n'),
     description: existing?.description ?? '',
     maxConcurrentInstances: String(existing?.settings.maxConcurrentInstances ?? 3),
@@ -33,12 +67,29 @@ export function AgentForm({ agentId, onClose }: { agentId?: string; onClose: () 
     quietMs: String(existing?.settings.quietMs ?? 500),
     idlePatterns: (existing?.settings.idlePatterns ?? DEFAULT_IDLE_PATTERNS).join('\n'),
     awaitingPatterns: (existing?.settings.awaitingPatterns ?? DEFAULT_AWAITING_PATTERNS).join('\n'),
-  }));
+    };
+  });
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
   const [picking, setPicking] = useState(false);
   const [advanced, setAdvanced] = useState(!!existing && existing.kind === 'generic');
   const set = <K extends keyof typeof f>(k: K, v: (typeof f)[K]) => setF((p) => ({ ...p, [k]: v }));
+  const resolved = useResolution(f.command.trim() || defaultCommand(f.kind), f.projectPath);
+  const approvals = APPROVAL_MODES[f.kind];
+  const approval = approvals?.modes.find((m) => m.id === f.approval);
+  const setKind = (k: AgentKind) => {
+    setF((p) => ({ ...p, kind: k, approval: APPROVAL_MODES[k]?.initial ?? '' }));
+    if (k === 'generic') setAdvanced(true);
+  };
+  /** A preset fills the command, arguments, kind, patterns and quiet time (and the name, if there is none yet). */
+  const pick = (p: AgentPreset) => {
+    setF((x) => ({
+      ...x, preset: p.id, kind: p.kind, command: p.command, args: p.args.join('\n'), approval: APPROVAL_MODES[p.kind]?.initial ?? '',
+      idlePatterns: p.idlePatterns.join('\n'), awaitingPatterns: p.awaitingPatterns.join('\n'), quietMs: String(p.quietMs),
+      name: x.name.trim() && !AGENT_PRESETS.some((q) => q.id === x.name) ? x.name : p.id,
+    }));
+    if (p.kind === 'generic') setAdvanced(true);
+  };
 
   const submit = async () => {
     const env: Record<string, string> = {};
@@ -51,8 +102,8 @@ export function AgentForm({ agentId, onClose }: { agentId?: string; onClose: () 
       name: f.name,
       projectPath: f.projectPath,
       description: f.description || null,
-      command: f.command.trim() || (f.kind === 'claude' ? 'claude' : 'bash'),
-      args: lines(f.args),
+      command: f.command.trim() || defaultCommand(f.kind),
+      args: joinApproval(f.kind, f.approval, lines(f.args)),
       env,
       kind: f.kind,
       color: f.color,
@@ -92,14 +143,39 @@ export function AgentForm({ agentId, onClose }: { agentId?: string; onClose: () 
       <button className="btn primary" onClick={() => void submit()} disabled={busy} data-testid="agent-save">{busy ? 'Saving…' : existing ? 'Save' : 'Create agent'}</button>
     </>}>
       <form className="form-grid" onSubmit={(e) => { e.preventDefault(); void submit(); }}>
+        {!existing && (
+          <div className="field wide">
+            <span className="field-label">Start from</span>
+            <div className="presets" role="radiogroup" aria-label="Preset" data-testid="agent-presets">
+              {AGENT_PRESETS.map((p) => (
+                <button type="button" key={p.id} role="radio" aria-checked={f.preset === p.id} className={`preset${f.preset === p.id ? ' on' : ''}`}
+                  title={p.hint} onClick={() => pick(p)} data-testid={`preset-${p.id}`}>{p.label}</button>
+              ))}
+            </div>
+          </div>
+        )}
         <Field label="Name" name="name" error={errors.name}>
           <input value={f.name} onChange={(e) => set('name', e.target.value)} autoFocus placeholder="e.g. backend-claude" data-testid="agent-name" />
         </Field>
-        <Field label="Kind" name="kind" error={errors.kind} hint={f.kind === 'claude' ? 'Exact states from Claude Code’s hooks' : 'States read from the screen with the patterns below'}>
-          <select value={f.kind} onChange={(e) => { const k = e.target.value as AgentKind; set('kind', k); if (k === 'generic') setAdvanced(true); }} data-testid="agent-kind">
-            {AGENT_KINDS.map((k) => <option key={k} value={k}>{k === 'claude' ? 'Claude Code' : 'Generic terminal program'}</option>)}
+        <Field label="Kind" name="kind" error={errors.kind} hint={KIND_HINTS[f.kind]}>
+          <select value={f.kind} onChange={(e) => setKind(e.target.value as AgentKind)} data-testid="agent-kind">
+            {AGENT_KINDS.map((k) => <option key={k} value={k}>{KIND_LABELS[k]}</option>)}
           </select>
         </Field>
+        {approvals && (
+          <div className="field wide" data-field="approval">
+            <span className="field-label">{f.kind === 'claude' ? 'Permission mode' : 'Approval mode'}</span>
+            <div className="presets" role="radiogroup" aria-label={f.kind === 'claude' ? 'Permission mode' : 'Approval mode'} data-testid="agent-approval">
+              {approvals.modes.map((m) => (
+                <button type="button" key={m.id} role="radio" aria-checked={f.approval === m.id} className={`preset${f.approval === m.id ? ' on' : ''}`}
+                  title={m.hint} onClick={() => set('approval', m.id)} data-testid={`approval-${m.id}`}>{m.label}</button>
+              ))}
+            </div>
+            <span className="field-hint" data-testid="agent-approval-hint">
+              {approval ? <>{approval.hint} <code>{approval.args.join(' ')}</code></> : 'Not set: the CLI’s own setting applies (it may run tools without asking)'}
+            </span>
+          </div>
+        )}
         <Field label="Project folder" name="projectPath" error={errors.projectPath} wide>
           <div className="input-row">
             <input value={f.projectPath} onChange={(e) => set('projectPath', e.target.value)} placeholder="/absolute/path/to/project" spellCheck={false} data-testid="agent-project" />
@@ -107,8 +183,8 @@ export function AgentForm({ agentId, onClose }: { agentId?: string; onClose: () 
           </div>
         </Field>
         {picking && <div className="wide"><DirPicker start={f.projectPath || home} onPick={(p) => { set('projectPath', p); setPicking(false); }} onClose={() => setPicking(false)} /></div>}
-        <Field label="Command" name="command" error={errors.command} hint="Run in the project folder in its own terminal">
-          <input value={f.command} onChange={(e) => set('command', e.target.value)} placeholder={f.kind === 'claude' ? 'claude' : 'bash'} spellCheck={false} data-testid="agent-command" />
+        <Field label="Command" name="command" error={errors.command} hint={<ResolvedHint res={resolved} />}>
+          <input value={f.command} onChange={(e) => set('command', e.target.value)} placeholder={defaultCommand(f.kind)} spellCheck={false} data-testid="agent-command" />
         </Field>
         <Field label="Colour" name="color" error={errors.color}>
           <div className="swatches">
@@ -152,5 +228,18 @@ export function AgentForm({ agentId, onClose }: { agentId?: string; onClose: () 
         <button type="submit" hidden />
       </form>
     </Dialog>
+  );
+}
+
+/** Under the command: the executable it runs and its version, or why it runs nothing. */
+function ResolvedHint({ res }: { res: ReturnType<typeof useResolution> }) {
+  if (res.state === 'checking') return <span data-testid="command-resolved" data-state="checking">Looking it up…</span>;
+  if (res.state === 'failed' || !res.r) return <span data-testid="command-resolved" data-state="failed">Cannot look it up: {res.error}</span>;
+  const { r } = res;
+  if (!r.path) return <span className="resolve-missing" data-testid="command-resolved" data-state="missing">{r.error}</span>;
+  return (
+    <span data-testid="command-resolved" data-state="found" title={r.versionError ?? undefined}>
+      Runs <code>{r.path}</code>{r.version ? <> · {r.version}</> : <> · no version ({r.versionError})</>}
+    </span>
   );
 }

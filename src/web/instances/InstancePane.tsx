@@ -67,7 +67,7 @@ export function InstancePane({ id, active }: { id: string; active: boolean }) {
         <div className="pane-actions">
           {canResume(inst, agent) && (
             <button className="btn small primary" onClick={() => void resume(inst)} data-testid="resume"
-              title="Start it again as the same conversation (claude --resume)">Resume</button>
+              title="Start it again as the same conversation (the CLI's own resume)">Resume</button>
           )}
           {live ? <button className="btn small" onClick={() => void terminate(inst)} data-testid="terminate">Stop</button>
             : <button className="btn small" onClick={() => void restart(inst)} data-testid="restart" title="Start a new instance of this agent">Restart</button>}

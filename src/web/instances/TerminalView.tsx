@@ -22,12 +22,17 @@ type Conn = 'connecting' | 'open' | 'closed' | 'ended';
 /**
  * A real terminal (xterm.js) on the instance's terminal channel. It stays mounted while its tab is open,
  * so switching tabs shows its full screen at once; on (re)connect the server's snapshot replaces the screen.
+ * The terminal always has the program's size (from the server); this pane only reports its own size. The program
+ * takes this pane's size when the user types here or clicks/taps the terminal (the server's policy: the viewer who
+ * last typed or focused, docs/API.md); until then it is shown at the other viewer's size (letterboxed or clipped).
  */
 export function TerminalView({ instanceId, active }: { instanceId: string; active: boolean }) {
   const host = useRef<HTMLDivElement>(null);
-  const api = useRef<{ fit: () => void; focus: () => void } | null>(null);
+  const api = useRef<{ fit: () => void; focus: () => void; claim: () => void } | null>(null);
   const [conn, setConn] = useState<Conn>('connecting');
   const [exitInfo, setExitInfo] = useState<string | null>(null);
+  /** The program has another viewer's size (this pane's size differs): offer to take it. */
+  const [foreign, setForeign] = useState(false);
 
   useEffect(() => {
     const el = host.current!;
@@ -45,15 +50,27 @@ export function TerminalView({ instanceId, active }: { instanceId: string; activ
     let disposed = false;
     let gotSnapshot = false;
     let retry = 300;
-    let applying = false; // a resize that came from the server: do not echo it back
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let pane: { cols: number; rows: number } | null = null; // this pane's size, as last reported
+    let connected = false; // the snapshot came: the terminal has the program's size
 
     const send = (msg: object) => { if (ws?.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg)); };
-    const fitNow = () => {
+    const showForeign = () => setForeign(connected && !!pane && (pane.cols !== term.cols || pane.rows !== term.rows));
+    /** Measures the pane and reports its size (the terminal itself keeps the program's size). */
+    const fitNow = (force = false) => {
       if (!el.isConnected || el.clientWidth < 20 || el.clientHeight < 20) return;
-      try { fit.fit(); } catch { /* not laid out */ }
-      termSize.cols = term.cols; termSize.rows = term.rows;
+      let dims: { cols: number; rows: number } | undefined;
+      try { dims = fit.proposeDimensions(); } catch { /* not laid out */ }
+      if (!dims || !(dims.cols > 1) || !(dims.rows > 1)) return;
+      termSize.cols = dims.cols; termSize.rows = dims.rows;
+      if (!connected) { if (dims.cols !== term.cols || dims.rows !== term.rows) term.resize(dims.cols, dims.rows); }
+      if (force || !pane || pane.cols !== dims.cols || pane.rows !== dims.rows) {
+        pane = { cols: dims.cols, rows: dims.rows };
+        send({ type: 'resize', cols: pane.cols, rows: pane.rows });
+      }
+      showForeign();
     };
+    const claim = () => send({ type: 'focus' });
 
     const connect = () => {
       if (disposed) return;
@@ -62,20 +79,23 @@ export function TerminalView({ instanceId, active }: { instanceId: string; activ
       const sock = new WebSocket(url);
       ws = sock;
       sock.binaryType = 'arraybuffer';
-      sock.onopen = () => { retry = 300; setConn('open'); send({ type: 'resize', cols: term.cols, rows: term.rows }); };
+      sock.onopen = () => { retry = 300; setConn('open'); };
       sock.onmessage = (e) => {
         if (typeof e.data !== 'string') { term.write(new Uint8Array(e.data as ArrayBuffer)); return; }
         let m: { type?: string; data?: string; cols?: number; rows?: number; code?: number | null; exitCode?: number | null; signal?: unknown };
         try { m = JSON.parse(e.data); } catch { return; }
         if (m.type === 'snapshot') {
           gotSnapshot = true;
+          connected = true;
           term.reset();
-          // The snapshot is laid out for the server's size; write it at that size, then fit to the pane (xterm reflows).
-          if (m.cols && m.rows && (m.cols !== term.cols || m.rows !== term.rows)) { applying = true; term.resize(m.cols, m.rows); applying = false; }
-          term.write(m.data ?? '', () => { fitNow(); send({ type: 'resize', cols: term.cols, rows: term.rows }); });
+          // The snapshot is laid out for the program's size: the terminal takes that size, then this pane reports its
+          // own (the program takes it if no other viewer holds the size).
+          if (m.cols && m.rows && (m.cols !== term.cols || m.rows !== term.rows)) term.resize(m.cols, m.rows);
+          term.write(m.data ?? '', () => fitNow(true));
         } else if (m.type === 'resize' && m.cols && m.rows) {
-          // Another viewer resized the program: show its layout faithfully until this pane is fitted again.
-          if (m.cols !== term.cols || m.rows !== term.rows) { applying = true; term.resize(m.cols, m.rows); applying = false; }
+          // The program was resized (for this viewer or another): show it at that size, whatever this pane's.
+          if (m.cols !== term.cols || m.rows !== term.rows) term.resize(m.cols, m.rows);
+          showForeign();
         } else if (m.type === 'exit') {
           const code = m.exitCode ?? m.code;
           setExitInfo(code === undefined || code === null ? 'Process exited' : `Process exited with code ${code}`);
@@ -96,7 +116,10 @@ export function TerminalView({ instanceId, active }: { instanceId: string; activ
 
     term.onData((d) => send({ type: 'input', data: d }));
     term.onBinary((d) => { if (ws?.readyState === WebSocket.OPEN) ws.send(Uint8Array.from(d, (c) => c.charCodeAt(0) & 0xff)); });
-    term.onResize(({ cols, rows }) => { if (!applying) send({ type: 'resize', cols, rows }); });
+    // The program's size, for tests and tools (the terminal always has it).
+    term.onResize(({ cols, rows }) => { el.dataset.cols = String(cols); el.dataset.rows = String(rows); });
+    // A click or tap in the terminal takes the program's size for this viewer (typing does too, on the server).
+    el.addEventListener('pointerdown', claim);
     term.attachCustomKeyEventHandler((e) => {
       if (e.type !== 'keydown') return true;
       // Every key goes to the program but the app's own shortcuts from a terminal (lib/keyboard.ts handles them).
@@ -113,9 +136,9 @@ export function TerminalView({ instanceId, active }: { instanceId: string; activ
     });
 
     let raf = 0;
-    const ro = new ResizeObserver(() => { cancelAnimationFrame(raf); raf = requestAnimationFrame(fitNow); });
+    const ro = new ResizeObserver(() => { cancelAnimationFrame(raf); raf = requestAnimationFrame(() => fitNow()); });
     ro.observe(el);
-    api.current = { fit: fitNow, focus: () => term.focus() };
+    api.current = { fit: () => fitNow(), focus: () => term.focus(), claim };
     const unregister = registerTerminal(instanceId, () => term.focus());
     fitNow();
     connect();
@@ -126,6 +149,7 @@ export function TerminalView({ instanceId, active }: { instanceId: string; activ
       clearTimeout(timer);
       cancelAnimationFrame(raf);
       ro.disconnect();
+      el.removeEventListener('pointerdown', claim);
       const sock = ws;
       if (sock) {
         sock.onmessage = null; // the terminal is gone
@@ -154,6 +178,11 @@ export function TerminalView({ instanceId, active }: { instanceId: string; activ
       <div className="term-host" ref={host} data-testid={`terminal-${instanceId}`} data-conn={conn} />
       {conn !== 'open' && conn !== 'ended' && <div className="term-state" data-testid="terminal-state">{conn === 'connecting' ? 'Connecting…' : 'Disconnected — reconnecting…'}</div>}
       {exitInfo && <div className="term-state ended">{exitInfo}</div>}
+      {foreign && conn === 'open' && (
+        <button type="button" className="term-fit" data-testid="terminal-fit" title="Another viewer set the size: resize the program to this window" onClick={() => { api.current?.claim(); api.current?.focus(); }}>
+          Fit to this window
+        </button>
+      )}
     </div>
   );
 }

@@ -80,7 +80,8 @@ export async function restart(i: Instance) {
 
 /** Whether Resume can continue this ended instance's conversation (a Claude Code instance whose session id is known). */
 export function canResume(i: Instance, agent: Agent | undefined): boolean {
-  return !isLive(i.status) && !!i.agentSessionId && agent?.kind === 'claude';
+  // The kinds with a resume command of their own: claude --resume, codex resume, gemini --resume.
+  return !isLive(i.status) && !!i.agentSessionId && (agent?.kind === 'claude' || agent?.kind === 'codex' || agent?.kind === 'gemini');
 }
 
 export async function resume(i: Instance) {

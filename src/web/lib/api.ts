@@ -1,6 +1,6 @@
 // A thin, typed fetch wrapper for the REST API. Errors come back as ApiError with the server's code and details.
 import type {
-  Agent, AgentCreate, AgentUpdate, ApiErrorBody, Instance, InstanceCreate, InstanceUpdate, LegacyImportReport, Message, PlanRequest, Project,
+  Agent, AgentCreate, AgentUpdate, ApiErrorBody, CommandResolution, Instance, InstanceCreate, InstanceUpdate, LegacyImportReport, Message, PlanRequest, Project,
   RespondBody, Task, TaskCreate, TaskList, TaskUpdate,
 } from '../../common/schema.js';
 import type { TaskFilter } from '../../common/task-filter.js';
@@ -127,6 +127,8 @@ export const api = {
   createAgent: (body: AgentCreate) => request<Agent>('POST', '/api/agents', body),
   updateAgent: (id: string, body: AgentUpdate) => request<Agent>('PUT', `/api/agents/${enc(id)}`, body),
   deleteAgent: (id: string) => request<unknown>('DELETE', `/api/agents/${enc(id)}`),
+  resolveCommand: (command: string, projectPath?: string) =>
+    request<CommandResolution>('GET', `/api/agents/resolve?command=${enc(command)}${projectPath ? `&projectPath=${enc(projectPath)}` : ''}`),
 
   instances: () => request<Instance[] | { instances: Instance[] }>('GET', '/api/instances').then(unwrap<Instance>('instances')),
   branches: (agentId: string) => request<{ repository: boolean; current: string | null; branches: string[] }>('GET', `/api/agents/${enc(agentId)}/branches`),
