@@ -200,7 +200,7 @@ describe('instances', () => {
     assert.equal(relinked.body.name, 'renamed');
     const again = (await s.api('GET', `/api/tasks?project=${encodeURIComponent(project)}`)).body;
     assert.equal(again.tasks[0].instances[0].id, inst.id);
-    assert.equal(again.tasks[1].subtasks[2].instances, undefined, 'a task without instances lists none (the list leaves the field out)');
+    assert.deepEqual(again.tasks[1].subtasks[2].instances, [], 'a task without instances lists none');
     assert.equal((await s.api('PUT', `/api/instances/${inst.id}`, { taskId: '77' })).body.error.code, 'invalid_task');
     assert.equal((await s.api('POST', `/api/agents/${a.id}/instances`, { taskId: '77' })).status, 400);
     assert.equal((await s.api('PUT', `/api/instances/${inst.id}`, { taskId: null })).body.taskId, null);
