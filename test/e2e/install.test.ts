@@ -15,7 +15,7 @@ import type { Browser } from 'playwright-core';
 import { SCHEMA_VERSION } from '../../src/server/agents/db.js';
 import { runCli, runCliToEnd, type CliRun } from '../helpers/cli.js';
 import { assertPackageFiles, cleanEnv, packedFiles } from '../helpers/package.js';
-import { tempDir } from '../helpers/server.js';
+import { stopHost, tempDir } from '../helpers/server.js';
 import { launch, newPage, ROOT, shot, waitForTerm } from './harness.js';
 
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
@@ -45,6 +45,7 @@ describe('the installed package', () => {
   after(async () => {
     await browser?.close();
     await srv?.stop();
+    await stopHost(path.join(tmp, 'empty')); // its bash instance outlives the server in the pty host, as agents do
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
