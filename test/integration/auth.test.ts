@@ -232,7 +232,7 @@ describe('owner-only files', () => {
       const sse = new SseClient(`${s.url}/api/events`, s.headers());
       await sse.ready;
       const inst = await startInstance(s, a.id);
-      await sse.waitFor((e) => e.event === 'instance.updated' && e.data.instance.id === inst.id, 10_000, 'started');
+      await sse.waitFor((e) => e.event === 'instance.updated' && e.data.instance.id === inst.id, 60_000, 'started'); // the first start also starts the pty host (seconds on a loaded machine)
       const made = path.join(project, 'made-by-agent.txt');
       for (let i = 0; i < 200 && !fs.existsSync(made); i++) await new Promise((r) => setTimeout(r, 25)); // another process's file
       sse.close();
