@@ -59,7 +59,8 @@ describe('Gemini CLI through the server', { timeout: 300_000 }, () => {
         kind: 'gemini',
         command: GEMINI,
         args: [],
-        env: { HOME: userHome, GEMINI_API_KEY: 'fake-key', GOOGLE_GEMINI_BASE_URL: api.url },
+        // CI=true would make Gemini CLI headless (it would exit at once): the gemini kind takes it out.
+        env: { HOME: userHome, GEMINI_API_KEY: 'fake-key', GOOGLE_GEMINI_BASE_URL: api.url, CI: 'true', GITHUB_ACTIONS: 'true' },
       },
       { readyMs: 90_000 },
     );

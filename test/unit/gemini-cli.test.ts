@@ -24,6 +24,7 @@ import {
   geminiInputText,
   readGeminiDialog,
 } from '../../src/server/integrations/gemini/respond.js';
+import { launchEnv } from '../../src/server/integrations/cli-profile.js';
 import { HOOK_SECRET_HEADER } from '../../src/server/integrations/hook-transport.js';
 import { JsonlTailer } from '../../src/server/integrations/jsonl-tailer.js';
 import { transcriptInside } from '../../src/server/integrations/agent-effects.js';
@@ -44,13 +45,9 @@ test('real Gemini CLI: plain prompt, approval allowed, approval denied, /quit, r
   const runDir = path.join(root, 'run');
   const launch = (resumeSessionId?: string) =>
     prepareGeminiLaunch({ instanceId: 'inst-1', runDir, hookSocket: rec.socket, secret, settings, userHome: null, resumeSessionId });
-  const env = (l: ReturnType<typeof launch>) => ({
-    ...process.env,
-    ...l.env,
-    GEMINI_API_KEY: 'fake-key',
-    GOOGLE_GEMINI_BASE_URL: api.url,
-    HOME: root,
-  });
+  // CI=true (as in a CI run) would make Gemini CLI headless: the launch takes it out.
+  const env = (l: ReturnType<typeof launch>) =>
+    launchEnv({ ...process.env, GEMINI_API_KEY: 'fake-key', GOOGLE_GEMINI_BASE_URL: api.url, HOME: root, CI: 'true' }, l);
 
   const first = launch();
   assert.equal(fs.statSync(first.dir).mode & 0o777, 0o700);

@@ -37,11 +37,28 @@ export interface CliLaunchInput {
   transport?: HookTransport;
 }
 
+/** How one CLI starts: its arguments, the variables laid over the agent's environment and those taken out of it. */
+export interface CliLaunch {
+  args: string[];
+  env: Record<string, string>;
+  /** Variables removed from the agent's environment (Gemini CLI: CI makes it headless, so it would exit at once). */
+  unsetEnv?: readonly string[];
+  home: string;
+  dir: string;
+}
+
+/** The environment a CLI runs with: the agent's, with the launch's variables laid over it and its unset ones removed. */
+export function launchEnv(base: Record<string, string | undefined>, l: Pick<CliLaunch, 'env' | 'unsetEnv'>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...base, ...l.env })) if (v !== undefined && !l.unsetEnv?.includes(k)) env[k] = v;
+  return env;
+}
+
 export interface CliProfile {
   kind: 'codex' | 'gemini';
   /** For messages and notifications: "Codex", "Gemini CLI". */
   name: string;
-  launch(o: CliLaunchInput): { args: string[]; env: Record<string, string>; home: string; dir: string };
+  launch(o: CliLaunchInput): CliLaunch;
   /** Validates and maps one hook body; null when it is not one of this CLI's hook payloads. */
   hook(body: unknown, status: InstanceStatus): AgentEffects | null;
   /** A fresh mapper for one pass over a transcript file (mappers may keep state across entries). */

@@ -12,7 +12,7 @@ import type { Driver, DriverHost, LaunchOptions, LaunchSpec } from '../instances
 import type { NewMessage } from '../instances/store.js';
 import { pasteText } from '../sessions/keys.js';
 import { transcriptInside, type ApprovalRequest } from './agent-effects.js';
-import { toOption, type CliProfile, type TranscriptEffects } from './cli-profile.js';
+import { launchEnv, toOption, type CliProfile, type TranscriptEffects } from './cli-profile.js';
 import { PromptEchoFilter } from './claude/hooks.js';
 import { answerKeys } from './dialog.js';
 import { JsonlTailer } from './jsonl-tailer.js';
@@ -132,7 +132,7 @@ export class HookCliDriver implements Driver {
     });
     this.home = l.home;
     this.dir = l.dir;
-    return { command: spec.command, args: l.args, env: { ...spec.env, ...l.env } };
+    return { command: spec.command, args: l.args, env: launchEnv(spec.env, l) };
   }
 
   meta(): Record<string, unknown> {

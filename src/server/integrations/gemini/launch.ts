@@ -19,6 +19,12 @@ export const GEMINI_HOOK_NAME = 'areyouj';
 const HOOK_TIMEOUT_MS = 5000;
 /** Files of the user's ~/.gemini linked into the instance's home so their Google login works there. */
 const AUTH_FILES = ['oauth_creds.json', 'google_accounts.json'];
+/**
+ * Variables taken out of a Gemini instance's environment: with CI=true or GITHUB_ACTIONS=true Gemini CLI runs headless
+ * even in a terminal ("No input provided via stdin") and exits at once (isHeadlessMode, Gemini CLI 0.61). An instance is
+ * an interactive terminal, whatever the server was started from.
+ */
+export const GEMINI_HEADLESS_ENV = ['CI', 'GITHUB_ACTIONS'] as const;
 
 type Json = Record<string, any>;
 
@@ -45,6 +51,8 @@ export interface GeminiLaunch {
   args: string[];
   /** Extra environment for the child (merge over the agent's env). */
   env: Record<string, string>;
+  /** Variables removed from the child's environment (launchEnv applies both). */
+  unsetEnv: readonly string[];
   /** GEMINI_CLI_HOME of the instance (settings in <home>/.gemini/settings.json). */
   home: string;
   settingsPath: string;
@@ -120,6 +128,7 @@ export function prepareGeminiLaunch(o: GeminiLaunchOptions): GeminiLaunch {
   return {
     args,
     env: { GEMINI_CLI_HOME: home, AREYOUJ_INSTANCE_ID: o.instanceId },
+    unsetEnv: GEMINI_HEADLESS_ENV,
     home,
     settingsPath,
     dir,
