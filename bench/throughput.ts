@@ -101,7 +101,10 @@ export async function throughput(ctx: BenchContext): Promise<Row[]> {
   try {
     const agent = await createAgent(s, { name: 'flood', projectPath: cwd, command: '/bin/sh', args: ['-c', floodScript(bytes)] });
     const base: number[] = [], srv: number[] = [];
-    await direct(1 << 20, cwd); // warm-up
+    // Warm-up of both (the same 1 MB): the first run of each path pays its JIT compilation.
+    await direct(1 << 20, cwd);
+    const warm = await createAgent(s, { name: 'flood-warm-up', projectPath: cwd, command: '/bin/sh', args: ['-c', floodScript(1 << 20)] });
+    await relayed(s, warm.id, 1 << 20);
     for (let i = 0; i < reps; i++) {
       base.push(await direct(bytes, cwd));
       srv.push(await relayed(s, agent.id, bytes));

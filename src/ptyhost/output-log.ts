@@ -14,6 +14,10 @@ export type StreamItem =
   | { kind: 'data'; buf: Buffer }
   | { kind: 'log'; start: number; end: number };
 
+/** Output gathered before it is written to the log: at most this much, for at most this long. */
+const LOG_BATCH = 256 << 10;
+const LOG_DELAY_MS = 5;
+
 /** The append-only raw log: a write stream plus a read descriptor, with stream offsets (0 = the session's first byte). */
 export class LogFile {
   readonly stream: fs.WriteStream;
@@ -24,10 +28,13 @@ export class LogFile {
   private readFd: number | null = null;
   private flushWaiters: { at: number; resolve: () => void }[] = [];
   private readonly onWritten = () => this.flushed();
+  private gathered: Buffer[] = [];
+  private gatheredBytes = 0;
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly file: string, fd: number, onError: (e: Error) => void, onDrain: () => void) {
     this.base = fs.fstatSync(fd).size; // opened for append: earlier content stays before ours
-    this.stream = fs.createWriteStream('', { fd, flags: 'a' });
+    this.stream = fs.createWriteStream('', { fd, flags: 'a', highWaterMark: 1 << 20 });
     this.stream.on('error', (e) => {
       this.failed = true;
       this.flushed(true);
@@ -36,12 +43,30 @@ export class LogFile {
     this.stream.on('drain', onDrain);
   }
 
-  /** Appends; returns false when the stream is backed up (the caller may pause the producer). */
+  /**
+   * Appends; returns false when the stream is backed up (the caller may pause the producer). Chunks are gathered
+   * and written together (at LOG_BATCH bytes or LOG_DELAY_MS after the first): a pty read is ~4 KB, and one write
+   * per read cost a thread-pool round trip each (bench 1). A read of what is gathered writes it at once.
+   */
   write(chunk: Buffer): boolean {
     this.written += chunk.length;
     if (this.failed) return true;
-    return this.stream.write(chunk, this.onWritten);
+    this.gathered.push(chunk);
+    this.gatheredBytes += chunk.length;
+    if (this.gatheredBytes >= LOG_BATCH) this.flush();
+    else this.timer ??= setTimeout(this.flush, LOG_DELAY_MS);
+    return !this.stream.writableNeedDrain;
   }
+
+  /** Hands what is gathered to the file stream. */
+  private readonly flush = () => {
+    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    if (!this.gatheredBytes) return;
+    const buf = this.gathered.length === 1 ? this.gathered[0] : Buffer.concat(this.gathered, this.gatheredBytes);
+    this.gathered = [];
+    this.gatheredBytes = 0;
+    if (!this.failed) this.stream.write(buf, this.onWritten);
+  };
 
   /** Bytes of the stream on disk (readable). */
   get flushedBytes(): number { return this.stream.bytesWritten; }
@@ -49,6 +74,7 @@ export class LogFile {
   /** Reads stream bytes [start, end) once they are on disk; shorter if the log failed (those bytes are lost). */
   async read(start: number, end: number): Promise<Buffer> {
     if (this.flushedBytes < end && !this.failed) {
+      this.flush();
       await new Promise<void>((resolve) => this.flushWaiters.push({ at: end, resolve }));
     }
     end = Math.min(end, this.flushedBytes);
@@ -67,6 +93,7 @@ export class LogFile {
 
   /** Flushes and closes the write side; reads keep working until closeRead(). */
   end(): Promise<void> {
+    this.flush();
     return new Promise<void>((r) => { this.stream.end(() => r()); this.stream.once('error', () => r()); });
   }
 
