@@ -235,7 +235,11 @@ test('a program cannot see another session\'s pty master or any other descriptor
     const out = await until(b, (t) => t.includes('END') && t);
     assert.doesNotMatch(out, /WROTE/, 'no write into another descriptor succeeded');
     assert.equal(b.isolated, true);
-    // What B holds, read from outside: its own terminal on 0, 1, 2 and nothing else.
+    // What B holds, read from outside once it has become `sleep` (no event tells an exec: its /proc entry does).
+    for (const t = Date.now(); fs.readFileSync(`/proc/${b.pid}/comm`, 'utf8').trim() !== 'sleep';) {
+      assert.ok(Date.now() - t < 10_000, 'B became sleep');
+      await new Promise((r) => setTimeout(r, 20));
+    }
     const fds = fs.readdirSync(`/proc/${b.pid}/fd`).map((fd) => ({ fd: Number(fd), target: fs.readlinkSync(`/proc/${b.pid}/fd/${fd}`) }));
     assert.deepEqual(fds.map((f) => f.fd).sort(), [0, 1, 2], `B's descriptors: ${JSON.stringify(fds)}`);
     assert.ok(fds.every((f) => /^\/dev\/pts\/\d+$/.test(f.target)), `only its own terminal: ${JSON.stringify(fds)}`);
