@@ -17,12 +17,13 @@ export const DEFAULT_TERMINAL_SIZE = { cols: 120, rows: 32 } as const;
 
 /**
  * Lines of scrollback kept per instance by the pty host's screen (snapshots on attach) and by the browser's terminals.
- * 5,000 lines hold the last hours of an agent's session on screen; each costs ~1.1-1.6 KB of the pty host's memory at
- * 120 columns (measured: ~7 MB for a full 5,000-line screen, ~9.5 MB at 10,000), which keeps an instance's memory
- * (pty host and server) under the 10 MB target with 100 instances. Everything older stays in the log (docs/logs, GET
+ * 3,000 lines hold the last hour or so of an agent's session on screen (VS Code keeps 1,000, tmux 2,000). Each line
+ * costs the pty host's headless terminal ~1.7-2 KB at 120 columns (12 B per cell, whatever the line holds): measured
+ * with 100 instances at ~10 KB/s for 60 s (bench 4), 5,000 lines cost 10.1 MB per instance in the pty host (+0.5 MB in
+ * the server), over the 10 MB target; 3,000 keep it near 6 MB. Everything older stays in the log (docs/logs, GET
  * /api/instances/:id/output); --scrollback raises it (up to MAX_SCROLLBACK) or lowers it.
  */
-export const DEFAULT_SCROLLBACK = 5000;
+export const DEFAULT_SCROLLBACK = 3000;
 /** SIGTERM → SIGKILL: time for an agent to save its state and exit cleanly; only a program that ignores SIGTERM waits this long. */
 export const TERMINATE_GRACE_MS = 5000;
 
