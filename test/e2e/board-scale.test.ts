@@ -114,6 +114,9 @@ describe('board: export, import, plan', { timeout: 180_000 }, () => {
     // The imported projects are in the board's selector; the one not on this machine says so.
     await page.goto(`${srv.url}/#/tasks`);
     await page.waitForSelector('[data-testid=task-row]');
+    // The agents' folders are listed at once, what the server knows of them (gone, imported) when /api/projects answers.
+    const annotated = () => [...document.querySelectorAll('[data-testid=project-select] option')].some((o) => /gone \(not on this machine\) · imported/.test(o.textContent ?? ''));
+    await page.waitForFunction(annotated, null, { timeout: 10_000 }).catch(() => undefined);
     const options = await page.locator('[data-testid=project-select] option').allInnerTexts();
     assert.ok(options.some((o) => /gone \(not on this machine\) · imported/.test(o)), options.join(' | '));
   });

@@ -11,37 +11,9 @@ import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-api.j
 import { claudeCli, offlineClaudeEnv } from '../fakes/claude-offline.js';
 import { ensureWebBuild, launch, newPage, shot, startServer, type Server, teardown } from './harness.js';
 import { planFeedbackMessage } from '../../src/server/integrations/claude/plan.js';
+import { DB_QUESTION as DB, FEATURES_QUESTION as FEATURES, LANGUAGE_QUESTION as LANGUAGE, askScript as ask } from '../fakes/claude-questions.js';
 
 const CLAUDE = await claudeCli(); // installs test/clis the first time (a few minutes), never skipped
-const DB = {
-  question: 'Which database should the service use?',
-  header: 'Database',
-  multiSelect: false,
-  options: [
-    { label: 'SQLite', description: 'One file, no server' },
-    { label: 'Postgres', description: 'A server, more features' },
-  ],
-};
-const FEATURES = {
-  question: 'Which features do you want to enable?',
-  header: 'Features',
-  multiSelect: true,
-  options: [
-    { label: 'Logging', description: 'Write a log file' },
-    { label: 'Metrics', description: 'Expose Prometheus metrics' },
-    { label: 'Tracing', description: 'OpenTelemetry spans' },
-  ],
-};
-const LANGUAGE = {
-  question: 'Which language for the CLI?',
-  header: 'Language',
-  multiSelect: false,
-  options: [
-    { label: 'TypeScript', description: 'Same as the server' },
-    { label: 'Go', description: 'One static binary' },
-  ],
-};
-const ask = (...questions: object[]) => `tool: AskUserQuestion ${JSON.stringify({ questions })}`;
 const PLAN =
   '# Add a health check\\n\\nServe `GET /health` with **200** and <b>no HTML</b>.\\n\\n1. Add the route in `src/server/http/app.ts`.\\n2. Test it.';
 

@@ -6,38 +6,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { startClaudePty, type ClaudePty } from '../helpers/claude-pty.js';
+import { DB_QUESTION, FEATURES_QUESTION, LANGUAGE_QUESTION, askScript as ask } from './claude-questions.js';
 
 const OUT = path.join(import.meta.dirname, 'claude-recorded-dialogs.json');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export const DB_QUESTION = {
-  question: 'Which database should the service use?',
-  header: 'Database',
-  multiSelect: false,
-  options: [
-    { label: 'SQLite', description: 'One file, no server' },
-    { label: 'Postgres', description: 'A server, more features' },
-  ],
-};
-export const FEATURES_QUESTION = {
-  question: 'Which features do you want to enable?',
-  header: 'Features',
-  multiSelect: true,
-  options: [
-    { label: 'Logging', description: 'Write a log file' },
-    { label: 'Metrics', description: 'Expose Prometheus metrics' },
-    { label: 'Tracing', description: 'OpenTelemetry spans' },
-  ],
-};
-export const LANGUAGE_QUESTION = {
-  question: 'Which language for the CLI?',
-  header: 'Language',
-  multiSelect: false,
-  options: [
-    { label: 'TypeScript', description: 'Same as the server' },
-    { label: 'Go', description: 'One static binary' },
-  ],
-};
 export const PLAN_MARKDOWN = '# Add a health check\n\n1. Add `GET /health` returning `{ok: true}`.\n2. Test it.\n\n- **Risk**: none';
 
 async function settle(c: ClaudePty, quietMs = 600, maxMs = 8000) {
@@ -110,7 +83,10 @@ interface Scenario {
   run(c: ClaudePty, rec: Record<string, unknown>): Promise<void>;
 }
 
-const ask = (...questions: object[]) => `tool: AskUserQuestion ${JSON.stringify({ questions })}`;
+/** A scenario in plan mode whose fake model proposes PLAN_MARKDOWN. */
+const PLAN_SCENARIO = { args: ['--permission-mode', 'plan'], prompt: `plan: ${PLAN_MARKDOWN.replace(/\n/g, '\\n')}` };
+/** The screen's last non-blank line (Claude Code's status line). */
+const lastLine = (c: ClaudePty) => c.screen().split('\n').filter((l) => l.trim()).at(-1);
 const questionDialog = (c: ClaudePty) => c.until(() => /Esc to cancel/.test(c.screen()), 'the question dialog');
 const planDialog = (c: ClaudePty) => c.until(() => /ready to execute/.test(c.screen()), 'the plan dialog');
 const turnEnd = (c: ClaudePty) =>
@@ -258,8 +234,7 @@ const SCENARIOS: Record<string, Scenario> = {
     },
   },
   plan_approve_1: {
-    args: ['--permission-mode', 'plan'],
-    prompt: `plan: ${PLAN_MARKDOWN.replace(/\n/g, '\\n')}`,
+    ...PLAN_SCENARIO,
     async run(c, rec) {
       await planDialog(c);
       await settle(c);
@@ -267,32 +242,22 @@ const SCENARIOS: Record<string, Scenario> = {
       await key(c, '1');
       await turnEnd(c);
       await settle(c);
-      rec.statusLine = c
-        .screen()
-        .split('\n')
-        .filter((l) => l.trim())
-        .at(-1);
+      rec.statusLine = lastLine(c);
     },
   },
   plan_approve_2: {
-    args: ['--permission-mode', 'plan'],
-    prompt: `plan: ${PLAN_MARKDOWN.replace(/\n/g, '\\n')}`,
+    ...PLAN_SCENARIO,
     async run(c, rec) {
       await planDialog(c);
       await settle(c);
       await key(c, '2');
       await turnEnd(c);
       await settle(c);
-      rec.statusLine = c
-        .screen()
-        .split('\n')
-        .filter((l) => l.trim())
-        .at(-1);
+      rec.statusLine = lastLine(c);
     },
   },
   plan_feedback: {
-    args: ['--permission-mode', 'plan'],
-    prompt: `plan: ${PLAN_MARKDOWN.replace(/\n/g, '\\n')}`,
+    ...PLAN_SCENARIO,
     async run(c, rec) {
       await planDialog(c);
       await settle(c);
@@ -304,8 +269,7 @@ const SCENARIOS: Record<string, Scenario> = {
     },
   },
   plan_esc: {
-    args: ['--permission-mode', 'plan'],
-    prompt: `plan: ${PLAN_MARKDOWN.replace(/\n/g, '\\n')}`,
+    ...PLAN_SCENARIO,
     async run(c) {
       await planDialog(c);
       await settle(c);
@@ -314,16 +278,14 @@ const SCENARIOS: Record<string, Scenario> = {
     },
   },
   plan_hook_feedback: {
-    args: ['--permission-mode', 'plan'],
-    prompt: `plan: ${PLAN_MARKDOWN.replace(/\n/g, '\\n')}`,
+    ...PLAN_SCENARIO,
     decision: { behavior: 'deny', message: 'Please also add a readiness probe' },
     async run(c) {
       await turnEnd(c);
     },
   },
   plan_hook_allow_without_input: {
-    args: ['--permission-mode', 'plan'],
-    prompt: `plan: ${PLAN_MARKDOWN.replace(/\n/g, '\\n')}`,
+    ...PLAN_SCENARIO,
     decision: { behavior: 'allow' },
     async run(c, rec) {
       await c.hook('Notification');

@@ -1,8 +1,41 @@
 // One agent instance in a server test, observed through the SSE stream: wait for its states and messages by event,
 // send it messages, read its stored messages.
 import assert from 'node:assert/strict';
-import type { SseClient, SseEvent } from './sse.js';
-import type { TestServer } from './server.js';
+import fs from 'node:fs';
+import { after, before } from 'node:test';
+import { SseClient, type SseEvent } from './sse.js';
+import { startTestServer, tempDir, type TestServer } from './server.js';
+
+/**
+ * What a describe block of CLI-through-the-server tests shares: a test server, the fake model API and an SSE client,
+ * started before its tests and closed after them; `dir(prefix)` makes a temporary folder removed at the end.
+ */
+export function cliServerSuite<F extends { close(): Promise<void> }>(startFake: () => Promise<F>) {
+  const dirs: string[] = [];
+  const suite = {
+    s: undefined as unknown as TestServer,
+    api: undefined as unknown as F,
+    sse: undefined as unknown as SseClient,
+    dir(prefix: string): string {
+      const d = tempDir(prefix);
+      dirs.push(d);
+      return d;
+    },
+  };
+  before(async () => {
+    suite.api = await startFake();
+    suite.s = await startTestServer();
+    suite.sse = new SseClient(`${suite.s.url}/api/events`, suite.s.headers());
+    await suite.sse.ready;
+  });
+  after(async () => {
+    await suite.s?.close();
+    await suite.api?.close();
+    suite.sse?.close();
+    for (const d of [...dirs, suite.s?.home]) if (d) fs.rmSync(d, { recursive: true, force: true });
+  });
+  return suite;
+}
 
 export type InstanceProbe = Awaited<ReturnType<typeof startInstance>>;
 

@@ -11,37 +11,9 @@ import { SseClient } from '../helpers/sse.js';
 import { questionDialogVisible } from '../../src/server/integrations/claude/ask.js';
 import { planFeedbackMessage } from '../../src/server/integrations/claude/plan.js';
 import { PERMISSION_INPUT_GUARD_MS } from '../../src/server/integrations/claude/respond.js';
+import { DB_QUESTION as DB, FEATURES_QUESTION as FEATURES, LANGUAGE_QUESTION as LANGUAGE, askScript as ask } from '../fakes/claude-questions.js';
 
 await claudeCli(); // installs test/clis the first time (a few minutes), never skipped
-const DB = {
-  question: 'Which database should the service use?',
-  header: 'Database',
-  multiSelect: false,
-  options: [
-    { label: 'SQLite', description: 'One file, no server' },
-    { label: 'Postgres', description: 'A server, more features' },
-  ],
-};
-const FEATURES = {
-  question: 'Which features do you want to enable?',
-  header: 'Features',
-  multiSelect: true,
-  options: [
-    { label: 'Logging', description: 'Write a log file' },
-    { label: 'Metrics', description: 'Prometheus' },
-    { label: 'Tracing', description: 'Spans' },
-  ],
-};
-const LANGUAGE = {
-  question: 'Which language for the CLI?',
-  header: 'Language',
-  multiSelect: false,
-  options: [
-    { label: 'TypeScript', description: 'Same as the server' },
-    { label: 'Go', description: 'One static binary' },
-  ],
-};
-const ask = (...questions: object[]) => `tool: AskUserQuestion ${JSON.stringify({ questions })}`;
 const PLAN = '# Add a health check\\n\\n1. Add `GET /health`.\\n2. Test it.';
 
 describe("Claude Code's questions and plans through the server", { timeout: 240_000 }, () => {

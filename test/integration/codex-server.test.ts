@@ -1,14 +1,14 @@
 // The real Codex CLI as a `codex` agent, through the real server (hooks → states, rollout → messages, approvals
 // answered through the API, Resume), offline against test/fakes/openai-responses.ts. Synchronisation is on SSE events.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startFakeResponses, type FakeResponses } from '../fakes/openai-responses.js';
 import { cliPath } from '../helpers/clis.js';
-import { startInstance } from '../helpers/cli-instance.js';
-import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
-import { SseClient } from '../helpers/sse.js';
+import { cliServerSuite, startInstance } from '../helpers/cli-instance.js';
+import type { TestServer } from '../helpers/server.js';
+import type { SseClient } from '../helpers/sse.js';
 import { HookCliDriver } from '../../src/server/integrations/hook-driver.js';
 import { postHook } from '../helpers/hook-arrivals.js';
 import { CODEX_INPUT_GUARD_MS } from '../../src/server/integrations/codex/respond.js';
@@ -16,28 +16,11 @@ import { CODEX_INPUT_GUARD_MS } from '../../src/server/integrations/codex/respon
 const CODEX = await cliPath('codex');
 
 describe('Codex CLI through the server', { timeout: 240_000 }, () => {
-  let s: TestServer;
-  let api: FakeResponses;
-  let sse: SseClient;
+  const suite = cliServerSuite(startFakeResponses);
+  const dir = suite.dir;
+  let s: TestServer, api: FakeResponses, sse: SseClient;
+  before(() => ({ s, api, sse } = suite));
   let n = 0;
-  before(async () => {
-    api = await startFakeResponses();
-    s = await startTestServer();
-    sse = new SseClient(`${s.url}/api/events`, s.headers());
-    await sse.ready;
-  });
-  const dirs: string[] = [];
-  const dir = (prefix: string) => {
-    const d = tempDir(prefix);
-    dirs.push(d);
-    return d;
-  };
-  after(async () => {
-    await s?.close();
-    await api?.close();
-    sse?.close();
-    for (const d of [...dirs, s?.home]) if (d) fs.rmSync(d, { recursive: true, force: true });
-  });
 
   /**
    * A codex agent on a fresh project. Its env's CODEX_HOME is "the user's" Codex home: the launch copies its

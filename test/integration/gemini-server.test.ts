@@ -1,43 +1,26 @@
 // The real Gemini CLI as a `gemini` agent, through the real server (hooks → states, transcript → messages, approvals
 // answered through the API and in the terminal, Resume), offline against test/fakes/gemini-api.ts. Synchronisation
 // is on SSE events. Gemini CLI takes several seconds to start, so each test runs one instance through several turns.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startFakeGemini, type FakeGemini } from '../fakes/gemini-api.js';
 import { cliPath } from '../helpers/clis.js';
-import { startInstance } from '../helpers/cli-instance.js';
-import { startTestServer, tempDir, type TestServer } from '../helpers/server.js';
-import { SseClient } from '../helpers/sse.js';
+import { cliServerSuite, startInstance } from '../helpers/cli-instance.js';
+import type { TestServer } from '../helpers/server.js';
+import type { SseClient } from '../helpers/sse.js';
 import { HookCliDriver } from '../../src/server/integrations/hook-driver.js';
 import { postHook } from '../helpers/hook-arrivals.js';
 
 const GEMINI = await cliPath('gemini');
 
 describe('Gemini CLI through the server', { timeout: 300_000 }, () => {
-  let s: TestServer;
-  let api: FakeGemini;
-  let sse: SseClient;
+  const suite = cliServerSuite(startFakeGemini);
+  const dir = suite.dir;
+  let s: TestServer, api: FakeGemini, sse: SseClient;
+  before(() => ({ s, api, sse } = suite));
   let n = 0;
-  before(async () => {
-    api = await startFakeGemini();
-    s = await startTestServer();
-    sse = new SseClient(`${s.url}/api/events`, s.headers());
-    await sse.ready;
-  });
-  const dirs: string[] = [];
-  const dir = (prefix: string) => {
-    const d = tempDir(prefix);
-    dirs.push(d);
-    return d;
-  };
-  after(async () => {
-    await s?.close();
-    await api?.close();
-    sse?.close();
-    for (const d of [...dirs, s?.home]) if (d) fs.rmSync(d, { recursive: true, force: true });
-  });
 
   /** A gemini agent on a fresh project; its HOME holds "the user's" .gemini/settings.json, which the launch copies. */
   async function startGemini() {

@@ -18,37 +18,9 @@ import {
 import { parsePlanInput, planFeedbackDecision, planFeedbackMessage, readPlanDialog } from '../../src/server/integrations/claude/plan.js';
 import { InterruptWatch, isWorking } from '../../src/server/integrations/claude/interrupt.js';
 import { PERMISSION_INPUT_GUARD_MS } from '../../src/server/integrations/claude/respond.js';
+import { DB_QUESTION as DB, FEATURES_QUESTION as FEATURES, LANGUAGE_QUESTION as LANGUAGE, askScript as ask } from '../fakes/claude-questions.js';
 
 await claudeCli(); // installs test/clis the first time (a few minutes), never skipped
-const DB = {
-  question: 'Which database should the service use?',
-  header: 'Database',
-  multiSelect: false,
-  options: [
-    { label: 'SQLite', description: 'One file, no server' },
-    { label: 'Postgres', description: 'A server, more features' },
-  ],
-};
-const FEATURES = {
-  question: 'Which features do you want to enable?',
-  header: 'Features',
-  multiSelect: true,
-  options: [
-    { label: 'Logging', description: 'Write a log file' },
-    { label: 'Metrics', description: 'Prometheus' },
-    { label: 'Tracing', description: 'Spans' },
-  ],
-};
-const LANGUAGE = {
-  question: 'Which language for the CLI?',
-  header: 'Language',
-  multiSelect: false,
-  options: [
-    { label: 'TypeScript', description: 'Same as the server' },
-    { label: 'Go', description: 'One static binary' },
-  ],
-};
-const ask = (...questions: object[]) => `tool: AskUserQuestion ${JSON.stringify({ questions })}`;
 
 /** The n-th PermissionRequest's tool_use_id (from the PreToolUse just before it) and its decision request. */
 async function nthDialog(c: ClaudePty, n: number) {

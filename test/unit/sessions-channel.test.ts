@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import xtermHeadless from '@xterm/headless';
 import serializeAddon from '@xterm/addon-serialize';
-import { DEFAULT_TERMINAL_SIZE } from '../../src/common/limits.js';
+import { DEFAULT_SCROLLBACK, DEFAULT_TERMINAL_SIZE } from '../../src/common/limits.js';
 import { PtyHostLink } from '../../src/server/sessions/pty-host-link.js';
 import { attachSocket, CLOSE_SLOW_CONSUMER, SLOW_CONSUMER_REASON } from '../../src/server/sessions/terminal-channel.js';
 
@@ -67,7 +67,7 @@ class Client extends EventEmitter {
         this.order.push(msg.type);
         this.texts.push(msg);
         if (msg.type === 'snapshot') {
-          this.term = new xtermHeadless.Terminal({ cols: msg.cols, rows: msg.rows, scrollback: 10_000, allowProposedApi: true });
+          this.term = new xtermHeadless.Terminal({ cols: msg.cols, rows: msg.rows, scrollback: DEFAULT_SCROLLBACK, allowProposedApi: true });
           this.term.loadAddon(this.ser as never);
           this.term.write(msg.data);
         }
@@ -83,7 +83,7 @@ class Client extends EventEmitter {
   received(): Buffer { return Buffer.concat(this.chunks); }
   async state(): Promise<string> {
     await new Promise<void>((r) => this.term!.write("", r));
-    return this.ser.serialize({ scrollback: 10_000 });
+    return this.ser.serialize({ scrollback: DEFAULT_SCROLLBACK });
   }
 }
 
